@@ -1,0 +1,340 @@
+"""The seed's schema as pydantic models.
+
+Field-level rules live here (types, required fields, unknown fields, id and
+date syntax, non-empty quotes, no control characters). Rules that need the
+whole seed (references, unique ids, cycles) live in ``validate``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+from ..text import has_control
+
+# --------------------------------------------------------------------------
+# Scalar types
+
+ID_RE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$")
+
+
+def _text(v: str) -> str:
+    if not v.strip():
+        raise ValueError("must not be empty")
+    if has_control(v):
+        raise ValueError("must not contain control characters")
+    return v
+
+
+def _id(v: str) -> str:
+    if not ID_RE.match(v):
+        raise ValueError("must be lowercase letters, digits and single - _ . separators, e.g. 'hefei-poc-award'")
+    return v
+
+
+def check_date(v: str) -> str:
+    """A partial ISO date that exists: ``2022``, ``2022-03`` or ``2022-03-01``."""
+    m = DATE_RE.match(v)
+    if not m:
+        raise ValueError(f"{v!r} is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)")
+    year, month, day = m.groups()
+    if month is not None and not 1 <= int(month) <= 12:
+        raise ValueError(f"{v!r} has no month {month}")
+    if day is not None:
+        last = calendar.monthrange(int(year), int(month))[1]
+        if not 1 <= int(day) <= last:
+            raise ValueError(f"{v!r} does not exist: {year}-{month} has {last} days")
+    return v
+
+
+def _date_or_interval(v: str) -> str:
+    """A partial date or an interval of two (``2018/2022``), start before end."""
+    if "/" in v:
+        a, _, b = v.partition("/")
+        check_date(a)
+        check_date(b)
+        if date_range(a)[0] > date_range(b)[1]:
+            raise ValueError(f"interval {v!r} ends before it starts")
+        return v
+    return check_date(v)
+
+
+def _datetime(v: str) -> str:
+    """A date, or a date and time as printed on a web page (``2024-11-14 13:13:12``)."""
+    m = DATETIME_RE.match(v)
+    if m:
+        check_date(m.group(1))
+        h, mi, s = int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)
+        if h > 23 or mi > 59 or s > 59:
+            raise ValueError(f"{v!r} has no such time")
+        return v
+    return check_date(v)
+
+
+def date_range(v: str) -> tuple[str, str]:
+    """The first and last day a partial date covers, as YYYY-MM-DD."""
+    if "/" in v:
+        a, _, b = v.partition("/")
+        return date_range(a)[0], date_range(b)[1]
+    v = v[:10]
+    parts = v.split("-")
+    if len(parts) == 1:
+        return f"{v}-01-01", f"{v}-12-31"
+    if len(parts) == 2:
+        last = calendar.monthrange(int(parts[0]), int(parts[1]))[1]
+        return f"{v}-01", f"{v}-{last:02d}"
+    return v, v
+
+
+def _number(v):
+    """Numbers arrive as strings from the reader; keep ints exact."""
+    if isinstance(v, bool):
+        raise ValueError("must be a number")
+    if isinstance(v, (int, float)):
+        n = v
+    elif isinstance(v, str):
+        s = v.strip().replace("_", "")
+        try:
+            n = int(s)
+        except ValueError:
+            try:
+                n = float(s)
+            except ValueError:
+                raise ValueError(f"{v!r} is not a number") from None
+    else:
+        raise ValueError("must be a number")
+    if isinstance(n, float):
+        if n != n or n in (float("inf"), float("-inf")):
+            raise ValueError("must be a finite number")
+        if n.is_integer() and abs(n) < 2**53:
+            n = int(n)
+    return n
+
+
+def _bool(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.lower() in ("true", "yes", "on"):
+        return True
+    if isinstance(v, str) and v.lower() in ("false", "no", "off"):
+        return False
+    raise ValueError("must be true or false")
+
+
+Text = Annotated[str, AfterValidator(_text)]
+Id = Annotated[str, AfterValidator(_id)]
+PartialDate = Annotated[str, AfterValidator(check_date)]
+DateOrInterval = Annotated[str, AfterValidator(_date_or_interval)]
+DateTime = Annotated[str, AfterValidator(_datetime)]
+Number = Annotated[Union[int, float], BeforeValidator(_number)]
+Flag = Annotated[bool, BeforeValidator(_bool)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=False)
+
+
+# --------------------------------------------------------------------------
+# Evidence and figures
+
+
+class Evidence(Model):
+    """A verbatim quote from a source, with where in the source it stands."""
+
+    source: Id
+    quote: Text
+    locator: Text
+    note: Text | None = None
+
+
+Qualifier = Literal["exact", "max", "min", "approx", "over", "under", "range", "target"]
+
+
+class Figure(Model):
+    """A number normalised for sorting and sums (money in yuan)."""
+
+    metric: Id
+    label_en: Text | None = None
+    value: Number
+    value_max: Number | None = None  # upper bound, with qualifier 'range'
+    unit: Id
+    qualifier: Qualifier = "exact"
+    as_of: DateOrInterval | None = None
+    original: Text
+    note: Text | None = None
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------
+# Sources
+
+
+class Person(Model):
+    name: Text  # printed form; Chinese names stay whole (CSL "literal")
+    role: Literal["author", "reporter", "editor", "translator"] = "author"
+
+
+SourceType = Literal["report", "article-newspaper", "webpage", "article-magazine", "article-journal",
+                     "periodical", "post-weblog", "document"]
+
+
+class Source(Model):
+    """A document the base rests on, or an article inside one (``part_of``)."""
+
+    id: Id
+    file: Text | None = None  # file name in the sources folder; articles inherit their document's
+    part_of: Id | None = None
+    type: SourceType
+    title: Text
+    title_en: Text
+    subtitle: Text | None = None
+    container_title: Text | None = None  # newspaper, newsletter, site or series
+    container_title_en: Text | None = None
+    original_source: Text | None = None  # where a reprint first appeared
+    authors: list[Person] = []
+    editors: list[Person] = []
+    publisher: Text | None = None
+    publisher_place: Text | None = None
+    issued: DateTime | None = None
+    issue: Text | None = None  # issue or number as printed
+    url: Text | None = None
+    site: Text | None = None  # a site name or domain as printed, when no URL is given
+    medium: Literal["OL"] | None = None  # online, even when no URL is printed
+    language: Literal["zh-CN", "zh-Hant", "en"] = "zh-CN"
+    restricted: Flag = False
+    citation_note: Text | None = None
+    description_en: Text | None = None
+    notes: Text | None = None
+    evidence: list[Evidence] = []
+
+
+# --------------------------------------------------------------------------
+# Vocabularies
+
+
+class Term(Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+    aliases: list[Text] = []
+    parent: Id | None = None
+    description_en: Text | None = None
+    evidence: list[Evidence] = []
+
+
+RegionLevel = Literal["world", "country", "macro-region", "province", "municipality", "sar", "city", "district",
+                      "county", "zone", "park"]
+
+
+class Region(Term):
+    level: RegionLevel
+
+
+class Mechanism(Term):
+    pass
+
+
+class Instrument(Term):
+    pass
+
+
+class Blockage(Term):
+    pass
+
+
+# --------------------------------------------------------------------------
+# Records
+
+
+class LegalBasis(Model):
+    law: Id
+    articles: list[Annotated[int, Field(ge=1)]] = []
+    note: Text | None = None
+
+
+class RecordBase(Model):
+    id: Id
+    name_zh: Text
+    name_en: Text
+    summary_en: Text
+    short_names: list[Text] = []  # short or common names, other scripts
+    date: PartialDate | None = None
+    regions: list[Id] = []
+    mechanisms: list[Id] = []
+    instruments: list[Id] = []
+    addresses: list[Id] = []  # blockage ids
+    actors: list[Text] = []  # bodies that act, as printed
+    legal_basis: list[LegalBasis] = []
+    implements: list[Id] = []  # pilots or laws this record puts into effect
+    part_of: Id | None = None
+    related: list[Id] = []
+    figures: list[Figure] = []
+    notes: Text | None = None
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+LawLevel = Literal["national-law", "administrative-regulation", "central-document", "departmental-document",
+                   "local-regulation", "local-document", "institutional-rule", "foreign-law", "foreign-policy"]
+LawStatus = Literal["in-force", "amended", "repealed", "draft", "not-stated"]
+
+
+class Article(Model):
+    number: Annotated[int, Field(ge=1)]
+    version: PartialDate | None = None  # which text's numbering, when not the latest
+    items: list[Text] = []  # items cited, as numbered in the text: ["一", "二"]
+    gist_en: Text
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class Law(RecordBase):
+    level: LawLevel
+    issuers: list[Text] = []
+    doc_number: Text | None = None
+    issued: PartialDate | None = None
+    effective: PartialDate | None = None
+    amended: list[PartialDate] = []
+    status: LawStatus = "not-stated"
+    articles: list[Article] = []
+
+
+class Pilot(RecordBase):
+    issuers: list[Text] = []
+    status: Literal["ongoing", "completed", "planned", "not-stated"] = "not-stated"
+
+
+class Component(Model):
+    name_zh: Text
+    name_en: Text
+    summary_en: Text | None = None
+    evidence: list[Evidence] = Field(min_length=1)
+
+
+class TransferModel(RecordBase):
+    category: Id | None = None  # statutory, us, germany, innovation-mode, empowerment ...
+    components: list[Component] = []
+
+
+class Practice(RecordBase):
+    status: Literal["implemented", "planned", "proposed"] = "implemented"
+
+
+class Meta(Model):
+    title: Text
+    title_zh: Text | None = None
+    description: Text | None = None
+    schema_version: Annotated[int, BeforeValidator(_number)] = 1
+    license: Text | None = None
+
+
+VOCABS = {"regions": Region, "mechanisms": Mechanism, "instruments": Instrument, "blockages": Blockage}
+RECORDS = {"laws": Law, "pilots": Pilot, "models": TransferModel, "practices": Practice}
+SECTIONS = {"sources": Source, **VOCABS, **RECORDS}
+KIND_OF_SECTION = {"laws": "law", "pilots": "pilot", "models": "model", "practices": "practice"}
+SECTION_OF_KIND = {v: k for k, v in KIND_OF_SECTION.items()}
+VOCAB_OF_FIELD = {"regions": "regions", "mechanisms": "mechanisms", "instruments": "instruments",
+                  "addresses": "blockages"}

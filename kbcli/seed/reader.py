@@ -1,0 +1,263 @@
+"""Read a seed file as a stream of items, each with the line and column of
+every value and key in it.
+
+The seed is a mapping of sections (``meta``, ``sources``, ``regions`` ...,
+``practices``); each section but ``meta`` is a list. The reader drives
+libyaml's event parser (CParser when PyYAML has it, the pure-Python parser
+otherwise) and builds plain Python values itself, one list item at a time, so
+memory stays flat however large the file is.
+
+Scalars stay strings: a plain ``2022`` is ``"2022"`` and pydantic coerces
+where a field wants a number. Only ``~``, ``null`` and an empty plain scalar
+become ``None``. This keeps partial dates and ids from turning into integers
+(or ``no`` into ``False``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+import yaml
+from yaml import events as ev
+
+try:  # libyaml's C parser when present, the pure-Python one otherwise
+    from yaml import CParser as _Parser  # type: ignore[attr-defined]
+
+    LIBYAML = True
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.parser import Parser as _PyParser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            _PyParser.__init__(self)
+
+    LIBYAML = False
+
+Path = tuple  # a path inside an item: ("articles", 0, "number")
+NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+STR_TAG = "tag:yaml.org,2002:str"
+
+
+@dataclass
+class Item:
+    """One top-level value: a list item of a section, or the ``meta`` mapping."""
+
+    section: str
+    index: int | None  # position in the section's list; None for a mapping section
+    data: Any
+    line: int  # 1-based
+    col: int  # 1-based
+    pos: dict = field(default_factory=dict)  # path -> (line, col) of the value
+    keypos: dict = field(default_factory=dict)  # path -> (line, col) of the key
+
+    @property
+    def where(self) -> str:
+        return self.section if self.index is None else f"{self.section}[{self.index}]"
+
+    def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
+        """The position of ``path`` or, failing that, of its nearest parent."""
+        table = self.keypos if key else self.pos
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if key and p in self.pos:
+                return self.pos[p]
+            p = p[:-1]
+        return (self.line, self.col)
+
+
+class ReadError(Exception):
+    """A YAML syntax or structure error at a position."""
+
+    def __init__(self, message: str, line: int, col: int, path: str = ""):
+        super().__init__(message)
+        self.message, self.line, self.col, self.path = message, line, col, path
+
+
+class _Builder:
+    """Builds one item's value from events, recording positions."""
+
+    __slots__ = ("pos", "keypos", "anchors", "stack", "result", "done")
+
+    def __init__(self, anchors: dict):
+        self.pos: dict = {}
+        self.keypos: dict = {}
+        self.anchors = anchors
+        # stack entries: [container, path, pending_key_or_None, is_mapping, key_mark]
+        self.stack: list[list] = []
+        self.result: Any = None
+        self.done = False
+
+    def _place(self, value: Any, mark) -> None:
+        """Attach a finished value to the container on top of the stack."""
+        if not self.stack:
+            self.result = value
+            self.done = True
+            return
+        top = self.stack[-1]
+        container, path = top[0], top[1]
+        if top[3]:  # mapping
+            key = top[2]
+            if key is _NOKEY:
+                if isinstance(value, (dict, list)):
+                    raise ReadError("a mapping key must be a plain value", mark.line + 1, mark.column + 1)
+                key = "" if value is None else value
+                if key in container:
+                    raise ReadError(f"duplicate key {key!r}", mark.line + 1, mark.column + 1,
+                                    _fmt(path + (key,)))
+                top[2] = key
+                self.keypos[path + (key,)] = (mark.line + 1, mark.column + 1)
+                return
+            container[key] = value
+            top[2] = _NOKEY
+        else:
+            container.append(value)
+
+    def _child_path(self) -> Path:
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if top[3]:
+            return top[1] + (top[2],) if top[2] is not _NOKEY else top[1]
+        return top[1] + (len(top[0]),)
+
+    def feed(self, e) -> None:
+        t = type(e)
+        if t is ev.ScalarEvent:
+            m = e.start_mark
+            if e.implicit[0] and e.value in NULLS and e.tag != STR_TAG and e.style is None:
+                value = None
+            else:
+                value = e.value
+            is_key = bool(self.stack) and self.stack[-1][3] and self.stack[-1][2] is _NOKEY
+            if not is_key:
+                self.pos[self._child_path()] = (m.line + 1, m.column + 1)
+            if e.anchor:
+                self.anchors[e.anchor] = value
+            self._place(value, m)
+        elif t is ev.MappingStartEvent or t is ev.SequenceStartEvent:
+            m = e.start_mark
+            if self.stack and self.stack[-1][3] and self.stack[-1][2] is _NOKEY:
+                raise ReadError("a mapping key must be a plain value", m.line + 1, m.column + 1)
+            path = self._child_path()
+            self.pos[path] = (m.line + 1, m.column + 1)
+            container: Any = {} if t is ev.MappingStartEvent else []
+            if e.anchor:
+                self.anchors[e.anchor] = container
+            self.stack.append([container, path, _NOKEY, t is ev.MappingStartEvent, m])
+        elif t is ev.MappingEndEvent or t is ev.SequenceEndEvent:
+            entry = self.stack.pop()
+            self._place(entry[0], entry[4])
+        elif t is ev.AliasEvent:
+            m = e.start_mark
+            if e.anchor not in self.anchors:
+                raise ReadError(f"unknown alias *{e.anchor}", m.line + 1, m.column + 1)
+            is_key = bool(self.stack) and self.stack[-1][3] and self.stack[-1][2] is _NOKEY
+            if not is_key:
+                self.pos[self._child_path()] = (m.line + 1, m.column + 1)
+            self._place(self.anchors[e.anchor], m)
+
+
+class _NoKey:
+    __slots__ = ()
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return "<no key>"
+
+
+_NOKEY = _NoKey()
+
+
+def _fmt(path: Path) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def format_path(prefix: str, path: Path) -> str:
+    """``laws[3]`` + ("articles", 0, "number") -> ``laws[3].articles[0].number``."""
+    rest = _fmt(path)
+    if not rest:
+        return prefix
+    return prefix + (rest if rest.startswith("[") else "." + rest)
+
+
+def read_items(stream, on_section=None) -> Iterator[Item]:
+    """Yield the seed's items in file order.
+
+    ``stream`` is a text or binary file object or a string. Raises
+    ``ReadError`` on a syntax error or when the top level is not a mapping of
+    sections.
+    """
+    parser = _Parser(stream)
+    anchors: dict = {}
+    try:
+        e = parser.get_event()
+        if not isinstance(e, ev.StreamStartEvent):  # pragma: no cover
+            raise ReadError("not a YAML stream", 1, 1)
+        e = parser.get_event()
+        if isinstance(e, ev.StreamEndEvent):
+            return
+        e = parser.get_event()  # after DocumentStart
+        if isinstance(e, ev.DocumentEndEvent):
+            return
+        if not isinstance(e, ev.MappingStartEvent):
+            m = e.start_mark
+            raise ReadError("the seed must be a mapping of sections (meta, sources, regions, ...)",
+                            m.line + 1, m.column + 1)
+        seen: set = set()
+        while True:
+            e = parser.get_event()
+            if isinstance(e, ev.MappingEndEvent):
+                break
+            if not isinstance(e, ev.ScalarEvent):
+                m = e.start_mark
+                raise ReadError("a section name must be a plain key", m.line + 1, m.column + 1)
+            section, km = e.value, e.start_mark
+            if section in seen:
+                raise ReadError(f"duplicate section {section!r}", km.line + 1, km.column + 1, section)
+            seen.add(section)
+            if on_section is not None:
+                on_section(section, km.line + 1, km.column + 1)
+            e = parser.get_event()
+            m = e.start_mark
+            if isinstance(e, ev.SequenceStartEvent):
+                index = 0
+                while True:
+                    e = parser.get_event()
+                    if isinstance(e, ev.SequenceEndEvent):
+                        break
+                    yield _read_value(parser, e, anchors, section, index)
+                    index += 1
+            else:
+                yield _read_value(parser, e, anchors, section, None)
+        e = parser.get_event()  # DocumentEnd
+        e = parser.get_event()
+        if not isinstance(e, ev.StreamEndEvent):
+            m = e.start_mark
+            raise ReadError("the seed must hold a single YAML document", m.line + 1, m.column + 1)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "YAML syntax error"
+        if exc.context:
+            problem = f"{exc.context}: {problem}" if "while" not in exc.context else f"{problem} ({exc.context})"
+        raise ReadError(f"YAML syntax error: {problem}", line, col) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors (encoding)
+        raise ReadError(f"YAML error: {exc}", 1, 1) from None
+
+
+def _read_value(parser, first, anchors, section, index) -> Item:
+    b = _Builder(anchors)
+    m = first.start_mark
+    b.feed(first)
+    while not b.done:
+        b.feed(parser.get_event())
+    return Item(section, index, b.result, m.line + 1, m.column + 1, b.pos, b.keypos)

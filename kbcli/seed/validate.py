@@ -1,0 +1,329 @@
+"""Validate a seed: every problem, each with FILE:LINE:COL and a field path.
+
+``load_seed`` streams the file through the reader, validates each item with
+its pydantic model and hands the valid ones to a sink (the database builder)
+as it goes. Checks that need the whole seed run at the end: ids unique across
+all kinds, references that resolve, no cycles in hierarchies.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from ..errors import Issue, SeedError
+from ..text import fold_quote
+from . import models as m
+from .reader import Item, ReadError, format_path, read_items
+
+VOCAB_LABEL = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
+               "blockages": "blockage"}
+
+
+class Sink(Protocol):
+    def add(self, section: str, obj: Any) -> None: ...
+
+
+@dataclass
+class _Ref:
+    target: str
+    want: str  # a vocab section, 'sources', 'records', 'laws' or 'implementable'
+    path: str
+    line: int
+    col: int
+
+
+@dataclass
+class _Seen:
+    section: str
+    path: str
+    line: int
+    col: int
+
+
+@dataclass
+class Validator:
+    file: str
+    issues: list[Issue] = field(default_factory=list)
+    ids: dict[str, _Seen] = field(default_factory=dict)
+    refs: list[_Ref] = field(default_factory=list)
+    article_refs: list[tuple[str, int, str, int, int]] = field(default_factory=list)
+    law_articles: dict[str, set[int]] = field(default_factory=dict)
+    parents: dict[str, dict[str, tuple[str, str, int, int]]] = field(default_factory=dict)
+    part_of: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
+    source_parents: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    meta: m.Meta | None = None
+
+    # ------------------------------------------------------------------
+    def issue(self, line: int, col: int, message: str, path: str = "") -> None:
+        self.issues.append(Issue(self.file, line, col, message, path))
+
+    def unknown_section(self, name: str, line: int, col: int) -> None:
+        if name != "meta" and name not in m.SECTIONS:
+            known = ", ".join(["meta", *m.SECTIONS])
+            self.issue(line, col, f"unknown section {name!r}; the sections are {known}", name)
+
+    def check(self, item: Item) -> Any:
+        """Validate one item; return the model, or None when it is invalid."""
+        section = item.section
+        if section == "meta":
+            model_cls: Any = m.Meta
+        elif section in m.SECTIONS:
+            model_cls = m.SECTIONS[section]
+        else:
+            return None  # reported once by unknown_section
+        if section != "meta" and item.index is None:
+            self.issue(item.line, item.col, f"section {section!r} must be a list", section)
+            return None
+        try:
+            obj = model_cls.model_validate(item.data)
+        except ValidationError as exc:
+            self._pydantic_issues(item, exc)
+            return None
+        self.counts[section] = self.counts.get(section, 0) + 1
+        if section == "meta":
+            self.meta = obj
+            return obj
+        if not self._local_checks(item, section, obj):
+            return None
+        self._collect(item, section, obj)
+        return obj
+
+    def _pydantic_issues(self, item: Item, exc: ValidationError) -> None:
+        for err in exc.errors(include_url=False):
+            loc = tuple(err["loc"])
+            kind = err["type"]
+            msg = err["msg"]
+            if msg.startswith("Value error, "):
+                msg = msg[len("Value error, "):]
+            if kind == "extra_forbidden":
+                line, col = item.locate(loc, key=True)
+                msg = f"unknown field {loc[-1]!r}"
+            elif kind == "missing":
+                line, col = item.locate(loc[:-1])
+                msg = f"missing required field {loc[-1]!r}"
+            elif kind == "too_short" and loc and loc[-1] == "evidence":
+                line, col = item.locate(loc)
+                msg = "needs at least one evidence quote"
+            else:
+                line, col = item.locate(loc)
+                if kind in ("string_type", "int_parsing", "int_type", "list_type", "dict_type", "model_type",
+                            "literal_error", "bool_parsing") and "input" in err and not isinstance(
+                        err["input"], (dict, list)):
+                    msg = f"{msg}, got {err['input']!r}"
+            self.issue(line, col, msg, format_path(item.where, loc))
+
+    def _local_checks(self, item: Item, section: str, obj: Any) -> bool:
+        """Checks inside one item that pydantic's field rules cannot express."""
+        ok = True
+        if section in m.RECORDS:
+            for i, fig in enumerate(obj.figures):
+                if fig.qualifier == "range" and fig.value_max is None:
+                    self._at(item, ("figures", i, "value_max"), "a 'range' figure needs value_max")
+                    ok = False
+                if fig.value_max is not None and fig.value_max < fig.value:
+                    self._at(item, ("figures", i, "value_max"), "value_max is below value")
+                    ok = False
+                folded = fold_quote(fig.original)
+                if not any(folded in fold_quote(e.quote) for e in fig.evidence):
+                    self._at(item, ("figures", i, "original"),
+                             f"original {fig.original!r} does not appear in the figure's evidence quotes")
+                    ok = False
+            for name in ("regions", "mechanisms", "instruments", "addresses", "related", "implements"):
+                values = getattr(obj, name)
+                seen: set[str] = set()
+                for i, v in enumerate(values):
+                    if v in seen:
+                        self._at(item, (name, i), f"{v!r} is listed twice")
+                        ok = False
+                    seen.add(v)
+            if obj.part_of == obj.id:
+                self._at(item, ("part_of",), "a record cannot be part of itself")
+                ok = False
+        if section == "laws":
+            seen_art: set[tuple[int, str | None]] = set()
+            for i, art in enumerate(obj.articles):
+                key = (art.number, art.version)
+                if key in seen_art:
+                    self._at(item, ("articles", i, "number"), f"article {art.number} is listed twice")
+                    ok = False
+                seen_art.add(key)
+        if section == "sources":
+            if obj.part_of is None and obj.file is None:
+                self._at(item, ("file",), "a source needs 'file' (or 'part_of' naming the document it is in)")
+                ok = False
+            if obj.part_of == obj.id:
+                self._at(item, ("part_of",), "a source cannot be part of itself")
+                ok = False
+        if section in m.VOCABS and obj.parent == obj.id:
+            self._at(item, ("parent",), "a term cannot be its own parent")
+            ok = False
+        return ok
+
+    def _at(self, item: Item, loc: tuple, message: str) -> None:
+        line, col = item.locate(loc)
+        self.issue(line, col, message, format_path(item.where, loc))
+
+    def _ref(self, item: Item, loc: tuple, target: str, want: str) -> None:
+        line, col = item.locate(loc)
+        self.refs.append(_Ref(target, want, format_path(item.where, loc), line, col))
+
+    def _evidence_refs(self, item: Item, prefix: tuple, evidence: list) -> None:
+        for i, e in enumerate(evidence):
+            self._ref(item, prefix + ("evidence", i, "source"), e.source, "sources")
+
+    def _collect(self, item: Item, section: str, obj: Any) -> None:
+        line, col = item.locate(("id",))
+        where = format_path(item.where, ("id",))
+        prev = self.ids.get(obj.id)
+        if prev is not None:
+            self.issue(line, col, f"duplicate id {obj.id!r}, first used at line {prev.line} ({prev.path})", where)
+        else:
+            self.ids[obj.id] = _Seen(section, where, line, col)
+        self._evidence_refs(item, (), obj.evidence)
+        if section == "sources" and obj.part_of:
+            self._ref(item, ("part_of",), obj.part_of, "sources")
+            line, col = item.locate(("part_of",))
+            self.source_parents[obj.id] = (obj.part_of, format_path(item.where, ("part_of",)), line, col)
+        if section in m.VOCABS:
+            line, col = item.locate(("parent",))
+            self.parents.setdefault(section, {})[obj.id] = (
+                obj.parent or "", format_path(item.where, ("parent",)), line, col)
+            return
+        if section not in m.RECORDS:
+            return
+        for fname, vocab in m.VOCAB_OF_FIELD.items():
+            for i, term in enumerate(getattr(obj, fname)):
+                self._ref(item, (fname, i), term, vocab)
+        for i, lb in enumerate(obj.legal_basis):
+            self._ref(item, ("legal_basis", i, "law"), lb.law, "laws")
+            for j, n in enumerate(lb.articles):
+                line, col = item.locate(("legal_basis", i, "articles", j))
+                self.article_refs.append(
+                    (lb.law, n, format_path(item.where, ("legal_basis", i, "articles", j)), line, col))
+        for i, t in enumerate(obj.implements):
+            self._ref(item, ("implements", i), t, "implementable")
+        for i, t in enumerate(obj.related):
+            self._ref(item, ("related", i), t, "records")
+        if obj.part_of:
+            self._ref(item, ("part_of",), obj.part_of, "records")
+            line, col = item.locate(("part_of",))
+            self.part_of[obj.id] = (obj.part_of, format_path(item.where, ("part_of",)), line, col)
+        for i, fig in enumerate(obj.figures):
+            self._evidence_refs(item, ("figures", i), fig.evidence)
+        if section == "laws":
+            self.law_articles[obj.id] = {a.number for a in obj.articles}
+            for i, art in enumerate(obj.articles):
+                self._evidence_refs(item, ("articles", i), art.evidence)
+        if section == "models":
+            for i, c in enumerate(obj.components):
+                self._evidence_refs(item, ("components", i), c.evidence)
+
+    # ------------------------------------------------------------------
+    def finish(self) -> list[Issue]:
+        """Whole-seed checks; returns every issue found so far."""
+        by_section: dict[str, list[str]] = {}
+        for ident, seen in self.ids.items():
+            by_section.setdefault(seen.section, []).append(ident)
+        record_ids = {i for s in m.RECORDS for i in by_section.get(s, [])}
+        implementable = {i for s in ("laws", "pilots") for i in by_section.get(s, [])}
+        for ref in self.refs:
+            want = ref.want
+            if want == "records":
+                pool, label = record_ids, "record"
+            elif want == "implementable":
+                pool, label = implementable, "law or pilot"
+            elif want == "laws":
+                pool, label = set(by_section.get("laws", [])), "law"
+            elif want == "sources":
+                pool, label = set(by_section.get("sources", [])), "source"
+            else:
+                pool, label = set(by_section.get(want, [])), VOCAB_LABEL[want]
+            if ref.target in pool:
+                continue
+            other = self.ids.get(ref.target)
+            if other is not None:
+                msg = f"{ref.target!r} is a {other.section[:-1]}, not a {label}"
+            else:
+                msg = f"unknown {label} {ref.target!r}"
+                close = difflib.get_close_matches(ref.target, list(pool), n=3, cutoff=0.6)
+                if close:
+                    msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
+            self.issue(ref.line, ref.col, msg, ref.path)
+        for law, number, path, line, col in self.article_refs:
+            arts = self.law_articles.get(law)
+            if arts is not None and number not in arts:
+                listed = ", ".join(str(a) for a in sorted(arts)) or "none"
+                self.issue(line, col, f"law {law!r} has no article {number} in the seed (articles: {listed})", path)
+        for section, table in self.parents.items():
+            label = VOCAB_LABEL[section]
+            for term, (parent, path, line, col) in table.items():
+                if not parent:
+                    continue
+                if parent not in table:
+                    other = self.ids.get(parent)
+                    if other is not None:
+                        msg = f"parent {parent!r} is a {other.section[:-1]}, not a {label}"
+                    else:
+                        msg = f"unknown parent {label} {parent!r}"
+                        close = difflib.get_close_matches(parent, list(table), n=3, cutoff=0.6)
+                        if close:
+                            msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
+                    self.issue(line, col, msg, path)
+            self._cycles({t: v[0] for t, v in table.items() if v[0]},
+                         {t: v[1:] for t, v in table.items() if v[0]}, f"{label} hierarchy")
+        for edges, label in ((self.part_of, "part_of chain"), (self.source_parents, "sources' part_of chain")):
+            self._cycles({k: v[0] for k, v in edges.items()}, {k: v[1:] for k, v in edges.items()}, label)
+        return self.issues
+
+    def _cycles(self, edges: dict[str, str], where: dict[str, tuple], label: str) -> None:
+        done: set[str] = set()
+        for start in edges:
+            if start in done:
+                continue
+            trail: list[str] = []
+            node = start
+            while node in edges and node not in done and node not in trail:
+                trail.append(node)
+                node = edges[node]
+            if node in trail:
+                cycle = trail[trail.index(node):]
+                first = min(cycle)
+                path, line, col = where[first]
+                loop = " -> ".join(cycle[cycle.index(first):] + cycle[: cycle.index(first)] + [first])
+                self.issue(line, col, f"cycle in the {label}: {loop}", path)
+            done.update(trail)
+
+
+def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None) -> Validator:
+    """Validate the seed at ``path``, feeding valid items to ``sink``.
+
+    Raises ``SeedError`` carrying every issue when anything is wrong.
+    """
+    path = Path(path)
+    label = label or str(path)
+    v = Validator(label)
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise SeedError([Issue(label, 1, 1, f"cannot read the seed: {exc.strerror or exc}")]) from None
+    with fh:
+        try:
+            for item in read_items(fh, on_section=v.unknown_section):
+                obj = v.check(item)
+                if obj is not None and sink is not None and item.section != "meta":
+                    sink.add(item.section, obj)
+        except ReadError as exc:
+            v.issue(exc.line, exc.col, exc.message, exc.path)
+            raise SeedError(v.issues) from None
+    if v.meta is None:
+        v.issue(1, 1, "missing section 'meta' (title and description of the base)", "meta")
+    issues = v.finish()
+    if issues:
+        raise SeedError(issues)
+    return v
