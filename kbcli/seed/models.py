@@ -224,6 +224,7 @@ class Term(Model):
     aliases: list[Text] = []
     parent: Id | None = None
     description_en: Text | None = None
+    figures: list[Figure] = []  # statistics that describe the term (a blockage's extent)
     evidence: list[Evidence] = []
 
 

@@ -121,19 +121,19 @@ class Validator:
     def _local_checks(self, item: Item, section: str, obj: Any) -> bool:
         """Checks inside one item that pydantic's field rules cannot express."""
         ok = True
+        for i, fig in enumerate(getattr(obj, "figures", ())):
+            if fig.qualifier == "range" and fig.value_max is None:
+                self._at(item, ("figures", i, "value_max"), "a 'range' figure needs value_max")
+                ok = False
+            if fig.value_max is not None and fig.value_max < fig.value:
+                self._at(item, ("figures", i, "value_max"), "value_max is below value")
+                ok = False
+            folded = fold_quote(fig.original)
+            if not any(folded in fold_quote(e.quote) for e in fig.evidence):
+                self._at(item, ("figures", i, "original"),
+                         f"original {fig.original!r} does not appear in the figure's evidence quotes")
+                ok = False
         if section in m.RECORDS:
-            for i, fig in enumerate(obj.figures):
-                if fig.qualifier == "range" and fig.value_max is None:
-                    self._at(item, ("figures", i, "value_max"), "a 'range' figure needs value_max")
-                    ok = False
-                if fig.value_max is not None and fig.value_max < fig.value:
-                    self._at(item, ("figures", i, "value_max"), "value_max is below value")
-                    ok = False
-                folded = fold_quote(fig.original)
-                if not any(folded in fold_quote(e.quote) for e in fig.evidence):
-                    self._at(item, ("figures", i, "original"),
-                             f"original {fig.original!r} does not appear in the figure's evidence quotes")
-                    ok = False
             for name in ("regions", "mechanisms", "instruments", "addresses", "related", "implements"):
                 values = getattr(obj, name)
                 seen: set[str] = set()
@@ -186,6 +186,8 @@ class Validator:
         else:
             self.ids[obj.id] = _Seen(section, where, line, col)
         self._evidence_refs(item, (), obj.evidence)
+        for i, fig in enumerate(getattr(obj, "figures", ())):
+            self._evidence_refs(item, ("figures", i), fig.evidence)
         if section == "sources" and obj.part_of:
             self._ref(item, ("part_of",), obj.part_of, "sources")
             line, col = item.locate(("part_of",))
@@ -214,8 +216,6 @@ class Validator:
             self._ref(item, ("part_of",), obj.part_of, "records")
             line, col = item.locate(("part_of",))
             self.part_of[obj.id] = (obj.part_of, format_path(item.where, ("part_of",)), line, col)
-        for i, fig in enumerate(obj.figures):
-            self._evidence_refs(item, ("figures", i), fig.evidence)
         if section == "laws":
             self.law_articles[obj.id] = {a.number for a in obj.articles}
             for i, art in enumerate(obj.articles):

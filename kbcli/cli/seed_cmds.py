@@ -1,0 +1,25 @@
+"""Seed commands: validate a seed, load it into a database."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .common import DbOpt
+
+SeedArg = Annotated[Optional[str], typer.Argument(
+    help="Seed file (default: $KB_SEED or the packaged data/seed.yaml).", show_default=False)]
+
+
+@app.command("validate")
+def validate_cmd(seed: SeedArg = None) -> None:
+    """Check a seed and report every problem at once as FILE:LINE:COL: message (at path)."""
+    from ..paths import seed_path
+    from ..seed.validate import load_seed
+
+    path = seed_path(seed)
+    v = load_seed(path)
+    counts = ", ".join(f"{n} {k}" for k, n in v.counts.items() if k != "meta")
+    typer.echo(f"{path}: valid ({counts})", err=True)

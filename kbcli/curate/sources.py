@@ -1,0 +1,68 @@
+"""Source texts for curators' checks: folded for comparison, mapped to lines.
+
+The sources stay outside the project; these functions read them from a folder
+given at run time. Comparison follows the sources' README: NFKC, all
+whitespace removed. A quote must not run across an inserted footnote line (a
+line that starts with a superscript number).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import UsageError
+
+FOOTNOTE_RE = re.compile(r"^\s*[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
+
+
+@dataclass
+class SourceText:
+    name: str
+    text: str
+    lines: list[str]
+    folded: str  # NFKC, no whitespace
+    line_of: list[int]  # 1-based line of each folded character
+    footnotes: set[int] = field(default_factory=set)  # line numbers of footnote lines
+
+    def find(self, folded_quote: str) -> list[tuple[int, int]]:
+        """Every span (start, end) of the folded quote in the folded text."""
+        spans, start = [], 0
+        if not folded_quote:
+            return spans
+        while True:
+            i = self.folded.find(folded_quote, start)
+            if i < 0:
+                return spans
+            spans.append((i, i + len(folded_quote)))
+            start = i + 1
+
+    def lines_of(self, span: tuple[int, int]) -> range:
+        return range(self.line_of[span[0]], self.line_of[span[1] - 1] + 1)
+
+
+def read_source(path: Path) -> SourceText:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    folded: list[str] = []
+    line_of: list[int] = []
+    footnotes: set[int] = set()
+    for n, line in enumerate(lines, 1):
+        if FOOTNOTE_RE.match(line):
+            footnotes.add(n)
+        f = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
+        folded.append(f)
+        line_of.extend([n] * len(f))
+    return SourceText(path.name, text, lines, "".join(folded), line_of, footnotes)
+
+
+def read_sources(folder: str | Path) -> dict[str, SourceText]:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"no sources folder at {folder}")
+    found = {p.name: read_source(p) for p in sorted(folder.glob("*.txt"))}
+    if not found:
+        raise UsageError(f"no source texts (*.txt) in {folder}")
+    return found

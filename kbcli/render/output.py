@@ -1,0 +1,199 @@
+"""One output function for every ``--format``.
+
+``emit`` prints rows (a list of dicts) as table, json, jsonl, csv, tsv or md.
+Columns say how nested values flatten for the tabular formats; json and
+jsonl print the rows whole. ``emit_object`` prints one nested object (``kb
+show``) with a format-specific detail view for table and md.
+
+Data prints literally in every format: cells are plain text (never Rich
+markup), and control characters are escaped (``\\x1b``) so they cannot reach
+the terminal. Rich is imported only when stdout is a terminal.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, TextIO
+
+from ..text import clean
+
+FORMATS = ("table", "json", "jsonl", "csv", "tsv", "md")
+_C1 = {c: "\\u%04x" % c for c in range(0x7F, 0xA0)}
+
+
+def json_dumps(obj: Any, indent: int | None = 2) -> str:
+    """JSON with UTF-8 text; DEL and C1 controls escaped too (json leaves them raw)."""
+    s = json.dumps(obj, ensure_ascii=False, indent=indent, default=str)
+    return s.translate(_C1)
+
+
+def join_terms(v: Any) -> str:
+    if not v:
+        return ""
+    return "; ".join(t["id"] if isinstance(t, dict) else str(t) for t in v)
+
+
+def join_list(v: Any) -> str:
+    if not v:
+        return ""
+    return "; ".join(str(x) for x in v)
+
+
+def fmt_number(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
+def figures_text(figs: Any) -> str:
+    if not figs:
+        return ""
+    parts = []
+    for f in figs:
+        q = f.get("qualifier")
+        val = fmt_number(f.get("value"))
+        if f.get("value_max") is not None:
+            val += "-" + fmt_number(f["value_max"])
+        s = f"{f['metric']}={val} {f.get('unit', '')}".rstrip()
+        if q and q != "exact":
+            s += f" ({q})"
+        parts.append(s)
+    return "; ".join(parts)
+
+
+def evidence_text(ev: Any) -> str:
+    if not ev:
+        return ""
+    return " | ".join(f"{e['source']}: {e['quote']}" for e in ev)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str | None = None
+    flatten: Callable[[Any], str] | None = None
+    numeric: bool = False
+    wrap: bool = False  # long text: allowed to wrap in terminal tables
+
+    def text(self, row: dict) -> str:
+        v = row.get(self.key)
+        if self.flatten is not None:
+            return self.flatten(v)
+        if v is None:
+            return ""
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return fmt_number(v)
+        if isinstance(v, (list, tuple)):
+            return join_list(v)
+        return str(v)
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key
+
+
+def _cells(rows: Iterable[dict], columns: list[Column], keep_newlines: bool) -> list[list[str]]:
+    return [[clean(c.text(r), keep_newlines=keep_newlines) for c in columns] for r in rows]
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _plain_table(cells: list[list[str]], columns: list[Column], out: TextIO) -> None:
+    headers = [c.title for c in columns]
+    widths = [_width(h) for h in headers]
+    for row in cells:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _width(cell))
+
+    def line(values: list[str]) -> str:
+        parts = []
+        for i, v in enumerate(values):
+            pad = widths[i] - _width(v)
+            parts.append(" " * pad + v if columns[i].numeric else v + " " * pad)
+        return "  ".join(parts).rstrip()
+
+    out.write(line(headers) + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write(line(row) + "\n")
+
+
+def rich_console(out: TextIO):
+    from rich.console import Console
+
+    return Console(file=out, markup=False, highlight=False, emoji=False, soft_wrap=False)
+
+
+def _rich_table(cells: list[list[str]], columns: list[Column], out: TextIO, title: str | None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
+    for c in columns:
+        table.add_column(Text(c.title), justify="right" if c.numeric else "left",
+                         overflow="fold", no_wrap=not c.wrap)
+    for row in cells:
+        table.add_row(*[Text(v) for v in row])
+    rich_console(out).print(table)
+
+
+def _md_cell(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+
+
+def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextIO | None = None,
+         title: str | None = None) -> None:
+    """Print rows in one of FORMATS. An empty result prints headers only (or [])."""
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json_dumps(rows) + "\n")
+    elif fmt == "jsonl":
+        for r in rows:
+            out.write(json_dumps(r, indent=None) + "\n")
+    elif fmt in ("csv", "tsv"):
+        if fmt == "csv":
+            w = csv.writer(out, lineterminator="\n")
+            w.writerow([c.title for c in columns])
+            w.writerows(_cells(rows, columns, keep_newlines=True))
+        else:
+            out.write("\t".join(c.title for c in columns) + "\n")
+            for row in _cells(rows, columns, keep_newlines=True):
+                out.write("\t".join(v.replace("\t", " ").replace("\r", " ").replace("\n", " ") for v in row) + "\n")
+    elif fmt == "md":
+        out.write("| " + " | ".join(_md_cell(c.title) for c in columns) + " |\n")
+        out.write("|" + "|".join(" ---: " if c.numeric else " --- " for c in columns) + "|\n")
+        for row in _cells(rows, columns, keep_newlines=True):
+            out.write("| " + " | ".join(_md_cell(v) for v in row) + " |\n")
+    elif fmt == "table":
+        cells = _cells(rows, columns, keep_newlines=False)
+        if is_terminal(out) and os.environ.get("KB_PLAIN") is None:
+            _rich_table(cells, columns, out, title)
+        else:
+            _plain_table(cells, columns, out)
+    else:  # pragma: no cover - the CLI restricts the choice
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+def emit_csv_string(rows: list[dict], columns: list[Column], fmt: str = "csv") -> str:
+    buf = io.StringIO()
+    emit(rows, columns, fmt, out=buf)
+    return buf.getvalue()
