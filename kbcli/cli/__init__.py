@@ -50,7 +50,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-from . import curate_cmds, seed_cmds  # noqa: E402,F401  (commands register on import)
+from . import curate_cmds, data_cmds, query_cmds, seed_cmds  # noqa: E402,F401  (commands register on import)
 
 
 def main() -> None:

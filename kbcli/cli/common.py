@@ -25,3 +25,32 @@ SeedOpt = Annotated[Optional[str], typer.Option("--seed", envvar="KB_SEED", show
                                                 help="Seed file (default: the packaged data/seed.yaml).")]
 SourcesOpt = Annotated[str, typer.Option("--sources", help="Folder holding the source texts (*.txt).")]
 OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+
+
+def open_kb(db: Optional[str], seed: Optional[str]):
+    """A KB over an up-to-date database for these options (built on first use)."""
+    from ..query.kb import KB
+    from ..store.db import open_db
+
+    return KB(open_db(db, seed))
+
+
+def warn_restricted(kb, items: list) -> None:
+    """Say on stderr, every time, when results rest on a source that restricts citation."""
+    hits: dict[str, int] = {}
+    for item in items:
+        evs = list(item.get("evidence", ()))
+        for f in item.get("figures", ()):
+            evs.extend(f.get("evidence", ()))
+        for part in ("articles", "components"):
+            for a in item.get(part, ()) or ():
+                evs.extend(a.get("evidence", ()))
+        for s in {e["source"] for e in evs if e.get("restricted")}:
+            hits[s] = hits.get(s, 0) + 1
+    for sid, n in hits.items():
+        note = kb.sources[sid]["citation_note"]
+        if len(items) == 1:
+            what = "this item rests"
+        else:
+            what = f"{n} of these results {'rests' if n == 1 else 'rest'}"
+        typer.echo(f"kb: note: {what} on {sid}, which asks not to be cited: {note}", err=True)

@@ -23,3 +23,20 @@ def validate_cmd(seed: SeedArg = None) -> None:
     v = load_seed(path)
     counts = ", ".join(f"{n} {k}" for k, n in v.counts.items() if k != "meta")
     typer.echo(f"{path}: valid ({counts})", err=True)
+
+
+@app.command("load")
+def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
+    """Validate a seed and build the database from it, atomically.
+
+    The database is built in a temporary file and renamed into place, so a
+    seed with errors leaves an existing database unchanged.
+    """
+    from ..paths import default_db, seed_path
+    from ..store.build import build
+
+    path = seed_path(seed)
+    target = default_db(path) if db is None else __import__("pathlib").Path(db)
+    stats = build(path, target)
+    counts = ", ".join(f"{n} {k}" for k, n in stats.counts.items())
+    typer.echo(f"{target}: loaded {counts} in {stats.seconds:.2f}s", err=True)

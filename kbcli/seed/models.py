@@ -7,19 +7,18 @@ whole seed (references, unique ids, cycles) live in ``validate``.
 
 from __future__ import annotations
 
-import calendar
 import re
 from typing import Annotated, Literal, Union
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from ..dates import check_date, date_range
 from ..text import has_control
 
 # --------------------------------------------------------------------------
 # Scalar types
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
-DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$")
 
 
@@ -34,21 +33,6 @@ def _text(v: str) -> str:
 def _id(v: str) -> str:
     if not ID_RE.match(v):
         raise ValueError("must be lowercase letters, digits and single - _ . separators, e.g. 'hefei-poc-award'")
-    return v
-
-
-def check_date(v: str) -> str:
-    """A partial ISO date that exists: ``2022``, ``2022-03`` or ``2022-03-01``."""
-    m = DATE_RE.match(v)
-    if not m:
-        raise ValueError(f"{v!r} is not an ISO date (YYYY, YYYY-MM or YYYY-MM-DD)")
-    year, month, day = m.groups()
-    if month is not None and not 1 <= int(month) <= 12:
-        raise ValueError(f"{v!r} has no month {month}")
-    if day is not None:
-        last = calendar.monthrange(int(year), int(month))[1]
-        if not 1 <= int(day) <= last:
-            raise ValueError(f"{v!r} does not exist: {year}-{month} has {last} days")
     return v
 
 
@@ -74,21 +58,6 @@ def _datetime(v: str) -> str:
             raise ValueError(f"{v!r} has no such time")
         return v
     return check_date(v)
-
-
-def date_range(v: str) -> tuple[str, str]:
-    """The first and last day a partial date covers, as YYYY-MM-DD."""
-    if "/" in v:
-        a, _, b = v.partition("/")
-        return date_range(a)[0], date_range(b)[1]
-    v = v[:10]
-    parts = v.split("-")
-    if len(parts) == 1:
-        return f"{v}-01-01", f"{v}-12-31"
-    if len(parts) == 2:
-        last = calendar.monthrange(int(parts[0]), int(parts[1]))[1]
-        return f"{v}-01", f"{v}-{last:02d}"
-    return v, v
 
 
 def _number(v):

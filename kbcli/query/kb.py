@@ -1,0 +1,177 @@
+"""The read side: a connection plus the small tables held in memory.
+
+``KB.records`` turns stored rows into the output contract's record shape:
+
+    {id, kind, name_zh, name_en, summary_en, date, regions, mechanisms,
+     instruments, addresses (each a list of {id, name_zh, name_en}),
+     figures [{metric, value, unit, qualifier, as_of, original, ...}],
+     evidence [{source, quote, locator, ...}], ...}
+
+Evidence from a source that restricts citation carries ``restricted: true``
+and the source's ``citation_note``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from functools import cached_property
+from typing import Any, Iterable
+
+from ..errors import NotFoundError
+from ..store.schema import KIND_ORDER
+
+VOCABS = ("regions", "mechanisms", "instruments", "blockages")
+TERM_FIELDS = (("regions", "regions"), ("mechanisms", "mechanisms"), ("instruments", "instruments"),
+               ("addresses", "blockages"))
+VOCAB_KIND = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument", "blockages": "blockage"}
+RECORD_KINDS = tuple(KIND_ORDER)
+KIND_PLURAL = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
+PLURAL_KIND = {v: k for k, v in KIND_PLURAL.items()}
+
+
+class KB:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    # ---------------------------------------------------------------- caches
+    @cached_property
+    def terms(self) -> dict[str, dict]:
+        rows = self.conn.execute(
+            "SELECT id, vocab, name_zh, name_en, parent, level, aliases, ord FROM terms ORDER BY vocab, ord")
+        return {r[0]: {"id": r[0], "vocab": r[1], "name_zh": r[2], "name_en": r[3], "parent": r[4], "level": r[5],
+                       "aliases": json.loads(r[6] or "[]"), "ord": r[7]} for r in rows}
+
+    @cached_property
+    def descendants(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for anc, desc in self.conn.execute("SELECT ancestor, descendant FROM term_closure"):
+            out.setdefault(anc, []).append(desc)
+        return out
+
+    @cached_property
+    def sources(self) -> dict[str, dict]:
+        rows = self.conn.execute("SELECT id, part_of, restricted, citation_note, title, doc FROM sources ORDER BY ord")
+        out = {r[0]: {"id": r[0], "part_of": r[1], "restricted": bool(r[2]), "citation_note": r[3],
+                      "title": r[4], "doc": r[5]} for r in rows}
+        for s in out.values():  # an article of a restricted document is restricted too
+            cur, seen = s, set()
+            while cur["part_of"] and cur["part_of"] in out and cur["id"] not in seen:
+                seen.add(cur["id"])
+                cur = out[cur["part_of"]]
+                if cur["restricted"] and not s["restricted"]:
+                    s["restricted"], s["citation_note"] = True, cur["citation_note"]
+        return out
+
+    def mini(self, tid: str) -> dict:
+        t = self.terms.get(tid)
+        if t is None:
+            return {"id": tid, "name_zh": None, "name_en": None}
+        return {"id": tid, "name_zh": t["name_zh"], "name_en": t["name_en"]}
+
+    def meta(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT key, value FROM meta"))
+
+    # -------------------------------------------------------------- records
+    def evidence(self, items: Iterable[dict]) -> list[dict]:
+        out = []
+        for e in items:
+            d = {"source": e["source"], "quote": e["quote"], "locator": e["locator"]}
+            if e.get("note"):
+                d["note"] = e["note"]
+            src = self.sources.get(e["source"])
+            if src and src["restricted"]:
+                d["restricted"] = True
+                d["citation_note"] = src["citation_note"]
+            out.append(d)
+        return out
+
+    def figure(self, f: dict) -> dict:
+        d = {"metric": f["metric"], "label_en": f.get("label_en"), "value": f["value"],
+             "value_max": f.get("value_max"), "unit": f["unit"], "qualifier": f.get("qualifier", "exact"),
+             "as_of": f.get("as_of"), "original": f["original"]}
+        if f.get("note"):
+            d["note"] = f["note"]
+        d["evidence"] = self.evidence(f.get("evidence", ()))
+        return d
+
+    def record(self, kind: str, doc: str, names: dict[str, dict]) -> dict:
+        """One stored record as an output record; ``names`` maps linked ids to their names."""
+        raw = json.loads(doc)
+        r: dict[str, Any] = {"id": raw["id"], "kind": kind, "name_zh": raw["name_zh"], "name_en": raw["name_en"],
+                             "short_names": raw.get("short_names", []), "summary_en": raw["summary_en"],
+                             "date": raw.get("date") or raw.get("issued")}
+        if "status" in raw:
+            r["status"] = raw["status"]
+        for field, _vocab in TERM_FIELDS:
+            r[field] = [self.mini(t) for t in raw.get(field, ())]
+        r["actors"] = raw.get("actors", [])
+        r["figures"] = [self.figure(f) for f in raw.get("figures", ())]
+        r["evidence"] = self.evidence(raw.get("evidence", ()))
+        r["legal_basis"] = [dict(self._link(lb["law"], names), articles=lb.get("articles", []))
+                            for lb in raw.get("legal_basis", ())]
+        r["implements"] = [self._link(t, names) for t in raw.get("implements", ())]
+        r["part_of"] = self._link(raw["part_of"], names) if raw.get("part_of") else None
+        r["related"] = [self._link(t, names) for t in raw.get("related", ())]
+        if kind == "law":
+            for k in ("level", "issuers", "doc_number", "issued", "effective", "amended", "status"):
+                r[k] = raw.get(k, [] if k in ("issuers", "amended") else None)
+            r["articles"] = [{"number": a["number"], "version": a.get("version"), "items": a.get("items", []),
+                              "gist_en": a["gist_en"], "evidence": self.evidence(a.get("evidence", ()))}
+                             for a in raw.get("articles", ())]
+        if kind == "model":
+            r["category"] = raw.get("category")
+            r["components"] = [{"name_zh": c["name_zh"], "name_en": c["name_en"], "summary_en": c.get("summary_en"),
+                                "evidence": self.evidence(c.get("evidence", ()))} for c in raw.get("components", ())]
+        r["notes"] = raw.get("notes")
+        return r
+
+    @staticmethod
+    def _link(tid: str, names: dict[str, dict]) -> dict:
+        n = names.get(tid, {})
+        return {"id": tid, "kind": n.get("kind"), "name_zh": n.get("name_zh"), "name_en": n.get("name_en")}
+
+    def link_names(self, docs: list[str]) -> dict[str, dict]:
+        ids: set[str] = set()
+        for doc in docs:
+            raw = json.loads(doc)
+            ids.update(lb["law"] for lb in raw.get("legal_basis", ()))
+            ids.update(raw.get("implements", ()))
+            ids.update(raw.get("related", ()))
+            if raw.get("part_of"):
+                ids.add(raw["part_of"])
+        return self.names_of(ids)
+
+    def names_of(self, ids: Iterable[str]) -> dict[str, dict]:
+        ids = list(ids)
+        out: dict[str, dict] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = f"SELECT id, kind, name_zh, name_en FROM records WHERE id IN ({','.join('?' * len(chunk))})"
+            for rid, kind, zh, en in self.conn.execute(q, chunk):
+                out[rid] = {"kind": kind, "name_zh": zh, "name_en": en}
+        return out
+
+    def records_from_rows(self, rows: list[tuple[str, str]]) -> list[dict]:
+        """Rows of (kind, doc) -> output records, with link names resolved in one query."""
+        docs = [doc for _, doc in rows]
+        names = self.link_names(docs) if any('"legal_basis"' in d or '"related"' in d or '"implements"' in d
+                                             or '"part_of"' in d for d in docs) else {}
+        return [self.record(kind, doc, names) for kind, doc in rows]
+
+    def get_record(self, rid: str) -> dict | None:
+        row = self.conn.execute("SELECT kind, doc FROM records WHERE id = ?", (rid,)).fetchone()
+        return self.records_from_rows([row])[0] if row else None
+
+    def all_ids(self) -> list[str]:
+        ids = [r[0] for r in self.conn.execute("SELECT id FROM records")]
+        return ids + list(self.terms) + list(self.sources)
+
+    def not_found(self, ident: str) -> NotFoundError:
+        import difflib
+
+        close = difflib.get_close_matches(ident, self.all_ids(), n=5, cutoff=0.5)
+        msg = f"no record, term or source with id {ident!r}"
+        if close:
+            msg += "; closest: " + ", ".join(close)
+        return NotFoundError(msg)

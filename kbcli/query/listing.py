@@ -1,0 +1,210 @@
+"""``kb list``, ``kb figures``, ``kb crosstab``: terms, records and numbers."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+from ..errors import UsageError
+from ..text import fold
+from .facets import Filters, TermIndex, where_clause
+from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCABS
+
+LIST_KINDS = (*VOCABS, "sources", "laws", "pilots", "models", "practices")
+
+
+def kinds_overview(kb: KB) -> list[dict]:
+    rows = []
+    for vocab in VOCABS:
+        n = sum(1 for t in kb.terms.values() if t["vocab"] == vocab)
+        used = kb.conn.execute("SELECT COUNT(DISTINCT term) FROM record_terms WHERE vocab = ?", (vocab,)).fetchone()[0]
+        rows.append({"kind": vocab, "count": n, "in_use": used})
+    rows.append({"kind": "sources", "count": len(kb.sources),
+                 "in_use": kb.conn.execute("SELECT COUNT(DISTINCT source) FROM evidence").fetchone()[0]})
+    for kind, plural in KIND_PLURAL.items():
+        n = kb.conn.execute("SELECT COUNT(*) FROM records WHERE kind = ?", (kind,)).fetchone()[0]
+        rows.append({"kind": plural, "count": n, "in_use": n})
+    return rows
+
+
+def list_terms(kb: KB, vocab: str) -> list[dict]:
+    """Terms in tree order, each with its direct and total (with descendants) record counts."""
+    direct = dict(kb.conn.execute(
+        "SELECT term, COUNT(*) FROM record_terms WHERE vocab = ? GROUP BY term", (vocab,)).fetchall())
+    recs_by_term: dict[str, set[int]] = defaultdict(set)
+    for term, rec in kb.conn.execute("SELECT term, rec FROM record_terms WHERE vocab = ?", (vocab,)):
+        recs_by_term[term].add(rec)
+    terms = {tid: t for tid, t in kb.terms.items() if t["vocab"] == vocab}
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for tid, t in terms.items():
+        children[t["parent"] if t["parent"] in terms else None].append(tid)
+    out: list[dict] = []
+
+    def walk(tid: str, depth: int) -> None:
+        t = terms[tid]
+        total: set[int] = set()
+        for d in kb.descendants.get(tid, [tid]):
+            total |= recs_by_term.get(d, set())
+        out.append({"id": tid, "depth": depth, "name_zh": t["name_zh"], "name_en": t["name_en"],
+                    "level": t["level"], "parent": t["parent"], "aliases": t["aliases"],
+                    "records": direct.get(tid, 0), "total": len(total)})
+        for c in sorted(children.get(tid, []), key=lambda x: terms[x]["ord"]):
+            walk(c, depth + 1)
+
+    for root in sorted(children[None], key=lambda x: terms[x]["ord"]):
+        walk(root, 0)
+    return out
+
+
+def list_sources(kb: KB) -> list[dict]:
+    counts = dict(kb.conn.execute("SELECT source, COUNT(*) FROM evidence GROUP BY source").fetchall())
+    out = []
+    for sid, s in kb.sources.items():
+        doc = json.loads(s["doc"])
+        out.append({"id": sid, "part_of": s["part_of"], "type": doc.get("type"), "title": doc.get("title"),
+                    "issued": doc.get("issued"), "restricted": s["restricted"],
+                    "citation_note": s["citation_note"], "quotes": counts.get(sid, 0)})
+    return out
+
+
+def list_kind(kb: KB, what: str) -> list[dict]:
+    w = fold(what).strip()
+    if w in VOCABS:
+        return list_terms(kb, w)
+    if w == "sources":
+        return list_sources(kb)
+    if w in PLURAL_KIND or w in KIND_PLURAL:
+        from .facets import query
+
+        return query(kb, Filters(kinds=[w]))
+    raise UsageError(f"unknown kind {what!r}; choose from {', '.join(LIST_KINDS)}")
+
+
+# ------------------------------------------------------------------ figures
+FIGURE_SORT = {"value": "f.value", "-value": "f.value DESC", "metric": "f.metric, f.owner", "owner": "f.owner, f.idx",
+               "as_of": "f.as_of_start IS NULL, f.as_of_start, f.owner"}
+
+
+def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[str] | None = None,
+            owners: list[str] | None = None, sort: str = "owner") -> list[dict]:
+    """Every figure of the records matching ``f`` (and of terms when no record filter is set)."""
+    conds, params = [], []
+    record_filtered = any([f.regions, f.mechanisms, f.instruments, f.kinds, f.since, f.until, f.text])
+    if record_filtered or f.blockages:
+        where, wparams = where_clause(kb, f)
+        conds.append(f"f.owner IN (SELECT r.id FROM records r WHERE {where})")
+        params.extend(wparams)
+    for col, values in (("f.metric", metrics), ("f.unit", units), ("f.owner", owners)):
+        if values:
+            conds.append(f"{col} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if sort not in FIGURE_SORT:
+        raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(FIGURE_SORT)}")
+    sql = ("SELECT f.owner, f.owner_kind, COALESCE(r.kind, 'term'), COALESCE(r.name_en, t.name_en), f.metric, "
+           "f.label_en, f.value, f.value_max, f.unit, f.qualifier, f.as_of, f.original, f.note, f.sources "
+           "FROM figures f LEFT JOIN records r ON r.id = f.owner LEFT JOIN terms t ON t.id = f.owner"
+           f" WHERE {' AND '.join(conds) or '1'} ORDER BY {FIGURE_SORT[sort]}")
+    out = []
+    for (owner, okind, kind, name, metric, label, value, vmax, unit, qual, as_of, orig, note, srcs) in kb.conn.execute(
+            sql, params):
+        out.append({"owner": owner, "owner_kind": kind, "owner_name_en": name, "metric": metric, "label_en": label,
+                    "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual, "as_of": as_of,
+                    "original": orig, "note": note, "sources": srcs.split(",") if srcs else [],
+                    "restricted": any(kb.sources.get(s, {}).get("restricted") for s in (srcs or "").split(","))})
+    return out
+
+
+def _num(v):
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def sum_figures(rows: list[dict]) -> list[dict]:
+    """Totals per (metric, unit): count, sum, min, max. Ranges count at their lower bound."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for r in rows:
+        groups[(r["metric"], r["unit"])].append(r["value"])
+    return [{"metric": m, "unit": u, "n": len(v), "sum": _num(sum(v)), "min": _num(min(v)), "max": _num(max(v))}
+            for (m, u), v in sorted(groups.items())]
+
+
+# ----------------------------------------------------------------- crosstab
+DIMENSIONS = ("region", "mechanism", "instrument", "blockage", "kind", "year", "status")
+_DIM_VOCAB = {"region": "regions", "mechanism": "mechanisms", "instrument": "instruments", "blockage": "blockages"}
+
+
+def _dim(value: str) -> str:
+    v = fold(value).strip()
+    if v not in DIMENSIONS and v.endswith("s"):
+        v = v[:-1]
+    if v in DIMENSIONS:
+        return v
+    raise UsageError(f"unknown dimension {value!r}; choose from {', '.join(DIMENSIONS)}")
+
+
+def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters, depth: int | None = None) -> tuple[list[str], list[dict]]:
+    """Count records per (row value, column value). ``depth`` rolls terms up to
+    their ancestor at that depth (0 = the vocabulary's roots)."""
+    rd, cd = _dim(rows_dim), _dim(cols_dim)
+    where, params = where_clause(kb, f)
+    recs = kb.conn.execute(f"SELECT r.rowid, r.kind, r.date_start, r.status FROM records r WHERE {where}",
+                           params).fetchall()
+    rowids = [r[0] for r in recs]
+    tags: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for i in range(0, len(rowids), 500):
+        chunk = rowids[i:i + 500]
+        for term, rec, vocab in kb.conn.execute(
+                f"SELECT term, rec, vocab FROM record_terms WHERE rec IN ({','.join('?' * len(chunk))})", chunk):
+            tags[rec][vocab].add(_roll(kb, term, depth))
+
+    def values(rec, dim) -> set[str]:
+        rowid, kind, start, status = rec
+        if dim == "kind":
+            return {kind}
+        if dim == "year":
+            return {start[:4] if start else "(no date)"}
+        if dim == "status":
+            return {status or "(none)"}
+        return tags[rowid][_DIM_VOCAB[dim]] or {"(none)"}
+
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
+    cols: set[str] = set()
+    for rec in recs:
+        col_values = values(rec, cd)
+        cols |= col_values
+        for a in values(rec, rd):
+            totals[a] += 1
+            for b in col_values:
+                counts[(a, b)] += 1
+    col_list = sorted(cols, key=lambda c: _order_key(kb, c))
+    out = []
+    for a in sorted(totals, key=lambda c: _order_key(kb, c)):
+        row = {rd: a}
+        if a in kb.terms:
+            row["name_zh"] = kb.terms[a]["name_zh"]
+        row.update({c: counts.get((a, c), 0) for c in col_list})
+        row["total"] = totals[a]
+        out.append(row)
+    return col_list, out
+
+
+def _roll(kb: KB, term: str, depth: int | None) -> str:
+    if depth is None:
+        return term
+    chain = [term]
+    cur = kb.terms.get(term, {}).get("parent")
+    while cur and cur in kb.terms and cur not in chain:
+        chain.append(cur)
+        cur = kb.terms[cur]["parent"]
+    chain.reverse()  # root first
+    return chain[min(depth, len(chain) - 1)]
+
+
+def _order_key(kb: KB, v: str):
+    t = kb.terms.get(v)
+    return (0, t["vocab"], t["ord"]) if t else (1, v, 0)
+
+
+__all__ = ["kinds_overview", "list_kind", "figures", "sum_figures", "crosstab", "TermIndex", "LIST_KINDS"]

@@ -1,0 +1,122 @@
+"""Full-text search over names, term names, summaries and quotes, ranked.
+
+The index holds pre-tokenised text (see ``kbcli.text.search_tokens``): runs
+of Chinese characters become overlapping bigrams plus the run's last
+character, folded to simplified script, so
+
+* a simplified query finds traditional quotes and the reverse;
+* a two-character term (中试, 赋权) is one token;
+* a longer Chinese phrase is a phrase of bigrams;
+* a single character is a prefix query that matches the bigrams it starts
+  and a run's final character;
+* English words go through the Porter stemmer (subsidies ~ subsidy).
+
+Whitespace-separated parts of the query must all match (AND).
+"""
+
+from __future__ import annotations
+
+from ..errors import UsageError
+from ..store.schema import SEARCH_WEIGHTS
+from ..text import fold, fold_quote, query_parts
+from .kb import KB
+
+
+def _quote_token(tok: str) -> str:
+    return '"' + tok.replace('"', '""') + '"'
+
+
+def match_expression(text: str) -> str:
+    """An FTS5 MATCH expression for a user's query."""
+    phrases = query_parts(text)
+    if not phrases:
+        raise UsageError(f"nothing to search for in {text!r}")
+    parts: list[str] = []
+    for phrase in phrases:
+        run: list[str] = []
+        for tok, prefix in phrase:
+            if prefix:
+                if run:
+                    parts.append('"' + " ".join(t.replace('"', '""') for t in run) + " " + tok + '" *')
+                    run = []
+                else:
+                    parts.append(_quote_token(tok) + " *")
+            else:
+                run.append(tok)
+        if run:
+            parts.append('"' + " ".join(t.replace('"', '""') for t in run) + '"')
+    return " AND ".join(parts)
+
+
+def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20) -> list[dict]:
+    """Records matching ``text``, best first, each with ``score`` and ``match``."""
+    from .facets import parse_kind
+
+    expr = match_expression(text)
+    w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
+    sql = f"SELECT rowid, bm25(search, {w}) AS score FROM search WHERE search MATCH ?"
+    params: list = [expr]
+    if kinds:
+        ks = sorted({parse_kind(k) for k in kinds})
+        sql += f" AND rowid IN (SELECT rowid FROM records WHERE kind IN ({','.join('?' * len(ks))}))"
+        params.extend(ks)
+    sql += " ORDER BY score"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    hits = kb.conn.execute(sql, params).fetchall()
+    if not hits:
+        return []
+    order = {rowid: i for i, (rowid, _) in enumerate(hits)}
+    scores = dict(hits)
+    ids = list(order)
+    rows = kb.conn.execute(
+        f"SELECT rowid, kind, doc FROM records WHERE rowid IN ({','.join('?' * len(ids))})", ids).fetchall()
+    rows.sort(key=lambda r: order[r[0]])
+    records = kb.records_from_rows([(k, d) for _, k, d in rows])
+    needles = _needles(text)
+    for rec, (rowid, _, _) in zip(records, rows):
+        rec["score"] = round(-scores[rowid], 4)
+        rec["match"] = best_match(rec, needles)
+    return records
+
+
+def _needles(text: str) -> list[str]:
+    """What to look for when pointing at the match: each query part, Latin words cut to a rough stem."""
+    out = []
+    for chunk in fold(text).split():
+        if chunk.isascii() and chunk.isalpha() and len(chunk) > 4:
+            chunk = chunk[: max(4, len(chunk) - 3)]
+        out.append(fold_quote(chunk))
+    return out
+
+
+def best_match(rec: dict, needles: list[str]) -> dict | None:
+    """Where the query shows in a record: the first field or quote containing it."""
+    def has(s: str | None) -> bool:
+        if not s:
+            return False
+        f = fold(fold_quote(s))
+        return any(n and n in f for n in needles)
+
+    for field in ("name_zh", "name_en", "summary_en"):
+        if has(rec.get(field)):
+            return {"field": field, "text": rec[field]}
+    quotes = list(rec["evidence"])
+    for f in rec["figures"]:
+        quotes.extend(f["evidence"])
+    for a in rec.get("articles", ()):
+        quotes.extend(a["evidence"])
+    for c in rec.get("components", ()):
+        quotes.extend(c["evidence"])
+    for e in quotes:
+        if has(e["quote"]):
+            m = {"field": "quote", "text": e["quote"], "source": e["source"], "locator": e["locator"]}
+            if e.get("restricted"):
+                m["restricted"] = True
+                m["citation_note"] = e.get("citation_note")
+            return m
+    for t in rec["regions"] + rec["mechanisms"] + rec["instruments"] + rec["addresses"]:
+        if has(t.get("name_zh")) or has(t.get("name_en")):
+            return {"field": "terms", "text": f"{t['id']} ({t['name_zh']}, {t['name_en']})"}
+    return None

@@ -1,0 +1,275 @@
+"""Column sets for each kind of row, and detail views for ``kb show``.
+
+Columns with ``table=False`` are left out of the terminal/plain table only;
+csv, tsv and md always carry every column, so scripts see a stable layout.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from ..text import clean
+from .output import (Column, emit, evidence_text, figures_text, fmt_number, is_terminal, join_list, join_terms,
+                     json_dumps)
+
+
+class TColumn(Column):
+    """A column that the terminal table leaves out."""
+
+
+def _sources(rec: dict) -> str:
+    ids: list[str] = []
+    for e in rec.get("evidence", ()):
+        ids.append(e["source"])
+    for f in rec.get("figures", ()):
+        ids.extend(e["source"] for e in f["evidence"])
+    return "; ".join(dict.fromkeys(ids))
+
+
+def _restricted(rec: dict) -> bool:
+    evs = list(rec.get("evidence", ()))
+    for f in rec.get("figures", ()):
+        evs.extend(f["evidence"])
+    return any(e.get("restricted") for e in evs)
+
+
+def _with(key: str, fn):
+    return lambda v, _k=key: fn(v)
+
+
+RECORD_COLUMNS = [
+    Column("id"), Column("kind"), Column("date"), TColumn("status"), Column("name_zh"), Column("name_en"),
+    TColumn("summary_en"),
+    Column("regions", flatten=join_terms), TColumn("mechanisms", flatten=join_terms),
+    TColumn("instruments", flatten=join_terms), TColumn("addresses", flatten=join_terms),
+    TColumn("figures", flatten=figures_text), TColumn("evidence", flatten=evidence_text),
+]
+
+
+def record_rows(records: list[dict]) -> list[dict]:
+    """Add the derived columns (sources, restricted) used by the tabular formats."""
+    out = []
+    for r in records:
+        d = dict(r)
+        d["sources"] = _sources(r)
+        d["restricted"] = _restricted(r)
+        out.append(d)
+    return out
+
+
+RECORD_COLUMNS_ALL = RECORD_COLUMNS + [TColumn("sources"), Column("restricted")]
+
+SEARCH_COLUMNS = [Column("score", numeric=True), Column("id"), Column("kind"), Column("name_zh"), Column("name_en"),
+                  Column("match", flatten=lambda m: (m or {}).get("text", "") if m else "", wrap=True),
+                  TColumn("match_source", flatten=None), Column("restricted")]
+
+
+def search_rows(records: list[dict]) -> list[dict]:
+    rows = record_rows(records)
+    for r in rows:
+        m = r.get("match") or {}
+        r["match_source"] = m.get("source", m.get("field", ""))
+        text = m.get("text", "")
+        if len(text) > 80:
+            text = text[:80] + "…"
+        r["match"] = dict(m, text=text) if m else None
+    return rows
+
+
+def term_columns(indent: bool) -> list[Column]:
+    name = Column("name_zh", flatten=None)
+    if indent:
+        name = Column("tree", "name_zh")
+    return [Column("id"), name, Column("name_en"), Column("level"), Column("parent"),
+            Column("records", numeric=True), Column("total", numeric=True), TColumn("aliases")]
+
+
+def term_rows(rows: list[dict]) -> list[dict]:
+    return [dict(r, tree="  " * r.get("depth", 0) + (r["name_zh"] or "")) for r in rows]
+
+
+SOURCE_COLUMNS = [Column("id"), Column("part_of"), Column("type"), Column("title"), Column("issued"),
+                  Column("restricted"), Column("quotes", numeric=True), TColumn("citation_note")]
+FIGURE_COLUMNS = [Column("owner"), TColumn("owner_kind"), Column("metric"), TColumn("label_en"),
+                  Column("value", numeric=True), Column("value_max", "max", numeric=True), Column("unit"),
+                  Column("qualifier"), Column("as_of"), Column("original"), TColumn("note"),
+                  Column("sources", flatten=join_list), Column("restricted")]
+SUM_COLUMNS = [Column("metric"), Column("unit"), Column("n", numeric=True), Column("sum", numeric=True),
+               Column("min", numeric=True), Column("max", numeric=True)]
+KINDS_COLUMNS = [Column("kind"), Column("count", numeric=True), Column("in_use", numeric=True)]
+
+
+def columns_for(rows: list[dict]) -> list[Column]:
+    """Generic columns in the rows' key order (for export tables and SQL)."""
+    keys: list[str] = []
+    for r in rows[:1]:
+        keys = list(r)
+    return [Column(k, numeric=isinstance(rows[0].get(k), (int, float)) and not isinstance(rows[0].get(k), bool))
+            for k in keys] if rows else []
+
+
+def emit_rows(rows: list[dict], columns: list[Column], fmt: str, out: TextIO | None = None,
+              title: str | None = None) -> None:
+    if fmt == "table":
+        columns = [c for c in columns if not isinstance(c, TColumn)]
+    emit(rows, columns, fmt, out=out, title=title)
+
+
+# ---------------------------------------------------------------- show
+def _terms_line(items: list[dict]) -> str:
+    return ", ".join(f"{t['id']} ({t['name_zh']})" for t in items) if items else "-"
+
+
+def _ev_lines(evidence: list[dict], indent: str) -> list[str]:
+    out = []
+    for e in evidence:
+        mark = f"  [restricted: {e['citation_note']}]" if e.get("restricted") else ""
+        out.append(f"{indent}“{e['quote']}”")
+        out.append(f"{indent}  — {e['source']}, {e['locator']}{mark}")
+    return out
+
+
+def _fig_line(f: dict) -> str:
+    val = fmt_number(f["value"])
+    if f.get("value_max") is not None:
+        val += "–" + fmt_number(f["value_max"])
+    q = "" if f.get("qualifier") in (None, "exact") else f" ({f['qualifier']})"
+    when = f", as of {f['as_of']}" if f.get("as_of") else ""
+    label = f" — {f['label_en']}" if f.get("label_en") else ""
+    return f"{f['metric']}: {val} {f['unit']}{q}{when}; printed {f['original']}{label}"
+
+
+def detail_lines(obj: dict) -> list[str]:
+    kind = obj.get("kind")
+    lines = [f"{obj['id']}  [{kind}]"]
+    if obj.get("name_zh") or obj.get("name_en"):
+        lines.append(f"{obj.get('name_zh') or ''}")
+        lines.append(f"{obj.get('name_en') or ''}")
+    if kind == "source":
+        for k in ("type", "title", "title_en", "subtitle", "container_title", "original_source", "publisher",
+                  "issued", "issue", "site", "url", "language", "part_of"):
+            if obj.get(k):
+                lines.append(f"{k}: {obj[k]}")
+        for k in ("authors", "editors"):
+            if obj.get(k):
+                lines.append(f"{k}: " + ", ".join(f"{p['name']} ({p.get('role', 'author')})" for p in obj[k]))
+        if obj.get("restricted"):
+            lines.append(f"RESTRICTED: {obj.get('citation_note')}")
+        if obj.get("parts"):
+            lines.append("parts: " + ", ".join(obj["parts"]))
+        lines.append(f"quotes: {obj.get('quotes', 0)} from {obj.get('items_citing', 0)} items")
+        for k in ("description_en", "notes"):
+            if obj.get(k):
+                lines.append(f"{k}: {obj[k]}")
+        if obj.get("evidence"):
+            lines.append("evidence:")
+            lines.extend(_ev_lines(obj["evidence"], "  "))
+        return lines
+    if kind in ("region", "mechanism", "instrument", "blockage"):
+        if obj.get("level"):
+            lines.append(f"level: {obj['level']}")
+        if obj.get("parents"):
+            lines.append("within: " + " < ".join(f"{p['id']} ({p['name_zh']})" for p in obj["parents"]))
+        if obj.get("children"):
+            lines.append("contains: " + _terms_line(obj["children"]))
+        if obj.get("aliases"):
+            lines.append("aliases: " + ", ".join(obj["aliases"]))
+        if obj.get("description_en"):
+            lines.append(f"about: {obj['description_en']}")
+        lines.append(f"records: {len(obj.get('records', []))} tagged directly, "
+                     f"{obj.get('records_with_descendants', 0)} with narrower terms")
+        for r in obj.get("records", []):
+            lines.append(f"  {r['id']} [{r['kind']}] {r['name_zh']}")
+    else:
+        lines.append(f"summary: {obj.get('summary_en') or ''}")
+        for k in ("date", "status", "level", "doc_number", "issued", "effective", "category"):
+            if obj.get(k):
+                lines.append(f"{k}: {obj[k]}")
+        for k in ("issuers", "amended", "short_names", "actors"):
+            if obj.get(k):
+                lines.append(f"{k}: " + ", ".join(obj[k]))
+        for k, label in (("regions", "regions"), ("mechanisms", "mechanisms"), ("instruments", "instruments"),
+                         ("addresses", "addresses")):
+            lines.append(f"{label}: {_terms_line(obj.get(k) or [])}")
+        links = []
+        for lb in obj.get("legal_basis", []):
+            arts = (" art. " + ", ".join(str(a) for a in lb["articles"])) if lb.get("articles") else ""
+            links.append(f"  legal basis: {lb['id']}{arts} ({lb.get('name_zh') or ''})")
+        for t in obj.get("implements", []):
+            links.append(f"  implements: {t['id']} ({t.get('name_zh') or ''})")
+        if obj.get("part_of"):
+            links.append(f"  part of: {obj['part_of']['id']} ({obj['part_of'].get('name_zh') or ''})")
+        for t in obj.get("related", []):
+            links.append(f"  related: {t['id']} ({t.get('name_zh') or ''})")
+        for t in obj.get("incoming", []):
+            arts = (" art. " + ", ".join(str(a) for a in t["articles"])) if t.get("articles") else ""
+            links.append(f"  {t['rel'].replace('_', ' ')}: {t['id']} [{t['kind']}]{arts} ({t.get('name_zh') or ''})")
+        if links:
+            lines.append("relations:")
+            lines.extend(links)
+        if obj.get("articles"):
+            lines.append("articles cited:")
+            for a in obj["articles"]:
+                ver = f" (numbering of the {a['version']} text)" if a.get("version") else ""
+                items = (" items " + "、".join(a["items"])) if a.get("items") else ""
+                lines.append(f"  art. {a['number']}{ver}{items}: {a['gist_en']}")
+                lines.extend(_ev_lines(a["evidence"], "    "))
+        if obj.get("components"):
+            lines.append("components:")
+            for c in obj["components"]:
+                lines.append(f"  {c['name_zh']} — {c['name_en']}" + (f": {c['summary_en']}" if c.get("summary_en") else ""))
+                lines.extend(_ev_lines(c["evidence"], "    "))
+    if obj.get("figures"):
+        lines.append("figures:")
+        for f in obj["figures"]:
+            lines.append("  " + _fig_line(f))
+            if f.get("note"):
+                lines.append(f"    note: {f['note']}")
+            lines.extend(_ev_lines(f["evidence"], "    "))
+    for d in obj.get("disagreements", []):
+        vals = "; ".join(f"{fmt_number(v['value'])} {d['unit']}"
+                         + ("" if v["qualifier"] == "exact" else f" ({v['qualifier']})")
+                         + f" [{v['original']}] per {', '.join(v['sources'])}" for v in d["values"])
+        lines.append(f"SOURCES DISAGREE on {d['metric']}: {vals}")
+    if kind not in ("region", "mechanism", "instrument", "blockage"):
+        lines.append("evidence:")
+        lines.extend(_ev_lines(obj.get("evidence", []), "  "))
+    if obj.get("notes"):
+        lines.append(f"notes: {obj['notes']}")
+    return lines
+
+
+def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
+    out = out or sys.stdout
+    if fmt == "json":
+        out.write(json_dumps(obj) + "\n")
+    elif fmt == "jsonl":
+        out.write(json_dumps(obj, indent=None) + "\n")
+    elif fmt == "md":
+        lines = detail_lines(obj)
+        out.write(f"## {clean(lines[0])}\n\n")
+        for line in lines[1:]:
+            line = clean(line)
+            if line.startswith("  ") or line.startswith("    "):
+                out.write(f"    {line}\n" if line.strip().startswith(("“", "—")) else f"- {line.strip()}\n")
+            else:
+                out.write(f"{line}\n\n" if not line.endswith(":") else f"**{line}**\n\n")
+    elif fmt in ("csv", "tsv"):
+        if obj.get("kind") in ("law", "pilot", "model", "practice"):
+            emit(record_rows([obj]), RECORD_COLUMNS_ALL, fmt, out=out)
+        else:
+            flat = {k: v for k, v in obj.items() if not isinstance(v, (list, dict))}
+            emit([flat], [Column(k) for k in flat], fmt, out=out)
+    else:
+        text = "\n".join(clean(line) for line in detail_lines(obj)) + "\n"
+        if is_terminal(out):
+            from rich.text import Text
+
+            from .output import rich_console
+
+            t = Text(text)
+            t.stylize("bold", 0, len(clean(detail_lines(obj)[0])))
+            rich_console(out).print(t, end="")
+        else:
+            out.write(text)
