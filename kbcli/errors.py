@@ -10,8 +10,6 @@ exit code at one boundary (``kbcli.cli.main``). Exit codes:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 
 class KbError(Exception):
     """Base class. ``exit_code`` says what the CLI exits with."""
@@ -53,15 +51,28 @@ class RestrictedSourceError(DataError):
     """A citation of a source that asks not to be cited, under ``--strict``."""
 
 
-@dataclass(frozen=True, order=True)
 class Issue:
     """One problem in a seed, located at FILE:LINE:COL with a field path."""
 
-    file: str
-    line: int
-    col: int
-    message: str
-    path: str = ""
+    __slots__ = ("file", "line", "col", "message", "path")
+
+    def __init__(self, file: str, line: int, col: int, message: str, path: str = ""):
+        self.file, self.line, self.col, self.message, self.path = file, line, col, message, path
+
+    def _key(self) -> tuple:
+        return (self.file, self.line, self.col, self.message, self.path)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Issue) and self._key() == other._key()
+
+    def __lt__(self, other: "Issue") -> bool:
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Issue{self._key()!r}"
 
     def __str__(self) -> str:
         where = f" (at {self.path})" if self.path else ""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _TOKEN_RE = re.compile(rf"([{HAN}]+)|([^\W_]+)")
@@ -27,13 +27,10 @@ _CONTROL_ALL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, str]:
-    text = resources.files("kbcli").joinpath("data/t2s.txt").read_text(encoding="utf-8")
-    table: dict[int, str] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            table[ord(line[0])] = line[1]
-    return table
+def _t2s_table() -> dict[int, int]:
+    text = (Path(__file__).parent / "data" / "t2s.txt").read_text(encoding="utf-8")
+    trad, simp = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return str.maketrans(trad, simp)
 
 
 def to_simplified(s: str) -> str:
@@ -46,6 +43,21 @@ def fold(s: str) -> str:
     if not s.isascii():
         s = s.translate(_t2s_table())
     return s.casefold()
+
+
+_SPELLING = (("center", "centre"), ("organiz", "organis"))
+_LOOSE_RE = re.compile(r"[\s\-_./'’·,，、()（）]+")
+_PROGRAM_RE = re.compile(r"programme?")
+
+
+def loose(s: str) -> str:
+    """A key for matching names: folded, without spaces, hyphens or brackets, British spellings."""
+    k = _LOOSE_RE.sub("", fold(s))
+    if k.isascii():
+        for a, b in _SPELLING:
+            k = k.replace(a, b)
+        k = _PROGRAM_RE.sub("programme", k)
+    return k
 
 
 def fold_quote(s: str) -> str:

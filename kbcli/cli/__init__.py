@@ -3,29 +3,55 @@
 Every command parses its options, calls one function of a lower layer and
 prints through ``kbcli.render``. The package's own exceptions become a
 message on stderr and an exit code here, in ``KbGroup.invoke``: 1 for data
-errors, 2 for usage errors. Heavy modules are imported inside the commands
-that need them, so that start-up stays close to Typer's own.
+errors, 2 for usage errors.
+
+Start-up time is a feature: ``COMMANDS`` maps each command to the function
+that implements it, and the console entry point (``main``) builds only the
+command being run, importing nothing else. ``kbcli.cli.app`` (tests, help)
+builds every command.
 """
 
 from __future__ import annotations
 
 import sys
+from importlib import import_module
 
 import typer
 from typer.core import TyperGroup
 
 from ..errors import KbError
 
+# command name -> (module in kbcli.cli, function); the order is the order of `kb --help`
+COMMANDS: dict[str, tuple[str, str]] = {
+    "query": ("query_cmds", "query_cmd"),
+    "search": ("query_cmds", "search_cmd"),
+    "show": ("query_cmds", "show_cmd"),
+    "list": ("query_cmds", "list_cmd"),
+    "figures": ("query_cmds", "figures_cmd"),
+    "crosstab": ("query_cmds", "crosstab_cmd"),
+    "export": ("data_cmds", "export_cmd"),
+    "sql": ("data_cmds", "sql_cmd"),
+    "validate": ("seed_cmds", "validate_cmd"),
+    "load": ("seed_cmds", "load_cmd"),
+    "verify-quotes": ("curate_cmds", "verify_quotes_cmd"),
+    "coverage": ("curate_cmds", "coverage_cmd"),
+}
+
+HELP = "A bilingual knowledge base of China's technology-transfer policy (科技成果转化)."
+
 
 class KbGroup(TyperGroup):
     """Turns KbError into stderr lines and an exit code, at one boundary."""
+
+    def list_commands(self, ctx):  # keep the registry's order in help
+        return [c for c in COMMANDS if c in self.commands]
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except KbError as exc:
             for line in exc.lines():
-                typer.echo(f"kb: {line}" if not _located(line) else line, err=True)
+                typer.echo(line if _located(line) else f"kb: {line}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:  # `kb query ... | head`
             sys.stderr.close()
@@ -39,19 +65,41 @@ def _located(line: str) -> bool:
     return len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit()
 
 
-app = typer.Typer(
-    cls=KbGroup,
-    name="kb",
-    help="A bilingual knowledge base of China's technology-transfer policy (科技成果转化).",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _version(value: bool) -> None:
+    if value:
+        from .. import __version__
 
-from . import curate_cmds, data_cmds, query_cmds, seed_cmds  # noqa: E402,F401  (commands register on import)
+        typer.echo(f"kb {__version__}")
+        raise typer.Exit(0)
 
 
-def main() -> None:
-    app()
+def build_app(names: list[str] | None = None) -> typer.Typer:
+    """A Typer app with the named commands (all when ``names`` is None)."""
+    app = typer.Typer(cls=KbGroup, name="kb", help=HELP, no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False, rich_markup_mode=None,
+                      context_settings={"help_option_names": ["-h", "--help"]})
+
+    @app.callback()
+    def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                           help="Print the version and exit.")) -> None:
+        """A bilingual knowledge base of China's technology-transfer policy (科技成果转化)."""
+
+    for name in names if names is not None else COMMANDS:
+        module, func = COMMANDS[name]
+        fn = getattr(import_module(f"{__name__}.{module}"), func)
+        app.command(name)(fn)
+    return app
+
+
+def __getattr__(attr: str):
+    if attr == "app":  # every command, built on first use
+        app = build_app()
+        globals()["app"] = app
+        return app
+    raise AttributeError(attr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
+    first = next((a for a in args if not a.startswith("-")), None)
+    build_app([first] if first in COMMANDS else None)(args=args, prog_name="kb")

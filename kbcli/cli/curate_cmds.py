@@ -6,11 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app
+
 from .common import Format, FormatOpt, SeedOpt, SourcesOpt
 
 
-@app.command("verify-quotes")
+
 def verify_quotes_cmd(
     sources: SourcesOpt = "../shared/sources",
     seed: SeedOpt = None,
@@ -33,7 +33,7 @@ def verify_quotes_cmd(
         raise DataError(f"{len(report.misses)} quote(s) not found verbatim in their sources")
 
 
-@app.command("coverage")
+
 def coverage_cmd(
     sources: SourcesOpt = "../shared/sources",
     seed: SeedOpt = None,

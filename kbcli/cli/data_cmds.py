@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from . import app
+
 from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, open_kb
 
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
@@ -37,7 +37,7 @@ def _columns(table: str, rows):
     return v.columns_for(rows)
 
 
-@app.command("export")
+
 def export_cmd(
     table: Annotated[Optional[str], typer.Argument(
         help="records, figures, evidence, links, articles, sources, regions, mechanisms, instruments, "
@@ -72,7 +72,7 @@ def export_cmd(
     _write(rows, _columns(table, rows), fmt.value, output)
 
 
-@app.command("sql")
+
 def sql_cmd(
     statement: Annotated[str, typer.Argument(metavar="SQL", help="One SELECT statement.")],
     param: Annotated[Optional[List[str]], typer.Option("--param", "-p", help="A ? parameter, in order.")] = None,

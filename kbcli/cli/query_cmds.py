@@ -6,7 +6,7 @@ from typing import Annotated, List, Optional
 
 import typer
 
-from . import app
+
 from .common import DbOpt, Format, FormatOpt, SeedOpt, open_kb, warn_restricted
 
 RegionOpt = Annotated[Optional[List[str]], typer.Option(
@@ -34,7 +34,7 @@ def _filters(region, mechanism, instrument, blockage, kind, since, until, text):
                    blockages=blockage or [], kinds=kind or [], since=since, until=until, text=text or [])
 
 
-@app.command("query")
+
 def query_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
@@ -58,7 +58,7 @@ def query_cmd(
     warn_restricted(kb, records)
 
 
-@app.command("search")
+
 def search_cmd(
     text: Annotated[str, typer.Argument(help="Words or phrases, in Chinese (either script) or English.")],
     kind: KindOpt = None,
@@ -80,7 +80,7 @@ def search_cmd(
     warn_restricted(kb, records)
 
 
-@app.command("show")
+
 def show_cmd(
     ident: Annotated[str, typer.Argument(metavar="ID", help="A record, vocabulary term or source id.")],
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
@@ -99,7 +99,7 @@ def show_cmd(
     warn_restricted(kb, [obj] if obj.get("kind") not in ("source",) else [])
 
 
-@app.command("list")
+
 def list_cmd(
     what: Annotated[Optional[str], typer.Argument(
         metavar="[KIND]", help="regions, mechanisms, instruments, blockages, sources, laws, pilots, models or "
@@ -127,7 +127,7 @@ def list_cmd(
         emit_rows(record_rows(rows), RECORD_COLUMNS_ALL, fmt.value)
 
 
-@app.command("figures")
+
 def figures_cmd(
     metric: Annotated[Optional[List[str]], typer.Option(help="Only this metric. Repeat for OR.")] = None,
     unit: Annotated[Optional[List[str]], typer.Option(help="Only this unit (yuan, percent, ...).")] = None,
@@ -155,7 +155,7 @@ def figures_cmd(
         emit_rows(rows, FIGURE_COLUMNS, fmt.value)
 
 
-@app.command("crosstab")
+
 def crosstab_cmd(
     rows: Annotated[str, typer.Argument(help="region, mechanism, instrument, blockage, kind, year or status.")],
     cols: Annotated[str, typer.Argument(help="Same choices as ROWS.")],

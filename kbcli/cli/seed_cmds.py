@@ -6,14 +6,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import app
+
 from .common import DbOpt
 
 SeedArg = Annotated[Optional[str], typer.Argument(
     help="Seed file (default: $KB_SEED or the packaged data/seed.yaml).", show_default=False)]
 
 
-@app.command("validate")
+
 def validate_cmd(seed: SeedArg = None) -> None:
     """Check a seed and report every problem at once as FILE:LINE:COL: message (at path)."""
     from ..paths import seed_path
@@ -25,7 +25,7 @@ def validate_cmd(seed: SeedArg = None) -> None:
     typer.echo(f"{path}: valid ({counts})", err=True)
 
 
-@app.command("load")
+
 def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     """Validate a seed and build the database from it, atomically.
 

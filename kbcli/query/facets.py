@@ -8,27 +8,13 @@ Repeating an option means OR; different options combine with AND.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 
 from ..dates import check_date, date_range
 from ..errors import UnknownTermError, UsageError
-from ..text import fold
+from ..text import fold, loose
 from .kb import KB, KIND_PLURAL, PLURAL_KIND, RECORD_KINDS, VOCAB_KIND
-
-_SPELLING = ((re.compile(r"center"), "centre"), (re.compile(r"programme?"), "programme"),
-             (re.compile(r"organiz"), "organis"))
-_LOOSE_RE = re.compile(r"[\s\-_./'’·,，、()（）]+")
-
-
-def loose(s: str) -> str:
-    """A matching key: folded, no spaces or hyphens, British spellings."""
-    k = _LOOSE_RE.sub("", fold(s))
-    for rx, rep in _SPELLING:
-        k = rx.sub(rep, k)
-    return k
-
 
 @dataclass
 class Filters:
@@ -43,7 +29,7 @@ class Filters:
 
 
 class TermIndex:
-    """Names of one vocabulary's terms, for resolving filter values."""
+    """Names of one vocabulary's terms, for suggesting the closest ones to an unknown value."""
 
     def __init__(self, kb: KB, vocab: str):
         self.kb, self.vocab = kb, vocab
@@ -55,14 +41,9 @@ class TermIndex:
                 if name:
                     self.keys.setdefault(loose(name), set()).add(tid)
 
-    def resolve(self, value: str) -> set[str]:
-        """The term ids a value names (before expanding to descendants)."""
-        hit = self.keys.get(loose(value))
-        if hit:
-            return hit
-        raise UnknownTermError(VOCAB_KIND[self.vocab], value, self.suggest(value))
-
     def suggest(self, value: str, n: int = 5) -> list[str]:
+        import difflib
+
         key = loose(value)
         close = difflib.get_close_matches(key, list(self.keys), n=12, cutoff=0.4)
         contains = [k for k in self.keys if key and (key in k or (len(k) > 1 and k in key))]
@@ -78,12 +59,20 @@ class TermIndex:
         return out
 
 
+def resolve(kb: KB, vocab: str, value: str) -> set[str]:
+    """The term ids a filter value names, by the keys stored at build time."""
+    rows = kb.conn.execute("SELECT term FROM term_names WHERE vocab = ? AND name = ?", (vocab, loose(value)))
+    hit = {r[0] for r in rows}
+    if not hit:
+        raise UnknownTermError(VOCAB_KIND[vocab], value, TermIndex(kb, vocab).suggest(value))
+    return hit
+
+
 def expand(kb: KB, vocab: str, values: list[str]) -> set[str]:
     """Filter values -> the term ids they name plus all their descendants."""
-    index = TermIndex(kb, vocab)
     out: set[str] = set()
     for v in values:
-        for tid in index.resolve(v):
+        for tid in resolve(kb, vocab, v):
             out.update(kb.descendants.get(tid, [tid]))
     return out
 

@@ -21,7 +21,7 @@ from typing import Any
 from .. import __version__
 from ..seed import models as m
 from ..dates import date_range
-from ..text import fold, search_tokens
+from ..text import loose, search_tokens
 from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
 
 BATCH = 5000
@@ -210,7 +210,7 @@ class Builder:
                 node = self.terms[node].parent if node in self.terms else None
                 depth += 1
             for n in (tid, term.name_zh, term.name_en, *term.aliases):
-                names.add((vocab, fold(n).strip(), tid))
+                names.add((vocab, loose(n), tid))
         self.conn.executemany("INSERT INTO term_closure VALUES (?,?,?)", closure)
         self.conn.executemany("INSERT OR IGNORE INTO term_names VALUES (?,?,?)", sorted(names))
         for ddl in INDEXES:

@@ -21,15 +21,25 @@ from ..errors import DataError
 from .schema import SCHEMA_VERSION
 
 
-def read_meta(path: Path) -> dict[str, str] | None:
+def read_meta(path: Path, keep: bool = False) -> dict[str, str] | None:
+    """The database's meta table; with ``keep`` its connection is kept for ``open_db``."""
     try:
         conn = connect(path)
-        try:
-            return dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        finally:
-            conn.close()
     except sqlite3.DatabaseError:
         return None
+    try:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.DatabaseError:
+        conn.close()
+        return None
+    if keep:
+        old = _open_cache.pop(str(path), None)
+        if old is not None:
+            old.close()
+        _open_cache[str(path)] = conn
+    else:
+        conn.close()
+    return meta
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -40,7 +50,7 @@ def connect(path: Path) -> sqlite3.Connection:
 def _fresh(path: Path, seed: Path) -> bool:
     if not path.exists():
         return False
-    meta = read_meta(path)
+    meta = read_meta(path, keep=True)
     if not meta or meta.get("schema_version") != str(SCHEMA_VERSION):
         return False
     try:
@@ -63,7 +73,7 @@ def ensure_db(db: str | None = None, seed: str | None = None, quiet: bool = Fals
         path = Path(db)
         if not path.exists():
             raise DataError(f"no database at {path}; create it with: kb load --db {path}")
-        meta = read_meta(path)
+        meta = read_meta(path, keep=True)
         if meta is None:
             raise DataError(f"{path} is not a kb database")
         if meta.get("schema_version") != str(SCHEMA_VERSION):
@@ -76,6 +86,9 @@ def ensure_db(db: str | None = None, seed: str | None = None, quiet: bool = Fals
     if not _fresh(path, seed_file):
         from .build import build
 
+        stale = _open_cache.pop(str(path), None)
+        if stale is not None:
+            stale.close()
         if not quiet:
             print(f"kb: building the database from {seed_file} ...", file=sys.stderr)
         build(seed_file, path)
@@ -83,4 +96,9 @@ def ensure_db(db: str | None = None, seed: str | None = None, quiet: bool = Fals
 
 
 def open_db(db: str | None = None, seed: str | None = None) -> sqlite3.Connection:
-    return connect(ensure_db(db, seed))
+    path = ensure_db(db, seed)
+    conn = _open_cache.pop(str(path), None)
+    return conn if conn is not None else connect(path)
+
+
+_open_cache: dict[str, sqlite3.Connection] = {}  # the connection the freshness check opened, reused once

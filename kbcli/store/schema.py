@@ -8,7 +8,7 @@ JSON, enriched with names when read):
 * ``sources``       one row per source document or article
 * ``terms``         vocabulary terms of all four vocabularies (``vocab`` column)
 * ``term_closure``  ancestor/descendant pairs, depth 0 for the term itself
-* ``term_names``    folded names, ids and aliases -> term, for filter values
+* ``term_names``    matching keys (``kbcli.text.loose``) of ids, names and aliases -> term
 * ``records``       laws, pilots, models, practices (``kind``), one row each
 * ``record_terms``  which terms tag which record (vocab: regions, mechanisms,
                     instruments, blockages)
@@ -20,7 +20,7 @@ JSON, enriched with names when read):
                     pre-tokenised as CJK bigrams (contentless; rowid = records.rowid)
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
