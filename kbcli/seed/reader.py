@@ -54,6 +54,7 @@ class Item:
     col: int  # 1-based
     pos: dict = field(default_factory=dict)  # path -> (line, col) of the value
     keypos: dict = field(default_factory=dict)  # path -> (line, col) of the key
+    problems: list = field(default_factory=list)  # (line, col, message, path) found while reading
 
     @property
     def where(self) -> str:
@@ -83,11 +84,12 @@ class ReadError(Exception):
 class _Builder:
     """Builds one item's value from events, recording positions."""
 
-    __slots__ = ("pos", "keypos", "anchors", "stack", "result", "done")
+    __slots__ = ("pos", "keypos", "anchors", "stack", "result", "done", "problems")
 
     def __init__(self, anchors: dict):
         self.pos: dict = {}
         self.keypos: dict = {}
+        self.problems: list = []
         self.anchors = anchors
         # stack entries: [container, path, pending_key_or_None, is_mapping, key_mark]
         self.stack: list[list] = []
@@ -108,13 +110,18 @@ class _Builder:
                 if isinstance(value, (dict, list)):
                     raise ReadError("a mapping key must be a plain value", mark.line + 1, mark.column + 1)
                 key = "" if value is None else value
-                if key in container:
-                    raise ReadError(f"duplicate key {key!r}", mark.line + 1, mark.column + 1,
-                                    _fmt(path + (key,)))
+                if key in container or (path + (key,)) in self.keypos:
+                    first = self.keypos.get(path + (key,), (0, 0))[0]
+                    self.problems.append((mark.line + 1, mark.column + 1,
+                                          f"duplicate key {key!r} (first at line {first}); the first value is kept",
+                                          path + (key,)))
+                    key = _Duplicate(key)
+                else:
+                    self.keypos[path + (key,)] = (mark.line + 1, mark.column + 1)
                 top[2] = key
-                self.keypos[path + (key,)] = (mark.line + 1, mark.column + 1)
                 return
-            container[key] = value
+            if not isinstance(key, _Duplicate):
+                container[key] = value
             top[2] = _NOKEY
         else:
             container.append(value)
@@ -124,7 +131,11 @@ class _Builder:
             return ()
         top = self.stack[-1]
         if top[3]:
-            return top[1] + (top[2],) if top[2] is not _NOKEY else top[1]
+            if top[2] is _NOKEY:
+                return top[1]
+            if isinstance(top[2], _Duplicate):
+                return top[1] + ("<duplicate>",)
+            return top[1] + (top[2],)
         return top[1] + (len(top[0]),)
 
     def feed(self, e) -> None:
@@ -162,6 +173,10 @@ class _Builder:
             if not is_key:
                 self.pos[self._child_path()] = (m.line + 1, m.column + 1)
             self._place(self.anchors[e.anchor], m)
+
+
+class _Duplicate(str):
+    """A repeated key: its value is read (for positions) but not stored."""
 
 
 class _NoKey:
@@ -248,7 +263,11 @@ def read_items(stream, on_section=None) -> Iterator[Item]:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "YAML syntax error"
         if exc.context:
-            problem = f"{exc.context}: {problem}" if "while" not in exc.context else f"{problem} ({exc.context})"
+            where = ""
+            cm = exc.context_mark
+            if cm is not None and (cm.line, cm.column) != (mark.line, mark.column):
+                where = f" that starts at line {cm.line + 1}, column {cm.column + 1}"
+            problem = f"{problem} ({exc.context}{where})"
         raise ReadError(f"YAML syntax error: {problem}", line, col) from None
     except yaml.YAMLError as exc:  # pragma: no cover - unmarked errors (encoding)
         raise ReadError(f"YAML error: {exc}", 1, 1) from None
@@ -260,4 +279,4 @@ def _read_value(parser, first, anchors, section, index) -> Item:
     b.feed(first)
     while not b.done:
         b.feed(parser.get_event())
-    return Item(section, index, b.result, m.line + 1, m.column + 1, b.pos, b.keypos)
+    return Item(section, index, b.result, m.line + 1, m.column + 1, b.pos, b.keypos, b.problems)

@@ -52,7 +52,7 @@ class Validator:
     ids: dict[str, _Seen] = field(default_factory=dict)
     refs: list[_Ref] = field(default_factory=list)
     article_refs: list[tuple[str, int, str, int, int]] = field(default_factory=list)
-    law_articles: dict[str, set[int]] = field(default_factory=dict)
+    law_articles: dict[str, set[int] | None] = field(default_factory=dict)
     parents: dict[str, dict[str, tuple[str, str, int, int]]] = field(default_factory=dict)
     part_of: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
     source_parents: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
@@ -77,6 +77,8 @@ class Validator:
             model_cls = m.SECTIONS[section]
         else:
             return None  # reported once by unknown_section
+        for line, col, msg, path in item.problems:
+            self.issue(line, col, msg, format_path(item.where, path))
         if section != "meta" and item.index is None:
             self.issue(item.line, item.col, f"section {section!r} must be a list", section)
             return None
@@ -84,6 +86,8 @@ class Validator:
             obj = model_cls.model_validate(item.data)
         except ValidationError as exc:
             self._pydantic_issues(item, exc)
+            if section != "meta":
+                self._collect_raw(item, section)
             return None
         self.counts[section] = self.counts.get(section, 0) + 1
         if section == "meta":
@@ -93,6 +97,29 @@ class Validator:
             return None
         self._collect(item, section, obj)
         return obj
+
+    def _collect_raw(self, item: Item, section: str) -> None:
+        """For an item that failed validation: register its id and check its
+        references anyway, so that one bad field neither hides other problems
+        nor makes every reference to the item an error."""
+        d = item.data
+        if not isinstance(d, dict):
+            return
+        if isinstance(d.get("id"), str) and d["id"] not in self.ids:
+            line, col = item.locate(("id",))
+            self.ids[d["id"]] = _Seen(section, format_path(item.where, ("id",)), line, col)
+            if section == "laws":
+                self.law_articles[d["id"]] = None  # articles unknown: skip article checks
+        if section in m.RECORDS:
+            for fname, vocab in m.VOCAB_OF_FIELD.items():
+                values = d.get(fname)
+                if isinstance(values, list):
+                    for i, t in enumerate(values):
+                        if isinstance(t, str):
+                            self._ref(item, (fname, i), t, vocab)
+        for path, ev in _raw_evidence(d, ()):
+            if isinstance(ev.get("source"), str):
+                self._ref(item, path + ("source",), ev["source"], "sources")
 
     def _pydantic_issues(self, item: Item, exc: ValidationError) -> None:
         for err in exc.errors(include_url=False):
@@ -298,6 +325,18 @@ class Validator:
                 loop = " -> ".join(cycle[cycle.index(first):] + cycle[: cycle.index(first)] + [first])
                 self.issue(line, col, f"cycle in the {label}: {loop}", path)
             done.update(trail)
+
+
+def _raw_evidence(data, path: tuple):
+    """Evidence mappings anywhere in raw item data, with their paths."""
+    if isinstance(data, dict):
+        if "quote" in data and "source" in data:
+            yield path, data
+        for k, v in data.items():
+            yield from _raw_evidence(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _raw_evidence(v, path + (i,))
 
 
 def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None) -> Validator:

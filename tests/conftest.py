@@ -1,0 +1,73 @@
+"""Shared fixtures: an isolated cache, a database built once from the real seed, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "data" / "seed.yaml"
+SEEDS = Path(__file__).parent / "seeds"
+GOOD = SEEDS / "good.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    """Every test gets its own cache dir and no inherited KB_* settings."""
+    monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
+    for var in ("KB_DB", "KB_SEED", "NO_COLOR", "KB_PLAIN"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory) -> Path:
+    from kbcli.store.build import build
+
+    path = tmp_path_factory.mktemp("db") / "kb.sqlite"
+    build(SEED, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def app():
+    from kbcli.cli import app
+
+    return app
+
+
+@pytest.fixture
+def kb(app, real_db):
+    """Run `kb ARGS...` on the real database; returns the typer.testing Result."""
+    runner = CliRunner()
+
+    def run(*args: str, db: Path | None = real_db, env: dict | None = None):
+        argv = list(args)
+        if db is not None:
+            argv += ["--db", str(db)]
+        return runner.invoke(app, argv, env=env)
+
+    return run
+
+
+@pytest.fixture
+def cli(app):
+    """Run `kb ARGS...` with no database option added."""
+    runner = CliRunner()
+
+    def run(*args: str, env: dict | None = None, input: str | None = None):
+        return runner.invoke(app, list(args), env=env, input=input)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def mini_db(tmp_path_factory) -> Path:
+    """A database of tests/seeds/good.yaml: a stable, tiny fixture."""
+    from kbcli.store.build import build
+
+    path = tmp_path_factory.mktemp("mini") / "mini.sqlite"
+    build(GOOD, path)
+    return path
