@@ -16,17 +16,23 @@ from ..errors import UsageError
 from ..store.db import connect
 
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+# pragmas that only read, whatever their argument (PRAGMA table_info(records))
 _READ_PRAGMAS = {"table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
-                 "foreign_key_list", "database_list", "collation_list", "function_list", "module_list",
-                 "pragma_list", "compile_options"}
+                 "foreign_key_list", "foreign_key_check", "database_list", "collation_list", "function_list",
+                 "module_list", "pragma_list", "compile_options", "integrity_check", "quick_check"}
+# pragmas that read when given no value (PRAGMA user_version) and write when given one
+_QUERY_PRAGMAS = {"data_version", "user_version", "schema_version", "application_id", "page_count", "page_size",
+                  "freelist_count", "encoding", "journal_mode", "query_only"}
 _REFUSED = "kb sql is read-only"
 
 
 def _authorizer(action, arg1, arg2, dbname, source):
     if action in _ALLOWED:
         return sqlite3.SQLITE_OK
-    if action == sqlite3.SQLITE_PRAGMA and arg1 and arg1.lower() in _READ_PRAGMAS and arg2 is None:
-        return sqlite3.SQLITE_OK
+    if action == sqlite3.SQLITE_PRAGMA and arg1:
+        name = arg1.lower()
+        if name in _READ_PRAGMAS or (name in _QUERY_PRAGMAS and arg2 is None):
+            return sqlite3.SQLITE_OK
     return sqlite3.SQLITE_DENY
 
 
@@ -35,6 +41,8 @@ def run_sql(path: Path, sql: str, params: list | tuple = ()) -> tuple[list[str],
     conn = connect(path)
     try:
         conn.execute("PRAGMA query_only = ON")
+        # connect the FTS5 table now: its constructor's internal schema work is not the user's statement
+        conn.execute("SELECT rowid FROM search WHERE 0").fetchall()
         conn.set_authorizer(_authorizer)
         try:
             cur = conn.execute(sql, params)
@@ -45,7 +53,8 @@ def run_sql(path: Path, sql: str, params: list | tuple = ()) -> tuple[list[str],
             raise UsageError(f"SQL error: {exc}") from None
         except sqlite3.DatabaseError as exc:
             msg = str(exc)
-            if "not authorized" in msg or "readonly" in msg or "read-only" in msg or "query_only" in msg:
+            if any(k in msg for k in ("not authorized", "authorization denied", "readonly", "read-only",
+                                      "query_only")):
                 raise UsageError(f"{_REFUSED}: refused a statement that would write or attach ({msg}); "
                                  "nothing was changed") from None
             raise UsageError(f"SQL error: {msg}") from None
