@@ -248,7 +248,7 @@ class RecordBase(Model):
     evidence: list[Evidence] = Field(min_length=1)
 
 
-LawLevel = Literal["national-law", "administrative-regulation", "central-document", "departmental-document",
+LawLevel = Literal["national-law", "administrative-regulation", "central-document", "policy-statement", "departmental-document",
                    "local-regulation", "local-document", "institutional-rule", "foreign-law", "foreign-policy"]
 LawStatus = Literal["in-force", "amended", "repealed", "draft", "not-stated"]
 
