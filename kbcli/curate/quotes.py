@@ -57,6 +57,10 @@ def verify_quotes(seed: str | Path, sources_dir: str | Path) -> QuoteReport:
             continue
         spans = src.find(folded)
         if not spans:
+            foot = src.skipped_footnote(folded)
+            if foot is not None:
+                miss(f"runs across the footnote at line {foot} of {fname}; quote up to the page break or from after it")
+                continue
             elsewhere = [n for n, t in texts.items() if n != fname and t.find(folded)]
             if elsewhere:
                 miss(f"not in {fname} (the file of {q.source!r}) but in {elsewhere[0]}")

@@ -26,6 +26,8 @@ class SourceText:
     folded: str  # NFKC, no whitespace
     line_of: list[int]  # 1-based line of each folded character
     footnotes: set[int] = field(default_factory=set)  # line numbers of footnote lines
+    without_footnotes: str = ""  # the folded text with footnote lines left out
+    line_of_wf: list[int] = field(default_factory=list)
 
     def find(self, folded_quote: str) -> list[tuple[int, int]]:
         """Every span (start, end) of the folded quote in the folded text."""
@@ -42,6 +44,15 @@ class SourceText:
     def lines_of(self, span: tuple[int, int]) -> range:
         return range(self.line_of[span[0]], self.line_of[span[1] - 1] + 1)
 
+    def skipped_footnote(self, folded_quote: str) -> int | None:
+        """The footnote line a quote jumps over, when it only matches with footnotes left out."""
+        i = self.without_footnotes.find(folded_quote) if folded_quote else -1
+        if i < 0:
+            return None
+        first, last = self.line_of_wf[i], self.line_of_wf[i + len(folded_quote) - 1]
+        inside = sorted(n for n in self.footnotes if first < n < last)
+        return inside[0] if inside else None
+
 
 def read_source(path: Path) -> SourceText:
     text = path.read_text(encoding="utf-8")
@@ -55,7 +66,10 @@ def read_source(path: Path) -> SourceText:
         f = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
         folded.append(f)
         line_of.extend([n] * len(f))
-    return SourceText(path.name, text, lines, "".join(folded), line_of, footnotes)
+    wf = [(f, n) for f, n in zip(folded, range(1, len(lines) + 1)) if n not in footnotes]
+    line_of_wf = [n for f, n in wf for _ in f]
+    return SourceText(path.name, text, lines, "".join(folded), line_of, footnotes,
+                      "".join(f for f, _ in wf), line_of_wf)
 
 
 def read_sources(folder: str | Path) -> dict[str, SourceText]:

@@ -1,0 +1,192 @@
+"""kb verify-quotes and kb coverage on a small synthetic source set."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+SOURCE_A = """\
+一、总则
+
+第一段：科技成果转化是关键环节。这一段被引用。
+
+第二段：这一段没有任何引文。
+
+第三段的前半句在页末被截断，
+
+后半句在下一页继续。
+
+第四段：广告与页眉，不在范围内。
+
+第五段：重复的话。重复的话。
+
+第六段在页末，
+¹ 张三：《某文》，2020
+注脚之后的下半句。
+"""
+
+SOURCE_B = "唯一的段落，出自另一份文件。\n"
+
+SEED = """\
+meta:
+  title: t
+sources:
+  - id: a
+    file: a.txt
+    type: report
+    title: 甲
+    title_en: A
+  - id: a-part
+    part_of: a
+    type: article-journal
+    title: 甲之一
+    title_en: A, part one
+  - id: b
+    file: b.txt
+    type: report
+    title: 乙
+    title_en: B
+practices:
+  - id: p
+    name_zh: 某
+    name_en: P
+    summary_en: P.
+    evidence:
+      - source: a-part
+        quote: 科技成果转化是关键环节。
+        locator: 一、总则
+      - source: a
+        quote: 重复的话。
+        locator: 一、总则
+      - source: a
+        quote: 唯一的段落
+        locator: 一、总则
+      - source: a
+        quote: 第三段的前半句在页末被截断，后半句在下一页继续。
+        locator: 一、总则
+      - source: a
+        quote: 第六段在页末，注脚之后的下半句。
+        locator: 一、总则
+"""
+
+
+def seed_line(text: str) -> int:
+    return next(i for i, line in enumerate(SEED.splitlines(), 1) if text in line)
+
+EXCLUSIONS = """\
+exclusions:
+  - file: a.txt
+    from: 第四段：广告与页眉
+    reason: Boilerplate.
+"""
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    src = tmp_path / "sources"
+    src.mkdir()
+    (src / "a.txt").write_text(SOURCE_A, encoding="utf-8")
+    (src / "b.txt").write_text(SOURCE_B, encoding="utf-8")
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED, encoding="utf-8")
+    excl = tmp_path / "excl.yaml"
+    excl.write_text(EXCLUSIONS, encoding="utf-8")
+    return src, seed, excl
+
+
+def test_verify_quotes_reports_each_miss_with_position(cli, corpus):
+    src, seed, _ = corpus
+    result = cli("verify-quotes", "--sources", str(src), "--seed", str(seed))
+    assert result.exit_code == 1
+    err = result.stderr
+    assert "3/5 quotes found" in err
+    assert f"{seed}:{seed_line('唯一的段落')}:16: not in a.txt (the file of 'a') but in b.txt" in err
+    assert "practices[0].evidence[2]" in err
+    assert f"{seed}:{seed_line('第六段在页末')}:16: runs across the footnote at line 16 of a.txt" in err
+    assert "practices[0].evidence[4]" in err
+    assert result.stdout == ""
+
+
+def test_verify_quotes_folds_whitespace_and_width(cli, tmp_path):
+    src = tmp_path / "s"
+    src.mkdir()
+    (src / "a.txt").write_text("全角，逗号与ＡＢＣ\n换行\n之后。\n", encoding="utf-8")
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED.split("practices:")[0].replace("    file: b.txt", "    file: a.txt") + textwrap.dedent("""\
+        practices:
+          - id: p
+            name_zh: 某
+            name_en: P
+            summary_en: P.
+            evidence:
+              - source: a
+                quote: 全角,逗号与ABC 换行之后。
+                locator: x
+        """), encoding="utf-8")
+    result = cli("verify-quotes", "--sources", str(src), "--seed", str(seed))
+    assert result.exit_code == 0, result.stderr
+    assert "1/1 quotes found" in result.stderr
+
+
+def test_coverage_counts_cited_uncited_excluded(cli, corpus):
+    src, seed, excl = corpus
+    result = cli("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(excl), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    a = next(s for s in data["sources"] if s["source"] == "a.txt")
+    # paragraphs: heading, 1st, 2nd, 3rd-a, 3rd-b, 4th, 5th, 6th-a, footnote, 6th-b
+    assert a["paragraphs"] == 10
+    assert a["by_locator"] == 1  # 一、总则 is repeated in a locator
+    assert a["excluded"] == 1
+    assert a["by_quote"] == 3  # the 1st paragraph and both halves of the 3rd (a quote across the page break)
+    uncited = {p["text"] for p in a["uncited_paragraphs"]}
+    assert "第二段：这一段没有任何引文。" in uncited
+    assert "第五段：重复的话。重复的话。" in uncited, "an ambiguous quote covers nothing"
+    assert "第六段在页末，" in uncited, "a quote across a footnote covers nothing"
+    assert a["ambiguous_quotes"] == ["重复的话。"]
+    b = next(s for s in data["sources"] if s["source"] == "b.txt")
+    assert b["share"] == 0.0
+    assert data["overall"]["paragraphs"] == 11
+
+
+def test_coverage_min_fails_below_target_and_lists_uncited(cli, corpus):
+    src, seed, excl = corpus
+    result = cli("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(excl), "--min", "100")
+    assert result.exit_code == 1
+    assert "below 100% coverage: a.txt, b.txt" in result.stderr
+    assert "uncited: a.txt:5: 第二段：这一段没有任何引文。" in result.stderr
+    assert "a.txt" in result.stdout
+
+
+def test_exclusions_must_name_a_paragraph_and_give_a_reason(cli, corpus, tmp_path):
+    src, seed, _ = corpus
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("exclusions:\n  - file: a.txt\n    from: 不存在的文字\n    reason: x\n"
+                   "  - file: a.txt\n    from: 第二段\n", encoding="utf-8")
+    result = cli("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(bad))
+    assert result.exit_code == 1
+    assert f"{bad}:5:5: needs a non-empty 'reason'" in result.stderr
+
+
+def test_exclusion_snippet_not_found(cli, corpus, tmp_path):
+    src, seed, _ = corpus
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("exclusions:\n  - file: a.txt\n    from: 不存在的文字\n    reason: x\n", encoding="utf-8")
+    result = cli("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(bad))
+    assert result.exit_code == 1
+    assert "'from' text '不存在的文字' is in no paragraph" in result.stderr
+
+
+def test_real_seed_covers_every_source(cli):
+    from conftest import ROOT
+
+    sources = ROOT.parent / "shared" / "sources"
+    if not sources.is_dir():
+        pytest.skip("../shared/sources is not beside the checkout")
+    result = cli("coverage", "--sources", str(sources), "--min", "100", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["overall"]["share"] == 100.0
+    quotes = cli("verify-quotes", "--sources", str(sources))
+    assert quotes.exit_code == 0, quotes.stderr
