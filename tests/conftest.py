@@ -14,11 +14,41 @@ SEEDS = Path(__file__).parent / "seeds"
 GOOD = SEEDS / "good.yaml"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--csl-dir", default=os.environ.get("KB_CSL_DIR"),
+                     help="Folder of the official CSL styles (../shared/csl); also KB_CSL_DIR. "
+                          "Given, the citation client tests run and fail when pandoc cannot.")
+    parser.addoption("--sources", default=os.environ.get("KB_SOURCES"),
+                     help="Folder of the source texts (../shared/sources); also KB_SOURCES.")
+
+
+@pytest.fixture(scope="session")
+def csl_dir(request) -> Path:
+    value = request.config.getoption("--csl-dir")
+    if not value:
+        pytest.skip("no CSL styles folder given (--csl-dir or KB_CSL_DIR)")
+    path = Path(value)
+    if not path.is_dir():
+        pytest.fail(f"CSL styles folder {path} does not exist")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sources_dir(request) -> Path:
+    value = request.config.getoption("--sources")
+    if not value:
+        pytest.skip("no sources folder given (--sources or KB_SOURCES)")
+    path = Path(value)
+    if not path.is_dir():
+        pytest.fail(f"sources folder {path} does not exist")
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """Every test gets its own cache dir and no inherited KB_* settings."""
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("KB_DB", "KB_SEED", "NO_COLOR", "KB_PLAIN"):
+    for var in ("KB_DB", "KB_SEED", "NO_COLOR", "KB_PLAIN", "KB_CSL_DIR", "KB_SOURCES"):
         monkeypatch.delenv(var, raising=False)
 
 

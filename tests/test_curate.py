@@ -179,12 +179,8 @@ def test_exclusion_snippet_not_found(cli, corpus, tmp_path):
     assert "'from' text '不存在的文字' is in no paragraph" in result.stderr
 
 
-def test_real_seed_covers_every_source(cli):
-    from conftest import ROOT
-
-    sources = ROOT.parent / "shared" / "sources"
-    if not sources.is_dir():
-        pytest.skip("../shared/sources is not beside the checkout")
+def test_real_seed_covers_every_source(cli, sources_dir):
+    sources = sources_dir
     result = cli("coverage", "--sources", str(sources), "--min", "100", "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["overall"]["share"] == 100.0

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("query_cmds", "list_cmd"),
     "figures": ("query_cmds", "figures_cmd"),
     "crosstab": ("query_cmds", "crosstab_cmd"),
+    "cite": ("cite_cmds", "cite_cmd"),
     "export": ("data_cmds", "export_cmd"),
     "sql": ("data_cmds", "sql_cmd"),
     "validate": ("seed_cmds", "validate_cmd"),

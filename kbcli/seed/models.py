@@ -269,6 +269,7 @@ class Law(RecordBase):
     effective: PartialDate | None = None
     amended: list[PartialDate] = []
     status: LawStatus = "not-stated"
+    published_in: Text | None = None  # the periodical a signed article or statement appeared in
     articles: list[Article] = []
 
 

@@ -1,0 +1,214 @@
+"""What is cited: sources and laws as citation items, resolved from the ids a writer gives.
+
+A citation *item* is one bibliography entry: a source (a document, or an
+article inside one) or a version of a law. A *target* is what the writer
+asked for: a source, a record (cited through the sources behind its
+evidence, with locators and quotes), a figure of a record (``ID#N`` or
+``ID#metric``), a law (the law itself, in the version in force, then the
+sources behind it) or an article of a law (``law-id#art14``: the law in the
+version whose numbering the article uses, with the article in the running
+text).
+
+The bibliographic facts all come from the seed's ``sources`` and ``laws``:
+nothing is invented (no URL, page, place or edition that a source does not
+give).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from ..errors import NotFoundError
+from ..query.kb import KB
+
+ARTICLE_RE = re.compile(r"^(?P<id>[^#]+)#(?:art(?:icle)?[-.]?)(?P<n>\d+)$")
+FRAGMENT_RE = re.compile(r"^(?P<id>[^#]+)#(?P<frag>.+)$")
+
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def cn_number(n: int) -> str:
+    """14 -> 十四, 105 -> 一百零五 (article numbers as the statutes print them)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    if n < 20:
+        return "十" + (CN_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return CN_DIGITS[n // 10] + "十" + (CN_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + cn_number(rest) if rest < 10 else
+                                     (("一" + cn_number(rest)) if 10 <= rest < 20 else cn_number(rest)))
+        return CN_DIGITS[n // 100] + "百" + tail
+    return str(n)
+
+
+@dataclass
+class Item:
+    """One bibliography entry."""
+
+    key: str  # citation key / CSL id
+    kind: str  # "source" or "law"
+    data: dict  # the source's fields (resolved through part_of), or the law's
+    version: str | None = None  # for laws: the version date cited
+    restricted: bool = False
+    citation_note: str | None = None
+
+
+@dataclass
+class Pull:
+    """A quote pulled for a writer, under the entry of the source it comes from."""
+
+    quote: str
+    locator: str
+    what: str  # the record (or figure) the quote backs
+
+
+@dataclass
+class Target:
+    """What one id on the command line asks for."""
+
+    ident: str
+    items: list[Item]
+    pulls: dict[str, list[Pull]] = field(default_factory=dict)  # item key -> quotes
+    running_text: str | None = None  # article-level law citations: 《…法》第十四条
+
+
+class Resolver:
+    def __init__(self, kb: KB):
+        self.kb = kb
+        self._items: dict[str, Item] = {}
+
+    # ---------------------------------------------------------------- items
+    def source_item(self, sid: str) -> Item:
+        key = sid
+        if key in self._items:
+            return self._items[key]
+        src = self.kb.sources.get(sid)
+        if src is None:
+            raise NotFoundError(f"no source {sid!r}")
+        data = json.loads(src["doc"])
+        parent = None
+        if data.get("part_of") and data["part_of"] in self.kb.sources:
+            parent = json.loads(self.kb.sources[data["part_of"]]["doc"])
+            # an article inherits what it does not state from its document
+            # (not its title as a container: a document's title may be the curators' description)
+            for k in ("publisher", "publisher_place", "language", "url", "site", "medium"):
+                if not data.get(k) and parent.get(k):
+                    data[k] = parent[k]
+        item = Item(key, "source", data, restricted=src["restricted"], citation_note=src["citation_note"])
+        self._items[key] = item
+        return item
+
+    def law_item(self, law_id: str, version: str | None = None) -> Item:
+        row = self.kb.conn.execute("SELECT doc FROM records WHERE id = ? AND kind = 'law'", (law_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no law {law_id!r}")
+        data = json.loads(row[0])
+        current = current_version(data)
+        version = version or current
+        key = law_id if version == current else f"{law_id}@{version}"
+        if key not in self._items:
+            self._items[key] = Item(key, "law", data, version=version)
+        return self._items[key]
+
+    # -------------------------------------------------------------- targets
+    def resolve(self, ident: str) -> Target:
+        kb = self.kb
+        if ident in kb.sources:
+            return Target(ident, [self.source_item(ident)])
+        m = ARTICLE_RE.match(ident)
+        if m:
+            return self._article(m.group("id"), int(m.group("n")), ident)
+        m = FRAGMENT_RE.match(ident)
+        if m:
+            return self._figure(m.group("id"), m.group("frag"), ident)
+        rec = kb.get_record(ident)
+        if rec is None:
+            if ident in kb.terms:
+                t = kb.terms[ident]
+                return self._evidence_target(ident, [(e, t["name_en"]) for e in self._term_evidence(ident)])
+            raise kb.not_found(ident)
+        items: list[Item] = []
+        if rec["kind"] == "law":
+            items.append(self.law_item(ident))
+        target = self._evidence_target(ident, list(_record_evidence(rec)))
+        target.items = items + target.items
+        return target
+
+    def _term_evidence(self, tid: str) -> list[dict]:
+        raw = json.loads(self.kb.conn.execute("SELECT doc FROM terms WHERE id = ?", (tid,)).fetchone()[0])
+        return raw.get("evidence", [])
+
+    def _evidence_target(self, ident: str, evidence: list[tuple[dict, str]]) -> Target:
+        target = Target(ident, [])
+        for e, what in evidence:
+            item = self.source_item(e["source"])
+            if item not in target.items:
+                target.items.append(item)
+            pulls = target.pulls.setdefault(item.key, [])
+            if not any(p.quote == e["quote"] for p in pulls):
+                pulls.append(Pull(e["quote"], e["locator"], what))
+        return target
+
+    def _figure(self, rid: str, frag: str, ident: str) -> Target:
+        rec = self.kb.get_record(rid)
+        if rec is None:
+            raise self.kb.not_found(rid)
+        figs = rec["figures"]
+        chosen = None
+        if frag.isdigit() and 1 <= int(frag) <= len(figs):
+            chosen = figs[int(frag) - 1]
+        else:
+            same = [f for f in figs if f["metric"] == frag]
+            if len(same) == 1:
+                chosen = same[0]
+            elif len(same) > 1:
+                raise NotFoundError(f"{rid} has {len(same)} figures {frag!r}; cite one by number: "
+                                    + ", ".join(f"{rid}#{figs.index(f) + 1}" for f in same))
+        if chosen is None:
+            listed = ", ".join(f"#{i} {f['metric']}" for i, f in enumerate(figs, 1)) or "none"
+            raise NotFoundError(f"{ident!r}: no such figure of {rid} (its figures: {listed})")
+        return self._evidence_target(ident, [(e, f"{rid} {chosen['metric']} = {chosen['original']}")
+                                             for e in chosen["evidence"]])
+
+    def _article(self, law_id: str, number: int, ident: str) -> Target:
+        rec = self.kb.get_record(law_id)
+        if rec is None or rec["kind"] != "law":
+            raise NotFoundError(f"{ident!r}: {law_id!r} is not a law in the base")
+        arts = [a for a in rec["articles"] if a["number"] == number]
+        if not arts:
+            listed = ", ".join(str(a["number"]) for a in rec["articles"]) or "none"
+            raise NotFoundError(f"{ident!r}: the base has no article {number} of {law_id} (articles: {listed})")
+        art = arts[0]
+        item = self.law_item(law_id, art.get("version"))
+        target = self._evidence_target(ident, [(e, f"{law_id} art. {number}") for e in art["evidence"]])
+        target.items = [item] + target.items
+        version = art.get("version")
+        ver = f"（{version}年）" if version and version != current_version(rec) else ""
+        items = "".join(f"（{i}）" for i in art.get("items", [])) if art.get("items") else ""
+        target.running_text = f"《{rec['name_zh']}》{ver}第{cn_number(number)}条{items}"
+        return target
+
+
+def current_version(law: dict) -> str | None:
+    """The latest version of a law: its last amendment, else its issue date."""
+    amended = law.get("amended") or []
+    return max(amended) if amended else (law.get("issued") or law.get("date"))
+
+
+def _record_evidence(rec: dict):
+    what = rec["id"]
+    for e in rec["evidence"]:
+        yield e, what
+    for f in rec["figures"]:
+        for e in f["evidence"]:
+            yield e, f"{what} {f['metric']} = {f['original']}"
+    for a in rec.get("articles", ()):
+        for e in a["evidence"]:
+            yield e, f"{what} art. {a['number']}"
+    for c in rec.get("components", ()):
+        for e in c["evidence"]:
+            yield e, f"{what}: {c['name_zh']}"

@@ -1,0 +1,103 @@
+"""kb cite: every style, deduplicated bibliographies, pull quotes, restricted sources."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+STYLES = ["gbt7714", "apa", "bibtex", "csl-json", "ris", "markdown"]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_style_for_record_source_figure_law_and_article(kb, style):
+    for ident in ("hefei-poc-centre-award", "news-2024-11-14", "hefei-poc-centre-award#award-cap",
+                  "hefei-poc-centre-award#2", "law-sttl", "law-sttl#art14", "zgc-transfer-progress"):
+        result = kb("cite", ident, "--style", style)
+        assert result.exit_code == 0, (ident, result.stderr)
+        assert result.stdout.strip(), ident
+
+
+def test_gbt7714_entries(kb):
+    out = kb("cite", "news-2024-11-14", "qinchuangyuan-brief-2023-01", "achie-2025-02-17", "law-sttl").stdout
+    assert out.splitlines() == [
+        "[1] 周世祥. 推动精准对接 助力成果转化[N]. 2024-11-14.",
+        "[2] 秦创原战略研究院. 秦创原战略研究院工作简报: 2023年第1期（总第1期）[R]. 秦创原战略研究院, 2023.",
+        "[3] 科技創新與產業創新深度融合:模式、堵點與突破[EB/OL]. 高新院, 2025.",
+        "[4] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015.",
+        "[5] 打通科技成果转化“最后一公里”[J]. 许昌竞争情报快递.",  # a source behind the law's evidence
+    ]
+
+
+def test_a_law_cites_its_current_version_and_an_article_the_version_it_is_numbered_in(kb):
+    law = kb("cite", "law-sttl").stdout
+    assert "[1] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015." in law
+    art = kb("cite", "law-sttl#art14").stdout
+    assert art.startswith("In text: 《中华人民共和国促进科技成果转化法》（1996年）第十四条[1]\n")
+    assert "[1] 国家. 中华人民共和国促进科技成果转化法[A]. 1996." in art
+    assert "第十四条" not in art.split("\n", 2)[2].split("[2]")[0], "the article stays out of the bracket entry"
+    items = kb("cite", "law-sttl#art17", "--style", "csl-json").stdout
+    assert json.loads(items)[0]["id"] == "law-sttl@1996"
+    assert "第十七条（一）（二）（四）" in kb("cite", "law-sttl#art17").stdout
+
+
+def test_several_ids_give_one_bibliography_without_duplicates(kb):
+    out = kb("cite", "hefei-poc-centre-award", "hefei-pilot-bases", "hangzhou-poc-centres").stdout
+    entries = [l for l in out.splitlines() if re.match(r"^\[\d+\] ", l)]
+    assert len(entries) == 1 and entries[0].startswith("[1] 秦创原战略研究院.")
+    mixed = kb("cite", "zgc-transfer-progress", "news-2024-11-14", "zgc-transfer-progress").stdout
+    assert [l[:4] for l in mixed.splitlines()] == ["[1] ", "[2] "]
+
+
+def test_apa_orders_by_author_and_tells_apart_same_author_and_year(kb):
+    out = kb("cite", "zgc-qxwq-platform", "news-2024-11-14", "zgc-transfer-progress", "--style", "apa").stdout
+    assert out.splitlines() == [
+        "周世祥. (2024, November 14). 推动精准对接 助力成果转化.",
+        "张伟. (n.d.-a). “千校万企”协同创新平台发布.",
+        "张伟. (n.d.-b). 科技成果转化工作取得全面进展.",
+    ]
+
+
+def test_quote_adds_verbatim_quotes_and_locators(kb):
+    out = kb("cite", "hefei-poc-centre-award#award-cap", "--quote").stdout
+    assert "给予最高 100 万元奖补。” (四、（五）合肥 > 2、成立科技成果概念验证中心，最高奖补百万元)" in out
+    md = kb("cite", "pilot-empowerment", "--style", "markdown").stdout
+    assert md.startswith("> ") and "\n>\n> — [" in md
+    apa_md = kb("cite", "news-2024-11-14", "--style", "markdown", "--ref-style", "apa").stdout
+    assert "*推动精准对接 助力成果转化*" in apa_md
+
+
+def test_restricted_source_warns_every_time_and_strict_fails(kb):
+    for ident in ("qinchuangyuan-brief-2023-01", "hefei-poc-centre-award", "law-sttl#art9"):
+        for style in ("gbt7714", "bibtex"):
+            result = kb("cite", ident, "--style", style)
+            assert result.exit_code == 0
+            assert "qinchuangyuan-brief-2023-01 asks not to be cited: 内部研究资料 请勿引用外传" in result.stderr
+        strict = kb("cite", ident, "--strict")
+        assert strict.exit_code == 1 and strict.stdout == ""
+        assert "--strict" in strict.stderr
+    free = kb("cite", "news-2024-11-14", "--strict")
+    assert free.exit_code == 0 and "asks not to be cited" not in free.stderr
+
+
+def test_brackets_survive_pipes_and_files(kb, tmp_path):
+    target = tmp_path / "refs.txt"
+    assert kb("cite", "achie-2025-02-17", "--output", str(target)).exit_code == 0
+    assert target.read_text(encoding="utf-8") == "[1] 科技創新與產業創新深度融合:模式、堵點與突破[EB/OL]. 高新院, 2025.\n"
+
+
+def test_unknown_ids(kb):
+    assert kb("cite", "no-such-thing").exit_code == 2
+    bad_fig = kb("cite", "hefei-poc-centre-award#99")
+    assert bad_fig.exit_code == 2 and "award-cap" in bad_fig.stderr
+    bad_art = kb("cite", "law-sttl#art99")
+    assert bad_art.exit_code == 2 and "articles: 2, 9" in bad_art.stderr
+    assert kb("cite", "hefei-poc-centre-award", "--accessed", "2026-02-30").exit_code == 2
+
+
+def test_ris_records(kb):
+    out = kb("cite", "news-2024-11-14", "law-sttl", "--style", "ris").stdout
+    assert "TY  - NEWS\nID  - news-2024-11-14\nAU  - 周世祥\nA2  - 李昉" in out
+    assert "TY  - STAT" in out
+    assert out.count("ER  - ") == 4  # the news report, the law, and the two sources behind the law
