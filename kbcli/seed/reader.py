@@ -21,21 +21,26 @@ from typing import Any, Iterator
 import yaml
 from yaml import events as ev
 
-try:  # libyaml's C parser when present, the pure-Python one otherwise
-    from yaml import CParser as _Parser  # type: ignore[attr-defined]
+from yaml.parser import Parser as _PurePythonParser
+from yaml.reader import Reader as _Reader
+from yaml.scanner import Scanner as _Scanner
+
+
+class PyParser(_Reader, _Scanner, _PurePythonParser):
+    """PyYAML's pure-Python event parser, used when libyaml is missing."""
+
+    def __init__(self, stream):
+        _Reader.__init__(self, stream)
+        _Scanner.__init__(self)
+        _PurePythonParser.__init__(self)
+
+
+try:  # libyaml's C parser when present (yaml does not re-export it)
+    from yaml._yaml import CParser  # type: ignore[import-not-found]
 
     LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.parser import Parser as _PyParser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
-
-    class _Parser(Reader, Scanner, _PyParser):  # type: ignore[no-redef]
-        def __init__(self, stream):
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            _PyParser.__init__(self)
-
+    CParser = PyParser
     LIBYAML = False
 
 Path = tuple  # a path inside an item: ("articles", 0, "number")
@@ -142,7 +147,7 @@ class _Builder:
         t = type(e)
         if t is ev.ScalarEvent:
             m = e.start_mark
-            if e.implicit[0] and e.value in NULLS and e.tag != STR_TAG and e.style is None:
+            if e.implicit[0] and e.value in NULLS and e.tag != STR_TAG and not e.style:  # plain: None or ""
                 value = None
             else:
                 value = e.value
@@ -204,14 +209,14 @@ def format_path(prefix: str, path: Path) -> str:
     return prefix + (rest if rest.startswith("[") else "." + rest)
 
 
-def read_items(stream, on_section=None) -> Iterator[Item]:
+def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
     """Yield the seed's items in file order.
 
     ``stream`` is a text or binary file object or a string. Raises
     ``ReadError`` on a syntax error or when the top level is not a mapping of
     sections.
     """
-    parser = _Parser(stream)
+    parser = (parser_class or CParser)(stream)
     anchors: dict = {}
     try:
         e = parser.get_event()
