@@ -4,10 +4,10 @@
   simplified Chinese, case-folded.
 * ``fold_quote`` is for verbatim quote checks: NFKC with all whitespace
   removed, script untouched (a traditional quote must stay traditional).
-* ``search_tokens`` turns text into the tokens stored in the full-text index:
-  overlapping bigrams for runs of Chinese characters (the scheme of Lucene's
-  CJK analyzer) plus the run's last character on its own, and words for
-  everything else.
+* ``pair_text`` writes Chinese text for the full-text index so that its
+  tokenizer sees overlapping bigrams of each run of Chinese characters (the
+  scheme of Lucene's CJK analyzer) plus single characters at the run's ends;
+  ``query_parts`` splits a query the same way.
 * ``clean`` makes data safe to print: control characters become visible.
 """
 
@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_TOKEN_RE = re.compile(rf"([{HAN}]+)|([^\W_]+)")
+_TOKEN_RE = re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
 _WS_RE = re.compile(r"\s+")
 # C0 and C1 controls and DEL, except tab and newline.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -27,22 +27,59 @@ _CONTROL_ALL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @lru_cache(maxsize=1)
-def _t2s_table() -> dict[int, int]:
+def _t2s() -> tuple[dict[str, str], frozenset]:
     text = (Path(__file__).parent / "data" / "t2s.txt").read_text(encoding="utf-8")
     trad, simp = [line for line in text.splitlines() if line and not line.startswith("#")]
-    return str.maketrans(trad, simp)
+    return dict(zip(trad, simp)), frozenset(trad)
 
 
 def to_simplified(s: str) -> str:
-    return s.translate(_t2s_table())
+    """Traditional characters to simplified. Most text has none, so look for them first:
+    a set intersection runs in C, where ``str.translate`` with a dict looks up every character."""
+    table, trad = _t2s()
+    found = trad.intersection(s)
+    for ch in found:
+        s = s.replace(ch, table[ch])
+    return s
 
 
 def fold(s: str) -> str:
     """Normalise for matching: NFKC, traditional->simplified, case-folded."""
-    s = unicodedata.normalize("NFKC", s)
-    if not s.isascii():
-        s = s.translate(_t2s_table())
-    return s.casefold()
+    if s.isascii():
+        return s.casefold()
+    if not unicodedata.is_normalized("NFKC", s):
+        s = unicodedata.normalize("NFKC", s)
+    return to_simplified(s).casefold()
+
+
+def pair_text(s: str) -> str:
+    """Chinese text for the FTS index: every adjacent pair of folded characters.
+
+    ``" ".join(map(str.__add__, t, t[1:]))`` runs in C. The index's tokenizer
+    then splits pairs that hold a space or punctuation, which leaves exactly the
+    overlapping bigrams of each run of Chinese characters plus the run's last
+    character on its own: 概念验证。 -> 概念 念验 验证 证。 -> 概念 念验 验证 证.
+    Spaces inside a text are dropped
+    (quotes are compared without whitespace too); newlines keep texts apart. A
+    sentinel newline gives the text's last character its pair.
+    """
+    if _FOLD_NEEDED.intersection(s):  # traditional characters or full-width letters and digits
+        s = fold(s)
+    elif not s.isascii():
+        s = s.casefold()
+    t = _INLINE_SPACE_RE.sub("", s) + "\n"
+    return " ".join(map(str.__add__, t, t[1:]))
+
+
+_INLINE_SPACE_RE = re.compile(r"[^\S\n]+")  # spaces the PDF extraction put inside Chinese sentences
+# Characters that folding changes in a way the index's tokenizer would not: traditional
+# characters and full-width letters and digits (full-width punctuation is a separator anyway).
+_FOLD_NEEDED = _t2s()[1] | frozenset(chr(c) for c in range(0xFF10, 0xFF5B) if chr(c).isalnum())
+HAN_RE = re.compile(f"[{HAN}]")
+
+
+def has_han(s: str) -> bool:
+    return HAN_RE.search(s) is not None
 
 
 _SPELLING = (("center", "centre"), ("organiz", "organis"))
@@ -63,20 +100,6 @@ def loose(s: str) -> str:
 def fold_quote(s: str) -> str:
     """Normalise for verbatim comparison: NFKC and no whitespace."""
     return _WS_RE.sub("", unicodedata.normalize("NFKC", s))
-
-
-def search_tokens(s: str) -> list[str]:
-    """Index tokens: CJK bigrams (+ each run's last character), other words."""
-    out: list[str] = []
-    for han, word in _TOKEN_RE.findall(fold(s)):
-        if han:
-            n = len(han)
-            if n > 1:
-                out.extend([han[i : i + 2] for i in range(n - 1)])
-            out.append(han[-1])
-        else:
-            out.append(word)
-    return out
 
 
 def query_parts(s: str) -> list[list[tuple[str, bool]]]:

@@ -91,3 +91,11 @@ def test_db_and_seed_together_keep_that_file_fresh(cli, tmp_path):
     result = cli("query", "--db", str(db), "--seed", str(GOOD), "-f", "json")
     assert result.exit_code == 0 and db.exists()
     assert _meta(db)["seed_path"] == str(GOOD.resolve())
+
+
+def test_unwritable_target_is_a_clean_error(cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = cli("load", str(GOOD), "--db", str(blocker / "kb.sqlite"))
+    assert result.exit_code == 1
+    assert "could not build the database" in result.stderr and "Traceback" not in result.stderr

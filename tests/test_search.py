@@ -71,3 +71,13 @@ def test_restricted_evidence_is_marked(kb):
     assert "asks not to be cited" in result.stderr
     table = kb("search", "概念验证中心")
     assert "asks not to be cited" in table.stderr and "true" in table.stdout
+
+
+def test_spaces_from_the_pdf_extraction_do_not_break_matches(kb):
+    # the brief prints 最高 100 万元 with spaces around the number
+    assert "hefei-poc-centre-award" in hits(kb("search", "最高100万元", "-f", "json"))
+    assert "hefei-poc-centre-award" in hits(kb("search", "100万元", "-f", "json"))
+
+
+def test_latin_and_chinese_in_one_word(kb):
+    assert "hangzhou-transfer-statistics" in hits(kb("search", "R&D投入", "-f", "json"))

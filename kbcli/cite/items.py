@@ -103,7 +103,8 @@ class Resolver:
         return item
 
     def law_item(self, law_id: str, version: str | None = None) -> Item:
-        row = self.kb.conn.execute("SELECT doc FROM records WHERE id = ? AND kind = 'law'", (law_id,)).fetchone()
+        row = self.kb.conn.execute("SELECT d.doc FROM records r JOIN record_docs d ON d.rowid = r.rowid "
+                                   "WHERE r.id = ? AND r.kind = 'law'", (law_id,)).fetchone()
         if row is None:
             raise NotFoundError(f"no law {law_id!r}")
         data = json.loads(row[0])

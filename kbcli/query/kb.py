@@ -26,6 +26,8 @@ TERM_FIELDS = (("regions", "regions"), ("mechanisms", "mechanisms"), ("instrumen
                ("addresses", "blockages"))
 VOCAB_KIND = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument", "blockages": "blockage"}
 RECORD_KINDS = tuple(KIND_ORDER)
+# stored records leave out default values (see store.build); these are the defaults of `status`
+STATUS_DEFAULT = {"law": "not-stated", "pilot": "not-stated", "practice": "implemented"}
 KIND_PLURAL = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
 PLURAL_KIND = {v: k for k, v in KIND_PLURAL.items()}
 
@@ -101,8 +103,8 @@ class KB:
         r: dict[str, Any] = {"id": raw["id"], "kind": kind, "name_zh": raw["name_zh"], "name_en": raw["name_en"],
                              "short_names": raw.get("short_names", []), "summary_en": raw["summary_en"],
                              "date": raw.get("date") or raw.get("issued")}
-        if "status" in raw:
-            r["status"] = raw["status"]
+        if kind != "model":
+            r["status"] = raw.get("status", STATUS_DEFAULT[kind])
         for field, _vocab in TERM_FIELDS:
             r[field] = [self.mini(t) for t in raw.get(field, ())]
         r["actors"] = raw.get("actors", [])
@@ -114,7 +116,7 @@ class KB:
         r["part_of"] = self._link(raw["part_of"], names) if raw.get("part_of") else None
         r["related"] = [self._link(t, names) for t in raw.get("related", ())]
         if kind == "law":
-            for k in ("level", "issuers", "doc_number", "issued", "effective", "amended", "status"):
+            for k in ("level", "issuers", "doc_number", "issued", "effective", "amended", "published_in"):
                 r[k] = raw.get(k, [] if k in ("issuers", "amended") else None)
             r["articles"] = [{"number": a["number"], "version": a.get("version"), "items": a.get("items", []),
                               "gist_en": a["gist_en"], "evidence": self.evidence(a.get("evidence", ()))}
@@ -159,8 +161,19 @@ class KB:
                                              or '"part_of"' in d for d in docs) else {}
         return [self.record(kind, doc, names) for kind, doc in rows]
 
+    def docs(self, rows: list[tuple[int, str]]) -> list[tuple[str, str]]:
+        """(rowid, kind) rows -> (kind, doc) in the same order, fetched in chunks."""
+        docs: dict[int, str] = {}
+        ids = [r[0] for r in rows]
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            docs.update(self.conn.execute(
+                f"SELECT rowid, doc FROM record_docs WHERE rowid IN ({','.join('?' * len(chunk))})", chunk))
+        return [(kind, docs[rowid]) for rowid, kind in rows]
+
     def get_record(self, rid: str) -> dict | None:
-        row = self.conn.execute("SELECT kind, doc FROM records WHERE id = ?", (rid,)).fetchone()
+        row = self.conn.execute("SELECT r.kind, d.doc FROM records r JOIN record_docs d ON d.rowid = r.rowid "
+                                "WHERE r.id = ?", (rid,)).fetchone()
         return self.records_from_rows([row])[0] if row else None
 
     def all_ids(self) -> list[str]:

@@ -1,8 +1,8 @@
 """Full-text search over names, term names, summaries and quotes, ranked.
 
-The index holds pre-tokenised text (see ``kbcli.text.search_tokens``): runs
-of Chinese characters become overlapping bigrams plus the run's last
-character, folded to simplified script, so
+Chinese text is indexed as character pairs (see ``kbcli.text.pair_text``):
+runs of Chinese characters become overlapping bigrams plus single characters
+at their ends, folded to simplified script, so
 
 * a simplified query finds traditional quotes and the reverse;
 * a two-character term (中试, 赋权) is one token;
@@ -17,34 +17,32 @@ Whitespace-separated parts of the query must all match (AND).
 from __future__ import annotations
 
 from ..errors import UsageError
-from ..store.schema import SEARCH_WEIGHTS
+from ..store.schema import EN_COLUMNS, SEARCH_WEIGHTS, ZH_COLUMNS
 from ..text import fold, fold_quote, query_parts
 from .kb import KB
 
 
-def _quote_token(tok: str) -> str:
-    return '"' + tok.replace('"', '""') + '"'
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def match_expression(text: str) -> str:
-    """An FTS5 MATCH expression for a user's query."""
-    phrases = query_parts(text)
-    if not phrases:
-        raise UsageError(f"nothing to search for in {text!r}")
+    """An FTS5 MATCH expression for a user's query: every whitespace-separated part
+    must match, as character pairs in the Chinese columns or as words in the English ones."""
     parts: list[str] = []
-    for phrase in phrases:
-        run: list[str] = []
-        for tok, prefix in phrase:
-            if prefix:
-                if run:
-                    parts.append('"' + " ".join(t.replace('"', '""') for t in run) + " " + tok + '" *')
-                    run = []
-                else:
-                    parts.append(_quote_token(tok) + " *")
-            else:
-                run.append(tok)
-        if run:
-            parts.append('"' + " ".join(t.replace('"', '""') for t in run) + '"')
+    for chunk in text.split():
+        if not query_parts(chunk):
+            continue  # punctuation only
+        folded = fold(chunk)
+        zh = f"{{{' '.join(ZH_COLUMNS)}}} : "
+        if len(folded) == 1:
+            zh += "(" + _phrase(folded) + " *)"  # the pairs it starts, and a run's last character
+        else:
+            zh += "(" + _phrase(" ".join(map(str.__add__, folded, folded[1:]))) + ")"
+        en = f"{{{' '.join(EN_COLUMNS)}}} : (" + _phrase(chunk) + ")"
+        parts.append(f"({zh} OR {en})")
+    if not parts:
+        raise UsageError(f"nothing to search for in {text!r}")
     return " AND ".join(parts)
 
 
@@ -67,15 +65,13 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
     hits = kb.conn.execute(sql, params).fetchall()
     if not hits:
         return []
-    order = {rowid: i for i, (rowid, _) in enumerate(hits)}
     scores = dict(hits)
-    ids = list(order)
-    rows = kb.conn.execute(
-        f"SELECT rowid, kind, doc FROM records WHERE rowid IN ({','.join('?' * len(ids))})", ids).fetchall()
-    rows.sort(key=lambda r: order[r[0]])
-    records = kb.records_from_rows([(k, d) for _, k, d in rows])
+    ids = [rowid for rowid, _ in hits]
+    kinds = dict(kb.conn.execute(f"SELECT rowid, kind FROM records WHERE rowid IN ({','.join('?' * len(ids))})", ids))
+    rows = [(rowid, kinds[rowid]) for rowid in ids]
+    records = kb.records_from_rows(kb.docs(rows))
     needles = _needles(text)
-    for rec, (rowid, _, _) in zip(records, rows):
+    for rec, (rowid, _) in zip(records, rows):
         rec["score"] = round(-scores[rowid], 4)
         rec["match"] = best_match(rec, needles)
     return records

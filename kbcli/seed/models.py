@@ -23,9 +23,9 @@ DATETIME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$
 
 
 def _text(v: str) -> str:
-    if not v.strip():
+    if not v or v.isspace():
         raise ValueError("must not be empty")
-    if has_control(v):
+    if not v.isprintable() and has_control(v):  # isprintable: a fast path in C for the usual case
         raise ValueError("must not contain control characters")
     return v
 
@@ -165,8 +165,8 @@ class Source(Model):
     container_title: Text | None = None  # newspaper, newsletter, site or series
     container_title_en: Text | None = None
     original_source: Text | None = None  # where a reprint first appeared
-    authors: list[Person] = []
-    editors: list[Person] = []
+    authors: list[Person] = Field(default_factory=list)
+    editors: list[Person] = Field(default_factory=list)
     publisher: Text | None = None
     publisher_place: Text | None = None
     issued: DateTime | None = None
@@ -179,7 +179,7 @@ class Source(Model):
     citation_note: Text | None = None
     description_en: Text | None = None
     notes: Text | None = None
-    evidence: list[Evidence] = []
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 # --------------------------------------------------------------------------
@@ -190,11 +190,11 @@ class Term(Model):
     id: Id
     name_zh: Text
     name_en: Text
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     parent: Id | None = None
     description_en: Text | None = None
-    figures: list[Figure] = []  # statistics that describe the term (a blockage's extent)
-    evidence: list[Evidence] = []
+    figures: list[Figure] = Field(default_factory=list)  # statistics that describe the term (a blockage's extent)
+    evidence: list[Evidence] = Field(default_factory=list)
 
 
 RegionLevel = Literal["world", "country", "macro-region", "province", "municipality", "sar", "city", "district",
@@ -223,7 +223,7 @@ class Blockage(Term):
 
 class LegalBasis(Model):
     law: Id
-    articles: list[Annotated[int, Field(ge=1)]] = []
+    articles: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
     note: Text | None = None
 
 
@@ -232,18 +232,18 @@ class RecordBase(Model):
     name_zh: Text
     name_en: Text
     summary_en: Text
-    short_names: list[Text] = []  # short or common names, other scripts
+    short_names: list[Text] = Field(default_factory=list)  # short or common names, other scripts
     date: PartialDate | None = None
-    regions: list[Id] = []
-    mechanisms: list[Id] = []
-    instruments: list[Id] = []
-    addresses: list[Id] = []  # blockage ids
-    actors: list[Text] = []  # bodies that act, as printed
-    legal_basis: list[LegalBasis] = []
-    implements: list[Id] = []  # pilots or laws this record puts into effect
+    regions: list[Id] = Field(default_factory=list)
+    mechanisms: list[Id] = Field(default_factory=list)
+    instruments: list[Id] = Field(default_factory=list)
+    addresses: list[Id] = Field(default_factory=list)  # blockage ids
+    actors: list[Text] = Field(default_factory=list)  # bodies that act, as printed
+    legal_basis: list[LegalBasis] = Field(default_factory=list)
+    implements: list[Id] = Field(default_factory=list)  # pilots or laws this record puts into effect
     part_of: Id | None = None
-    related: list[Id] = []
-    figures: list[Figure] = []
+    related: list[Id] = Field(default_factory=list)
+    figures: list[Figure] = Field(default_factory=list)
     notes: Text | None = None
     evidence: list[Evidence] = Field(min_length=1)
 
@@ -256,25 +256,25 @@ LawStatus = Literal["in-force", "amended", "repealed", "draft", "not-stated"]
 class Article(Model):
     number: Annotated[int, Field(ge=1)]
     version: PartialDate | None = None  # which text's numbering, when not the latest
-    items: list[Text] = []  # items cited, as numbered in the text: ["一", "二"]
+    items: list[Text] = Field(default_factory=list)  # items cited, as numbered in the text: ["一", "二"]
     gist_en: Text
     evidence: list[Evidence] = Field(min_length=1)
 
 
 class Law(RecordBase):
     level: LawLevel
-    issuers: list[Text] = []
+    issuers: list[Text] = Field(default_factory=list)
     doc_number: Text | None = None
     issued: PartialDate | None = None
     effective: PartialDate | None = None
-    amended: list[PartialDate] = []
+    amended: list[PartialDate] = Field(default_factory=list)
     status: LawStatus = "not-stated"
     published_in: Text | None = None  # the periodical a signed article or statement appeared in
-    articles: list[Article] = []
+    articles: list[Article] = Field(default_factory=list)
 
 
 class Pilot(RecordBase):
-    issuers: list[Text] = []
+    issuers: list[Text] = Field(default_factory=list)
     status: Literal["ongoing", "completed", "planned", "not-stated"] = "not-stated"
 
 
@@ -287,7 +287,7 @@ class Component(Model):
 
 class TransferModel(RecordBase):
     category: Id | None = None  # statutory, us, germany, innovation-mode, empowerment ...
-    components: list[Component] = []
+    components: list[Component] = Field(default_factory=list)
 
 
 class Practice(RecordBase):

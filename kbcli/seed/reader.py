@@ -61,9 +61,8 @@ class Item:
     keypos: dict = field(default_factory=dict)  # path -> (line, col) of the key
     problems: list = field(default_factory=list)  # (line, col, message, path) found while reading
 
-    @property
-    def where(self) -> str:
-        return self.section if self.index is None else f"{self.section}[{self.index}]"
+    def __post_init__(self) -> None:
+        self.where = self.section if self.index is None else f"{self.section}[{self.index}]"
 
     def locate(self, path: Path, key: bool = False) -> tuple[int, int]:
         """The position of ``path`` or, failing that, of its nearest parent."""
@@ -84,100 +83,6 @@ class ReadError(Exception):
     def __init__(self, message: str, line: int, col: int, path: str = ""):
         super().__init__(message)
         self.message, self.line, self.col, self.path = message, line, col, path
-
-
-class _Builder:
-    """Builds one item's value from events, recording positions."""
-
-    __slots__ = ("pos", "keypos", "anchors", "stack", "result", "done", "problems")
-
-    def __init__(self, anchors: dict):
-        self.pos: dict = {}
-        self.keypos: dict = {}
-        self.problems: list = []
-        self.anchors = anchors
-        # stack entries: [container, path, pending_key_or_None, is_mapping, key_mark]
-        self.stack: list[list] = []
-        self.result: Any = None
-        self.done = False
-
-    def _place(self, value: Any, mark) -> None:
-        """Attach a finished value to the container on top of the stack."""
-        if not self.stack:
-            self.result = value
-            self.done = True
-            return
-        top = self.stack[-1]
-        container, path = top[0], top[1]
-        if top[3]:  # mapping
-            key = top[2]
-            if key is _NOKEY:
-                if isinstance(value, (dict, list)):
-                    raise ReadError("a mapping key must be a plain value", mark.line + 1, mark.column + 1)
-                key = "" if value is None else value
-                if key in container or (path + (key,)) in self.keypos:
-                    first = self.keypos.get(path + (key,), (0, 0))[0]
-                    self.problems.append((mark.line + 1, mark.column + 1,
-                                          f"duplicate key {key!r} (first at line {first}); the first value is kept",
-                                          path + (key,)))
-                    key = _Duplicate(key)
-                else:
-                    self.keypos[path + (key,)] = (mark.line + 1, mark.column + 1)
-                top[2] = key
-                return
-            if not isinstance(key, _Duplicate):
-                container[key] = value
-            top[2] = _NOKEY
-        else:
-            container.append(value)
-
-    def _child_path(self) -> Path:
-        if not self.stack:
-            return ()
-        top = self.stack[-1]
-        if top[3]:
-            if top[2] is _NOKEY:
-                return top[1]
-            if isinstance(top[2], _Duplicate):
-                return top[1] + ("<duplicate>",)
-            return top[1] + (top[2],)
-        return top[1] + (len(top[0]),)
-
-    def feed(self, e) -> None:
-        t = type(e)
-        if t is ev.ScalarEvent:
-            m = e.start_mark
-            if e.implicit[0] and e.value in NULLS and e.tag != STR_TAG and not e.style:  # plain: None or ""
-                value = None
-            else:
-                value = e.value
-            is_key = bool(self.stack) and self.stack[-1][3] and self.stack[-1][2] is _NOKEY
-            if not is_key:
-                self.pos[self._child_path()] = (m.line + 1, m.column + 1)
-            if e.anchor:
-                self.anchors[e.anchor] = value
-            self._place(value, m)
-        elif t is ev.MappingStartEvent or t is ev.SequenceStartEvent:
-            m = e.start_mark
-            if self.stack and self.stack[-1][3] and self.stack[-1][2] is _NOKEY:
-                raise ReadError("a mapping key must be a plain value", m.line + 1, m.column + 1)
-            path = self._child_path()
-            self.pos[path] = (m.line + 1, m.column + 1)
-            container: Any = {} if t is ev.MappingStartEvent else []
-            if e.anchor:
-                self.anchors[e.anchor] = container
-            self.stack.append([container, path, _NOKEY, t is ev.MappingStartEvent, m])
-        elif t is ev.MappingEndEvent or t is ev.SequenceEndEvent:
-            entry = self.stack.pop()
-            self._place(entry[0], entry[4])
-        elif t is ev.AliasEvent:
-            m = e.start_mark
-            if e.anchor not in self.anchors:
-                raise ReadError(f"unknown alias *{e.anchor}", m.line + 1, m.column + 1)
-            is_key = bool(self.stack) and self.stack[-1][3] and self.stack[-1][2] is _NOKEY
-            if not is_key:
-                self.pos[self._child_path()] = (m.line + 1, m.column + 1)
-            self._place(self.anchors[e.anchor], m)
 
 
 class _Duplicate(str):
@@ -279,9 +184,91 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
 
 
 def _read_value(parser, first, anchors, section, index) -> Item:
-    b = _Builder(anchors)
-    m = first.start_mark
-    b.feed(first)
-    while not b.done:
-        b.feed(parser.get_event())
-    return Item(section, index, b.result, m.line + 1, m.column + 1, b.pos, b.keypos, b.problems)
+    """Build one item from events, recording the position of every value and key.
+
+    One function with local state: it runs once per event of a seed that may
+    hold millions of them."""
+    pos: dict = {}
+    keypos: dict = {}
+    problems: list = []
+    # stack entries: [container, path, pending key (or _NOKEY), is_mapping, start mark]
+    stack: list[list] = []
+    get_event = parser.get_event
+    Scalar, MapStart, SeqStart = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    MapEnd, SeqEnd, Alias = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
+    nokey, nulls = _NOKEY, NULLS
+    start = first.start_mark
+    result = None
+    e = first
+    while True:
+        t = type(e)
+        if t is Scalar:
+            m = e.start_mark
+            value = None if (e.implicit[0] and not e.style and e.value in nulls and e.tag != STR_TAG) else e.value
+            if e.anchor:
+                anchors[e.anchor] = value
+        elif t is MapStart or t is SeqStart:
+            m = e.start_mark
+            if stack:
+                top = stack[-1]
+                if top[3]:
+                    key = top[2]
+                    if key is nokey:
+                        raise ReadError("a mapping key must be a plain value", m.line + 1, m.column + 1)
+                    path = top[1] + (("<duplicate>",) if type(key) is _Duplicate else (key,))
+                else:
+                    path = top[1] + (len(top[0]),)
+            else:
+                path = ()
+            pos[path] = (m.line + 1, m.column + 1)
+            container: Any = {} if t is MapStart else []
+            if e.anchor:
+                anchors[e.anchor] = container
+            stack.append([container, path, nokey, t is MapStart, m])
+            e = get_event()
+            continue
+        elif t is MapEnd or t is SeqEnd:
+            entry = stack.pop()
+            value, m = entry[0], entry[4]
+        elif t is Alias:
+            m = e.start_mark
+            if e.anchor not in anchors:
+                raise ReadError(f"unknown alias *{e.anchor}", m.line + 1, m.column + 1)
+            value = anchors[e.anchor]
+        else:  # pragma: no cover - the parser yields nothing else inside a value
+            raise ReadError(f"unexpected {t.__name__}", e.start_mark.line + 1, e.start_mark.column + 1)
+        # place a finished value in its parent
+        if not stack:
+            result = value
+            if t is not MapEnd and t is not SeqEnd:
+                pos[()] = (m.line + 1, m.column + 1)
+            break
+        top = stack[-1]
+        container, path = top[0], top[1]
+        if top[3]:
+            key = top[2]
+            if key is nokey:  # the value is a key
+                if t is MapEnd or t is SeqEnd:
+                    raise ReadError("a mapping key must be a plain value", m.line + 1, m.column + 1)
+                key = "" if value is None else value
+                kp = path + (key,)
+                if kp in keypos:
+                    problems.append((m.line + 1, m.column + 1,
+                                     f"duplicate key {key!r} (first at line {keypos[kp][0]}); the first value is kept",
+                                     kp))
+                    key = _Duplicate(key)
+                else:
+                    keypos[kp] = (m.line + 1, m.column + 1)
+                top[2] = key
+            else:
+                if t is not MapEnd and t is not SeqEnd:
+                    pos[path + ((("<duplicate>",) if type(key) is _Duplicate else (key,)))] = (m.line + 1, m.column + 1)
+                if type(key) is not _Duplicate:
+                    container[key] = value
+                top[2] = nokey
+        else:
+            if t is not MapEnd and t is not SeqEnd:
+                pos[path + (len(container),)] = (m.line + 1, m.column + 1)
+            container.append(value)
+        e = get_event()
+    return Item(section, index, result, start.line + 1, start.column + 1, pos, keypos, problems)

@@ -20,6 +20,11 @@ from ..text import fold_quote
 from . import models as m
 from .reader import Item, ReadError, format_path, read_items
 
+# which sections a reference of each kind may point into
+_WANT_SECTIONS = {"records": frozenset(m.RECORDS), "implementable": frozenset(("laws", "pilots")),
+                  "laws": frozenset(("laws",)), "sources": frozenset(("sources",)),
+                  **{v: frozenset((v,)) for v in m.VOCABS}}
+
 VOCAB_LABEL = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
                "blockages": "blockage"}
 
@@ -28,13 +33,9 @@ class Sink(Protocol):
     def add(self, section: str, obj: Any) -> None: ...
 
 
-@dataclass
-class _Ref:
-    target: str
-    want: str  # a vocab section, 'sources', 'records', 'laws' or 'implementable'
-    path: str
-    line: int
-    col: int
+# A reference to check at the end: (target, wanted kind, item path, loc, line, col).
+# Kept as a tuple (there are millions in a large seed); its field path is formatted only if it fails.
+_Ref = tuple
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Validator:
     file: str
     issues: list[Issue] = field(default_factory=list)
     ids: dict[str, _Seen] = field(default_factory=dict)
-    refs: list[_Ref] = field(default_factory=list)
+    refs: list[tuple] = field(default_factory=list)
     article_refs: list[tuple[str, int, str, int, int]] = field(default_factory=list)
     law_articles: dict[str, set[int] | None] = field(default_factory=dict)
     parents: dict[str, dict[str, tuple[str, str, int, int]]] = field(default_factory=dict)
@@ -155,6 +156,8 @@ class Validator:
             if fig.value_max is not None and fig.value_max < fig.value:
                 self._at(item, ("figures", i, "value_max"), "value_max is below value")
                 ok = False
+            if any(fig.original in e.quote for e in fig.evidence):
+                continue  # printed exactly so: the usual case, no folding needed
             folded = fold_quote(fig.original)
             if not any(folded in fold_quote(e.quote) for e in fig.evidence):
                 self._at(item, ("figures", i, "original"),
@@ -197,8 +200,11 @@ class Validator:
         self.issue(line, col, message, format_path(item.where, loc))
 
     def _ref(self, item: Item, loc: tuple, target: str, want: str) -> None:
-        line, col = item.locate(loc)
-        self.refs.append(_Ref(target, want, format_path(item.where, loc), line, col))
+        seen = self.ids.get(target)
+        if seen is not None and seen.section in _WANT_SECTIONS[want]:
+            return  # resolved already (vocabularies come before records in most seeds)
+        line, col = item.pos.get(loc) or item.locate(loc)
+        self.refs.append((target, want, item.where, loc, line, col))
 
     def _evidence_refs(self, item: Item, prefix: tuple, evidence: list) -> None:
         for i, e in enumerate(evidence):
@@ -259,29 +265,24 @@ class Validator:
             by_section.setdefault(seen.section, []).append(ident)
         record_ids = {i for s in m.RECORDS for i in by_section.get(s, [])}
         implementable = {i for s in ("laws", "pilots") for i in by_section.get(s, [])}
-        for ref in self.refs:
-            want = ref.want
-            if want == "records":
-                pool, label = record_ids, "record"
-            elif want == "implementable":
-                pool, label = implementable, "law or pilot"
-            elif want == "laws":
-                pool, label = set(by_section.get("laws", [])), "law"
-            elif want == "sources":
-                pool, label = set(by_section.get("sources", [])), "source"
-            else:
-                pool, label = set(by_section.get(want, [])), VOCAB_LABEL[want]
-            if ref.target in pool:
+        pools = {"records": (record_ids, "record"), "implementable": (implementable, "law or pilot"),
+                 "laws": (set(by_section.get("laws", [])), "law"),
+                 "sources": (set(by_section.get("sources", [])), "source")}
+        for vocab, label in VOCAB_LABEL.items():
+            pools[vocab] = (set(by_section.get(vocab, [])), label)
+        for target, want, where, loc, line, col in self.refs:
+            pool, label = pools[want]
+            if target in pool:
                 continue
-            other = self.ids.get(ref.target)
+            other = self.ids.get(target)
             if other is not None:
-                msg = f"{ref.target!r} is a {other.section[:-1]}, not a {label}"
+                msg = f"{target!r} is a {other.section[:-1]}, not a {label}"
             else:
-                msg = f"unknown {label} {ref.target!r}"
-                close = difflib.get_close_matches(ref.target, list(pool), n=3, cutoff=0.6)
+                msg = f"unknown {label} {target!r}"
+                close = difflib.get_close_matches(target, list(pool), n=3, cutoff=0.6)
                 if close:
                     msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-            self.issue(ref.line, ref.col, msg, ref.path)
+            self.issue(line, col, msg, format_path(where, loc))
         for law, number, path, line, col in self.article_refs:
             arts = self.law_articles.get(law)
             if arts is not None and number not in arts:

@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import os
+import queue
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -21,22 +22,29 @@ from typing import Any
 from .. import __version__
 from ..seed import models as m
 from ..dates import date_range
-from ..text import loose, search_tokens
+from ..errors import DataError
+from ..text import has_han, loose, pair_text
 from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
 
-BATCH = 5000
+BATCH = 2000
+FTS_HASHSIZE = 64 * 1024 * 1024
 VOCAB_FIELDS = (("regions", "regions"), ("mechanisms", "mechanisms"), ("instruments", "instruments"),
                 ("addresses", "blockages"))
 INSERT = {
     "sources": "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "terms": "INSERT INTO terms VALUES (?,?,?,?,?,?,?,?,?,?)",
-    "records": "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "record_terms": "INSERT OR IGNORE INTO record_terms VALUES (?,?,?)",
+    "records": "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+    "record_docs": "INSERT INTO record_docs VALUES (?,?)",
+    "record_terms": "INSERT INTO record_terms VALUES (?,?,?)",
     "figures": "INSERT INTO figures VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "evidence": "INSERT INTO evidence VALUES (?,?,?,?,?,?,?)",
     "articles": "INSERT INTO articles VALUES (?,?,?,?,?)",
     "links": "INSERT INTO links VALUES (?,?,?,?,?)",
-    "search": "INSERT INTO search (rowid, names, terms, summary, quotes) VALUES (?,?,?,?,?)",
+    "term_closure": "INSERT INTO term_closure VALUES (?,?,?)",
+    "term_names": "INSERT OR IGNORE INTO term_names VALUES (?,?,?)",
+    "meta": "INSERT INTO meta VALUES (?,?)",
+    "search": "INSERT INTO search (rowid, names_zh, names_en, terms_zh, terms_en, summary, quotes) "
+              "VALUES (?,?,?,?,?,?,?)",
 }
 
 
@@ -48,12 +56,105 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _tok(*parts: Any) -> str:
-    out: list[str] = []
-    for p in parts:
-        if p:
-            out.extend(search_tokens(p if isinstance(p, str) else " ".join(p)))
-    return " ".join(out)
+def _zh(texts: list[str]) -> str:
+    """A Chinese search column: the texts' character pairs (see ``kbcli.text.pair_text``).
+    Texts are joined by newlines, so no pair spans two of them."""
+    texts = [t for t in texts if t]
+    return pair_text("\n".join(texts)) if texts else ""
+
+
+def _split(texts) -> tuple[list[str], list[str]]:
+    """Texts with Chinese characters, and the rest (English words for the stemmer)."""
+    zh, en = [], []
+    for t in texts:
+        if t:
+            (zh if has_han(t) else en).append(t)
+    return zh, en
+
+
+def _open_tmp(tmp: str):
+    import sqlite_utils
+
+    db = sqlite_utils.Database(tmp)
+    for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-262144",
+                   "locking_mode=EXCLUSIVE"):
+        db.conn.execute(f"PRAGMA {pragma}")
+    for ddl in DDL:
+        db.conn.execute(ddl)
+    db.conn.execute(FTS)
+    # FTS5 flushes its in-memory index to a new segment every `hashsize` bytes (1 MB by default),
+    # and merging those segments is much of the cost of a bulk load: 64 MB halves it.
+    db.conn.execute(f"INSERT INTO search(search, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
+    return db
+
+
+def _search_columns(r: tuple, term_text: dict) -> tuple:
+    """A search row from what the parent sent: Chinese texts become pairs, and each
+    vocabulary term's text, made once, is reused for every record it tags."""
+    rid, names_zh, names_en, terms, actors_zh, actors_en, summary, quotes = r
+    known = [term_text[t] for t in terms if t in term_text]
+    terms_zh = " ".join([_zh(actors_zh)] + [k[0] for k in known])
+    terms_en = "\n".join(actors_en + [k[1] for k in known])
+    return (rid, _zh(names_zh), names_en, terms_zh, terms_en, summary, _zh(quotes))
+
+
+def _writer(tmp: str, target: str, jobs, pipe) -> None:
+    """The writer process: owns the SQLite file, executes batches, finishes and renames it.
+
+    Jobs (from a queue, so the parent can run ahead): ("rows", table, rows);
+    ("terms", [(id, Chinese texts, English texts)]); ("search", rows) whose
+    Chinese columns are still texts; ("finish", None), answered on the pipe with
+    ("done", None); ("abort", None). Any failure answers ("error", message)."""
+    gc.disable()
+    conn = None
+    term_text: dict[str, tuple[str, str]] = {}  # term -> (Chinese pairs, English names) of its names and aliases
+    try:
+        conn = _open_tmp(tmp).conn
+        while True:
+            kind, *payload = jobs.get()
+            if kind == "rows":
+                table, rows = payload
+                conn.executemany(INSERT[table], rows)
+            elif kind == "terms":
+                for tid, zh, en in payload[0]:
+                    term_text[tid] = (_zh(zh), "\n".join(en))
+            elif kind == "search":
+                (rows,) = payload
+                conn.executemany(INSERT["search"], [_search_columns(r, term_text) for r in rows])
+            elif kind == "finish":
+                for ddl in INDEXES:
+                    conn.execute(ddl)
+                # no 'optimize': with a 64 MB hash the load leaves few, large segments, and
+                # merging them (3 s at 100k records) made searches no faster (measured).
+                conn.execute("PRAGMA analysis_limit = 400")  # approximate statistics: enough for the planner
+                conn.execute("ANALYZE")
+                conn.commit()
+                conn.close()
+                conn = None
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+                os.replace(tmp, target)
+                pipe.send(("done", None))
+                return
+            else:  # abort
+                return
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        try:
+            pipe.send(("error", f"{type(exc).__name__}: {exc}"))
+        except OSError:
+            pass
+    finally:
+        if conn is not None:
+            conn.close()
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+class BuildError(DataError):
+    """The database could not be written (disk full, permissions...)."""
+
+    def __init__(self, message: str):
+        super().__init__(f"could not build the database: {message}")
 
 
 @dataclass
@@ -67,21 +168,19 @@ class Builder:
     """A validator sink that writes the database into a temporary file."""
 
     def __init__(self, target: Path):
-        import sqlite_utils
+        import multiprocessing
 
         self.target = target
         target.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         if self.tmp.exists():
             self.tmp.unlink()
-        self.db = sqlite_utils.Database(str(self.tmp))
-        self.conn = self.db.conn
-        for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-100000",
-                       "locking_mode=EXCLUSIVE"):
-            self.conn.execute(f"PRAGMA {pragma}")
-        for ddl in DDL:
-            self.conn.execute(ddl)
-        self.conn.execute(FTS)
+        self.pipe, child = multiprocessing.Pipe(duplex=False)
+        self.jobs = multiprocessing.Queue(maxsize=64)  # lets this process run ahead of the writer
+        self.proc = multiprocessing.Process(target=_writer, args=(str(self.tmp), str(target), self.jobs, child),
+                                            name="kb-writer", daemon=True)
+        self.proc.start()
+        child.close()
         self.buf: dict[str, list[tuple]] = defaultdict(list)
         self.terms: dict[str, Any] = {}
         self.term_vocab: dict[str, str] = {}
@@ -90,18 +189,34 @@ class Builder:
         self.counts: Counter = Counter()
 
     # ------------------------------------------------------------------
+    def _send(self, message: tuple) -> None:
+        while True:
+            try:
+                self.jobs.put(message, timeout=1)
+                return
+            except queue.Full:
+                if not self.proc.is_alive():
+                    raise BuildError(self._writer_error() or "the database writer stopped") from None
+
+    def _writer_error(self) -> str | None:
+        if self.pipe.poll(1):
+            kind, msg = self.pipe.recv()
+            if kind == "error":
+                return f"database writer: {msg}"
+        return None
+
     def _put(self, table: str, row: tuple) -> None:
         rows = self.buf[table]
         rows.append(row)
         if len(rows) >= BATCH:
-            self.conn.executemany(INSERT[table], rows)
-            rows.clear()
+            self._send(("search", rows) if table == "search" else ("rows", table, rows))
+            self.buf[table] = []
 
     def _flush(self) -> None:
         for table, rows in self.buf.items():
             if rows:
-                self.conn.executemany(INSERT[table], rows)
-                rows.clear()
+                self._send(("search", rows) if table == "search" else ("rows", table, rows))
+        self.buf.clear()
 
     def _evidence(self, owner: str, part: str, evidence: list) -> None:
         for i, e in enumerate(evidence):
@@ -129,6 +244,11 @@ class Builder:
         elif section in m.VOCABS:
             self.terms[obj.id] = obj
             self.term_vocab[obj.id] = section
+            # The term's Chinese name goes into the index of every record it tags, its English
+            # names and aliases too; its Chinese aliases (script variants, short forms) do not:
+            # repeated on every record they were 29% of all tokens, and `kb query` matches them.
+            _, en = _split(obj.aliases)
+            self._send(("terms", [(obj.id, [obj.name_zh], [obj.name_en, *en])]))
             self._put("terms", (obj.id, section, obj.name_zh, obj.name_en, obj.parent,
                                 getattr(obj, "level", None), json.dumps(obj.aliases, ensure_ascii=False),
                                 obj.description_en, self.counts[section], obj.model_dump_json(exclude_none=True)))
@@ -145,8 +265,8 @@ class Builder:
         if date:
             start, end = date_range(date)
         self._put("records", (rid, obj.id, kind, obj.name_zh, obj.name_en, obj.summary_en, date, start, end,
-                              getattr(obj, "status", None), obj.part_of, self.counts[section],
-                              obj.model_dump_json(exclude_none=True)))
+                              getattr(obj, "status", None), obj.part_of, self.counts[section]))
+        self._put("record_docs", (rid, obj.model_dump_json(exclude_defaults=True)))  # defaults filled on read
         for field, vocab in VOCAB_FIELDS:
             for t in getattr(obj, field):
                 self._put("record_terms", (t, rid, vocab))
@@ -175,30 +295,32 @@ class Builder:
             self.pending.append((rid, obj))
 
     def _search_row(self, rid: int, obj: Any) -> tuple:
-        term_text: list[str] = []
-        for field, _ in VOCAB_FIELDS:
-            for t in getattr(obj, field):
-                term = self.terms.get(t)
-                if term is not None:
-                    term_text.extend((term.name_zh, term.name_en, *term.aliases))
+        """What the writer needs for a record's search row: its Chinese texts (the writer
+        makes the pairs), its English texts and the ids of its terms (their text is made once)."""
+        short_zh, short_en = _split(obj.short_names)
+        actors_zh, actors_en = _split(obj.actors)
+        terms = [t for field, _ in VOCAB_FIELDS for t in getattr(obj, field)]
         quotes = [e.quote for e in obj.evidence]
         for f in obj.figures:
             quotes.extend(e.quote for e in f.evidence)
-        extra = [obj.notes or ""]
-        for a in getattr(obj, "articles", ()):
-            quotes.extend(e.quote for e in a.evidence)
-            extra.append(a.gist_en)
-        for c in getattr(obj, "components", ()):
-            quotes.extend(e.quote for e in c.evidence)
-            extra.extend((c.name_zh, c.name_en, c.summary_en or ""))
-        names = _tok(obj.id.replace("-", " "), obj.name_zh, obj.name_en, obj.short_names)
-        return (rid, names, _tok(term_text, obj.actors), _tok(obj.summary_en, extra), _tok(quotes))
+        summary = [obj.summary_en, obj.notes or ""]
+        if isinstance(obj, m.Law):
+            for a in obj.articles:
+                quotes.extend(e.quote for e in a.evidence)
+                summary.append(a.gist_en)
+        elif isinstance(obj, m.TransferModel):
+            for c in obj.components:
+                quotes.extend(e.quote for e in c.evidence)
+                actors_zh.append(c.name_zh)
+                summary.extend((c.name_en, c.summary_en or ""))
+        quotes = list(dict.fromkeys(quotes))  # a figure often repeats its record's quote
+        return (rid, [obj.name_zh, *short_zh], "\n".join([obj.id.replace("-", " "), obj.name_en, *short_en]),
+                terms, actors_zh, actors_en, "\n".join(t for t in summary if t), quotes)
 
     # ------------------------------------------------------------------
     def finish(self, seed: Path, seed_hash: str) -> dict[str, int]:
         for rid, obj in self.pending:
             self._put("search", self._search_row(rid, obj))
-        self._flush()
         closure: list[tuple] = []
         names: set[tuple] = set()
         for tid, term in self.terms.items():
@@ -211,32 +333,37 @@ class Builder:
                 depth += 1
             for n in (tid, term.name_zh, term.name_en, *term.aliases):
                 names.add((vocab, loose(n), tid))
-        self.conn.executemany("INSERT INTO term_closure VALUES (?,?,?)", closure)
-        self.conn.executemany("INSERT OR IGNORE INTO term_names VALUES (?,?,?)", sorted(names))
-        for ddl in INDEXES:
-            self.conn.execute(ddl)
-        self.conn.execute("INSERT INTO search(search) VALUES ('optimize')")
+        for row in closure:
+            self._put("term_closure", row)
+        for row in sorted(names):
+            self._put("term_names", row)
         st = seed.stat()
         counts = {m.KIND_OF_SECTION.get(k, k): v for k, v in self.counts.items()}
         meta = {"schema_version": str(SCHEMA_VERSION), "seed_sha256": seed_hash, "seed_path": str(seed.resolve()),
                 "seed_size": str(st.st_size), "seed_mtime_ns": str(st.st_mtime_ns),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "kbcli_version": __version__,
                 "counts": json.dumps(counts)}
-        self.conn.executemany("INSERT INTO meta VALUES (?,?)", sorted(meta.items()))
-        self.conn.execute("ANALYZE")
-        self.conn.commit()
-        self.conn.close()
-        with open(self.tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(self.tmp, self.target)
+        for row in sorted(meta.items()):
+            self._put("meta", row)
+        self._flush()
+        self._send(("finish", None))
+        reply = self.pipe.recv() if self.pipe.poll(None) else ("error", "no reply")
+        self.jobs.close()
+        self.proc.join()
+        if reply[0] != "done":
+            raise BuildError(f"database writer: {reply[1]}")
         return counts
 
     def abort(self) -> None:
         try:
-            self.conn.close()
-        finally:
-            if self.tmp.exists():
-                self.tmp.unlink()
+            self.jobs.put(("abort", None), timeout=5)
+        except (queue.Full, OSError, ValueError):
+            pass
+        self.proc.join(timeout=30)
+        if self.proc.is_alive():
+            self.proc.terminate()
+        if self.tmp.exists():
+            self.tmp.unlink()
 
 
 def build(seed: Path, target: Path, label: str | None = None) -> BuildStats:
@@ -244,8 +371,11 @@ def build(seed: Path, target: Path, label: str | None = None) -> BuildStats:
     from ..seed.validate import load_seed
 
     t0 = time.perf_counter()
-    seed_hash = file_sha256(seed)
-    builder = Builder(target)
+    try:
+        seed_hash = file_sha256(seed)
+        builder = Builder(target)
+    except OSError as exc:
+        raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
     gc_was = gc.isenabled()
     gc.disable()  # the build makes few cycles; YAML and pydantic otherwise spend long in the collector
     try:

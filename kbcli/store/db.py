@@ -53,6 +53,10 @@ def _fresh(path: Path, seed: Path) -> bool:
     meta = read_meta(path, keep=True)
     if not meta or meta.get("schema_version") != str(SCHEMA_VERSION):
         return False
+    from .. import __version__
+
+    if meta.get("kbcli_version") != __version__:  # another kbcli built it: its index may differ
+        return False
     try:
         st = seed.stat()
     except OSError:
