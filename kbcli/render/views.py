@@ -193,15 +193,17 @@ def detail_lines(obj: dict) -> list[str]:
                          ("addresses", "addresses")):
             lines.append(f"{label}: {_terms_line(obj.get(k) or [])}")
         links = []
+        def out(rel: str, t: dict, extra: str = "") -> None:
+            links.append(f"  {rel}: {t['id']} [{t.get('kind') or '?'}]{extra} ({t.get('name_zh') or ''})")
+
         for lb in obj.get("legal_basis", []):
-            arts = (" art. " + ", ".join(str(a) for a in lb["articles"])) if lb.get("articles") else ""
-            links.append(f"  legal basis: {lb['id']}{arts} ({lb.get('name_zh') or ''})")
+            out("legal basis", lb, (" art. " + ", ".join(str(a) for a in lb["articles"])) if lb.get("articles") else "")
         for t in obj.get("implements", []):
-            links.append(f"  implements: {t['id']} ({t.get('name_zh') or ''})")
+            out("implements", t)
         if obj.get("part_of"):
-            links.append(f"  part of: {obj['part_of']['id']} ({obj['part_of'].get('name_zh') or ''})")
+            out("part of", obj["part_of"])
         for t in obj.get("related", []):
-            links.append(f"  related: {t['id']} ({t.get('name_zh') or ''})")
+            out("related", t)
         for t in obj.get("incoming", []):
             arts = (" art. " + ", ".join(str(a) for a in t["articles"])) if t.get("articles") else ""
             links.append(f"  {t['rel'].replace('_', ' ')}: {t['id']} [{t['kind']}]{arts} ({t.get('name_zh') or ''})")
