@@ -1,0 +1,70 @@
+"""The layers import one way; the query path stays light at start-up."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+PKG = ROOT / "kbcli"
+# what each layer may import from the package (besides the shared helpers text, dates, errors, paths)
+ALLOWED = {
+    "seed": {"seed"},
+    "store": {"seed", "store"},
+    "query": {"store", "query"},
+    "curate": {"seed", "curate"},
+    "cite": {"query", "store", "cite", "render"},
+    "render": {"render"},
+    "cli": {"seed", "store", "query", "curate", "cite", "render", "cli"},
+}
+SHARED = {"text", "dates", "errors", "paths", "__init__"}
+
+
+def imports(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, 0
+        elif isinstance(node, ast.ImportFrom):
+            yield (node.module or ""), node.level
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_layers_import_one_way(layer):
+    for path in (PKG / layer).glob("*.py"):
+        for name, level in imports(path):
+            top = name.split(".")[0]
+            if top in ("typer", "click"):
+                assert layer == "cli", f"{path.name} imports {name}: only kbcli.cli uses Typer"
+            if top == "rich":
+                assert layer in ("render",), f"{path.name} imports rich: only kbcli.render does"
+            if level == 2 and name:  # from ..x import
+                target = name.split(".")[0]
+                assert target in ALLOWED[layer] | SHARED, f"kbcli/{layer}/{path.name} imports kbcli.{name}"
+            if level == 0 and top == "kbcli":
+                target = name.split(".")[1] if "." in name else ""
+                assert target in ALLOWED[layer] | SHARED, f"kbcli/{layer}/{path.name} imports {name}"
+
+
+def test_no_click_exceptions_or_click_testing():
+    for path in PKG.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import click" not in text and "click.testing" not in text, path
+
+
+def test_query_path_imports_nothing_heavy(real_db):
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "kbcli", "query", "--mechanism", "概念验证中心",
+                          "--instrument", "funding", "--format", "json", "--db", str(real_db)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    modules = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    for heavy in ("rich", "sqlite_utils", "yaml", "kbcli.seed", "kbcli.seed.models", "kbcli.cite", "kbcli.curate",
+                  "kbcli.store.build", "multiprocessing"):
+        assert heavy not in modules, f"kb query imports {heavy}"
+    for other in ("kbcli.cli.cite_cmds", "kbcli.cli.curate_cmds", "kbcli.cli.seed_cmds", "kbcli.cli.data_cmds"):
+        assert other not in modules, f"kb query builds {other}: only the command being run should load"
