@@ -22,26 +22,25 @@ def pytest_addoption(parser):
                      help="Folder of the source texts (../shared/sources); also KB_SOURCES.")
 
 
-@pytest.fixture(scope="session")
-def csl_dir(request) -> Path:
-    value = request.config.getoption("--csl-dir")
+def _folder(request, option: str, what: str) -> Path:
+    """A folder given by option or environment: absent, the test skips; given but missing, it fails."""
+    value = request.config.getoption(option)
     if not value:
-        pytest.skip("no CSL styles folder given (--csl-dir or KB_CSL_DIR)")
+        pytest.skip(f"no {what} folder given ({option} or its environment variable)")
     path = Path(value)
     if not path.is_dir():
-        pytest.fail(f"CSL styles folder {path} does not exist")
+        pytest.fail(f"{what} folder {path} does not exist")
     return path
+
+
+@pytest.fixture(scope="session")
+def csl_dir(request) -> Path:
+    return _folder(request, "--csl-dir", "CSL styles")
 
 
 @pytest.fixture(scope="session")
 def sources_dir(request) -> Path:
-    value = request.config.getoption("--sources")
-    if not value:
-        pytest.skip("no sources folder given (--sources or KB_SOURCES)")
-    path = Path(value)
-    if not path.is_dir():
-        pytest.fail(f"sources folder {path} does not exist")
-    return path
+    return _folder(request, "--sources", "sources")
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from ..errors import Issue, SeedError
-from ..seed.reader import ReadError, format_path, read_items
+from ..seed.reader import ReadError, evidence_in, format_path, read_items
 
 
 @dataclass
@@ -30,17 +29,6 @@ class SeedQuotes:
     source_files: dict[str, str]  # source id -> file name (articles resolved to their document's)
 
 
-def _walk(data, path: tuple) -> Iterator[tuple[tuple, dict]]:
-    if isinstance(data, dict):
-        if isinstance(data.get("quote"), str) and "source" in data:
-            yield path, data
-        for k, v in data.items():
-            yield from _walk(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _walk(v, path + (i,))
-
-
 def seed_quotes(seed: str | Path) -> SeedQuotes:
     quotes: list[Quote] = []
     files: dict[str, str | None] = {}
@@ -55,7 +43,7 @@ def seed_quotes(seed: str | Path) -> SeedQuotes:
                         files[sid] = item.data.get("file")
                         if isinstance(item.data.get("part_of"), str):
                             parents[sid] = item.data["part_of"]
-                for path, ev in _walk(item.data, ()):
+                for path, ev in evidence_in(item.data):
                     line, col = item.locate(path + ("quote",))
                     quotes.append(Quote(str(ev.get("source")), ev["quote"], str(ev.get("locator") or ""),
                                         format_path(item.where, path), line, col))

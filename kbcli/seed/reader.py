@@ -106,6 +106,18 @@ def _fmt(path: Path) -> str:
     return out
 
 
+def evidence_in(data: Any, path: Path = ()) -> Iterator[tuple[Path, dict]]:
+    """Every evidence mapping ({source, quote, ...}) anywhere in raw item data, with its path."""
+    if isinstance(data, dict):
+        if isinstance(data.get("quote"), str) and "source" in data:
+            yield path, data
+        for k, v in data.items():
+            yield from evidence_in(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from evidence_in(v, path + (i,))
+
+
 def format_path(prefix: str, path: Path) -> str:
     """``laws[3]`` + ("articles", 0, "number") -> ``laws[3].articles[0].number``."""
     rest = _fmt(path)

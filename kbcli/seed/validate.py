@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..errors import Issue, SeedError
 from ..text import fold_quote
 from . import models as m
-from .reader import Item, ReadError, format_path, read_items
+from .reader import Item, ReadError, evidence_in, format_path, read_items
 
 # which sections a reference of each kind may point into
 _WANT_SECTIONS = {"records": frozenset(m.RECORDS), "implementable": frozenset(("laws", "pilots")),
@@ -118,7 +118,7 @@ class Validator:
                     for i, t in enumerate(values):
                         if isinstance(t, str):
                             self._ref(item, (fname, i), t, vocab)
-        for path, ev in _raw_evidence(d, ()):
+        for path, ev in evidence_in(d):
             if isinstance(ev.get("source"), str):
                 self._ref(item, path + ("source",), ev["source"], "sources")
 
@@ -326,18 +326,6 @@ class Validator:
                 loop = " -> ".join(cycle[cycle.index(first):] + cycle[: cycle.index(first)] + [first])
                 self.issue(line, col, f"cycle in the {label}: {loop}", path)
             done.update(trail)
-
-
-def _raw_evidence(data, path: tuple):
-    """Evidence mappings anywhere in raw item data, with their paths."""
-    if isinstance(data, dict):
-        if "quote" in data and "source" in data:
-            yield path, data
-        for k, v in data.items():
-            yield from _raw_evidence(v, path + (k,))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _raw_evidence(v, path + (i,))
 
 
 def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None) -> Validator:
