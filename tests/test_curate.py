@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 
@@ -29,7 +28,15 @@ SOURCE_A = """\
 
 SOURCE_B = "唯一的段落，出自另一份文件。\n"
 
-SEED = """\
+def practice(*evidence: tuple[str, str, str]) -> str:
+    """The YAML of one practice whose evidence is (source, quote, locator) triples."""
+    lines = ["practices:", "  - id: p", "    name_zh: 某", "    name_en: P", "    summary_en: P.", "    evidence:"]
+    for source, quote, locator in evidence:
+        lines += [f"      - source: {source}", f"        quote: {quote}", f"        locator: {locator}"]
+    return "\n".join(lines) + "\n"
+
+
+SEED_SOURCES = """\
 meta:
   title: t
 sources:
@@ -48,28 +55,14 @@ sources:
     type: report
     title: 乙
     title_en: B
-practices:
-  - id: p
-    name_zh: 某
-    name_en: P
-    summary_en: P.
-    evidence:
-      - source: a-part
-        quote: 科技成果转化是关键环节。
-        locator: 一、总则
-      - source: a
-        quote: 重复的话。
-        locator: 一、总则
-      - source: a
-        quote: 唯一的段落
-        locator: 一、总则
-      - source: a
-        quote: 第三段的前半句在页末被截断，后半句在下一页继续。
-        locator: 一、总则
-      - source: a
-        quote: 第六段在页末，注脚之后的下半句。
-        locator: 一、总则
 """
+SEED = SEED_SOURCES + practice(
+    ("a-part", "科技成果转化是关键环节。", "一、总则"),
+    ("a", "重复的话。", "一、总则"),
+    ("a", "唯一的段落", "一、总则"),
+    ("a", "第三段的前半句在页末被截断，后半句在下一页继续。", "一、总则"),
+    ("a", "第六段在页末，注脚之后的下半句。", "一、总则"),
+)
 
 
 def seed_line(text: str) -> int:
@@ -114,17 +107,8 @@ def test_verify_quotes_folds_whitespace_and_width(cli, tmp_path):
     src.mkdir()
     (src / "a.txt").write_text("全角，逗号与ＡＢＣ\n换行\n之后。\n", encoding="utf-8")
     seed = tmp_path / "seed.yaml"
-    seed.write_text(SEED.split("practices:")[0].replace("    file: b.txt", "    file: a.txt") + textwrap.dedent("""\
-        practices:
-          - id: p
-            name_zh: 某
-            name_en: P
-            summary_en: P.
-            evidence:
-              - source: a
-                quote: 全角,逗号与ABC 换行之后。
-                locator: x
-        """), encoding="utf-8")
+    seed.write_text(SEED_SOURCES.replace("    file: b.txt", "    file: a.txt")
+                    + practice(("a", "全角,逗号与ABC 换行之后。", "x")), encoding="utf-8")
     result = cli("verify-quotes", "--sources", str(src), "--seed", str(seed))
     assert result.exit_code == 0, result.stderr
     assert "1/1 quotes found" in result.stderr
