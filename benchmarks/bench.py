@@ -7,8 +7,9 @@
    its id (and the ids it links to) rewritten per copy.
 2. Build: `kb load` against a bare `yaml.load(..., Loader=CSafeLoader)` of the
    same file, each in its own process, wall time and peak RSS.
-3. In-process latency at each size: faceted queries and searches (median and
-   95th percentile of --runs).
+3. In-process latency at each size (median and 95th percentile of --runs):
+   faceted queries as matching ids, as the first page of full records, and as
+   every matching record; searches with the first 20 hits.
 4. Start-up on the real seed: `kb query ... --format json` against a minimal
    Typer app printing one line and `sqlite-utils query` on the same database.
 
@@ -43,6 +44,7 @@ QUERIES = {
     "since 2022, instrument funding": dict(since="2022", instruments=["funding"]),
 }
 SEARCHES = ["中试", "赋权", "概念验证", "转", "陝西", "proof-of-concept", "subsidies", "技术 经理人"]
+PAGE = 50  # records a terminal page shows
 
 
 class StrLoader(yaml.CSafeLoader):
@@ -131,15 +133,19 @@ def latency(fn, runs: int) -> dict:
 
 def bench_queries(db: Path, runs: int) -> dict:
     sys.path.insert(0, str(ROOT))
-    from kbcli.query.facets import Filters, query
+    from kbcli.query.facets import Filters, query, query_ids
     from kbcli.query.kb import KB as KnowledgeBase
     from kbcli.query.search import search
     from kbcli.store.db import connect
 
     kb = KnowledgeBase(connect(db))
-    out = {"query": {}, "search": {}}
+    out = {"query": {}, "query_page": {}, "query_all": {}, "search": {}}
     for name, f in QUERIES.items():
-        out["query"][name] = latency(lambda f=f: query(kb, Filters(**f)), runs)
+        # the facet evaluation alone; then the first page of full records (what a
+        # terminal shows); then every matching record assembled with its evidence
+        out["query"][name] = latency(lambda f=f: query_ids(kb, Filters(**f)), runs)
+        out["query_page"][name] = latency(lambda f=f: query(kb, Filters(**f), limit=PAGE), runs)
+        out["query_all"][name] = latency(lambda f=f: query(kb, Filters(**f)), runs)
     for term in SEARCHES:
         out["search"][term] = latency(lambda t=term: search(kb, t, limit=20), runs)
     return out
@@ -222,10 +228,11 @@ def _print_size(n: int, r: dict) -> None:
     print("| --- | ---: | ---: |")
     print(f"| bare yaml.load (CSafeLoader) | {b['bare_parse_s']} | {b['bare_parse_peak_mb']} |")
     print(f"| kb load (parse, validate, insert, index) | {b['kb_load_s']} | {b['kb_load_peak_mb']} |")
-    print("\n| query | median ms | p95 ms | results |")
-    print("| --- | ---: | ---: | ---: |")
+    print(f"\n| query | ids: median ms | p95 ms | results | first {PAGE} records: median ms | all records: median ms |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for k, v in r["query"].items():
-        print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
+        page, every = r["query_page"][k], r["query_all"][k]
+        print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} | {page['median_ms']} | {every['median_ms']} |")
     print("\n| search (limit 20) | median ms | p95 ms | results |")
     print("| --- | ---: | ---: | ---: |")
     for k, v in r["search"].items():
