@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import calendar
 import re
+
+def days_in_month(year: int, month: int) -> int:
+    """The length of a month in the proleptic Gregorian calendar (no `calendar` import at start-up)."""
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
 
 DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -17,7 +23,7 @@ def check_date(v: str) -> str:
     if month is not None and not 1 <= int(month) <= 12:
         raise ValueError(f"{v!r} has no month {month}")
     if day is not None:
-        last = calendar.monthrange(int(year), int(month))[1]
+        last = days_in_month(int(year), int(month))
         if not 1 <= int(day) <= last:
             raise ValueError(f"{v!r} does not exist: {year}-{month} has {last} days")
     return v
@@ -33,6 +39,6 @@ def date_range(v: str) -> tuple[str, str]:
     if len(parts) == 1:
         return f"{v}-01-01", f"{v}-12-31"
     if len(parts) == 2:
-        last = calendar.monthrange(int(parts[0]), int(parts[1]))[1]
+        last = days_in_month(int(parts[0]), int(parts[1]))
         return f"{v}-01", f"{v}-{last:02d}"
     return v, v

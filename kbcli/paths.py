@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from pathlib import Path
@@ -52,5 +51,7 @@ def cache_dir() -> Path:
 
 def default_db(seed: Path) -> Path:
     """The cache database for a seed: one file per seed location."""
+    import hashlib
+
     key = hashlib.sha256(str(seed.resolve()).encode()).hexdigest()[:12]
     return cache_dir() / f"kb-{key}.sqlite"

@@ -19,7 +19,6 @@ from functools import lru_cache
 from pathlib import Path
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_TOKEN_RE = re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
 _WS_RE = re.compile(r"\s+")
 # C0 and C1 controls and DEL, except tab and newline.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -63,7 +62,7 @@ def pair_text(s: str) -> str:
     (quotes are compared without whitespace too); newlines keep texts apart. A
     sentinel newline gives the text's last character its pair.
     """
-    if _FOLD_NEEDED.intersection(s):  # traditional characters or full-width letters and digits
+    if _fold_needed().intersection(s):  # traditional characters or full-width letters and digits
         s = fold(s)
     elif not s.isascii():
         s = s.casefold()
@@ -74,12 +73,25 @@ def pair_text(s: str) -> str:
 _INLINE_SPACE_RE = re.compile(r"[^\S\n]+")  # spaces the PDF extraction put inside Chinese sentences
 # Characters that folding changes in a way the index's tokenizer would not: traditional
 # characters and full-width letters and digits (full-width punctuation is a separator anyway).
-_FOLD_NEEDED = _t2s()[1] | frozenset(chr(c) for c in range(0xFF10, 0xFF5B) if chr(c).isalnum())
-HAN_RE = re.compile(f"[{HAN}]")
+# Compiled on first use: the expressions with the Han ranges cost milliseconds to compile,
+# and most runs of `kb` never need them (start-up time is a feature).
+@lru_cache(maxsize=1)
+def _fold_needed() -> frozenset:
+    return _t2s()[1] | frozenset(chr(c) for c in range(0xFF10, 0xFF5B) if chr(c).isalnum())
+
+
+@lru_cache(maxsize=1)
+def _han_re() -> re.Pattern:
+    return re.compile(f"[{HAN}]")
+
+
+@lru_cache(maxsize=1)
+def _token_re() -> re.Pattern:
+    return re.compile(rf"([{HAN}]+)|([^\W_{HAN}]+)")
 
 
 def has_han(s: str) -> bool:
-    return HAN_RE.search(s) is not None
+    return _han_re().search(s) is not None
 
 
 _SPELLING = (("center", "centre"), ("organiz", "organis"))
@@ -113,7 +125,7 @@ def query_parts(s: str) -> list[list[tuple[str, bool]]]:
     phrases: list[list[tuple[str, bool]]] = []
     for chunk in fold(s).split():
         phrase: list[tuple[str, bool]] = []
-        for han, word in _TOKEN_RE.findall(chunk):
+        for han, word in _token_re().findall(chunk):
             if han:
                 if len(han) == 1:
                     phrase.append((han, True))

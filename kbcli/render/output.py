@@ -12,7 +12,6 @@ the terminal. Rich is imported only when stdout is a terminal.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -171,6 +170,8 @@ def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextI
             out.write(json_dumps(r, indent=None) + "\n")
     elif fmt in ("csv", "tsv"):
         if fmt == "csv":
+            import csv
+
             w = csv.writer(out, lineterminator="\n")
             w.writerow([c.title for c in columns])
             w.writerows(_cells(rows, columns, keep_newlines=True))
