@@ -49,6 +49,16 @@ def cache_dir() -> Path:
     return Path(base) / "kbcli"
 
 
+def file_sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def default_db(seed: Path) -> Path:
     """The cache database for a seed: one file per seed location."""
     import hashlib

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 
@@ -57,14 +58,30 @@ def test_no_click_exceptions_or_click_testing():
         assert "import click" not in text and "click.testing" not in text, path
 
 
-def test_query_path_imports_nothing_heavy(real_db):
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "kbcli", "query", "--mechanism", "概念验证中心",
-                          "--instrument", "funding", "--format", "json", "--db", str(real_db)],
-                         capture_output=True, text=True, cwd=ROOT)
+def _modules_loaded(*args: str, env: dict | None = None) -> set[str]:
+    """The modules a `kb` run imports, from ``-X importtime``."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "kbcli", *args],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
     assert out.returncode == 0, out.stderr
-    modules = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    return {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+
+
+def test_query_path_imports_nothing_heavy(real_db):
+    modules = _modules_loaded("query", "--mechanism", "概念验证中心", "--instrument", "funding", "--format", "json",
+                              "--db", str(real_db))
     for heavy in ("rich", "sqlite_utils", "yaml", "kbcli.seed", "kbcli.seed.models", "kbcli.cite", "kbcli.curate",
                   "kbcli.store.build", "multiprocessing"):
         assert heavy not in modules, f"kb query imports {heavy}"
     for other in ("kbcli.cli.cite_cmds", "kbcli.cli.curate_cmds", "kbcli.cli.seed_cmds", "kbcli.cli.data_cmds"):
         assert other not in modules, f"kb query builds {other}: only the command being run should load"
+
+
+def test_a_touched_but_unchanged_seed_costs_a_hash_not_the_build_modules(tmp_path):
+    """The stored mtime never updates (the database opens read-only), so this check runs every time."""
+    seed = tmp_path / "seed.yaml"
+    seed.write_bytes((ROOT / "tests" / "seeds" / "good.yaml").read_bytes())
+    env = {**os.environ, "KB_SEED": str(seed), "KB_CACHE_DIR": str(tmp_path / "cache")}
+    assert "kbcli.store.build" in _modules_loaded("list", env=env)  # first use builds
+    os.utime(seed, ns=(seed.stat().st_atime_ns, seed.stat().st_mtime_ns + 10**9))
+    modules = _modules_loaded("list", env=env)
+    assert "kbcli.store.build" not in modules and "kbcli.seed.models" not in modules

@@ -9,7 +9,6 @@ place, so a failed load leaves an existing database byte-for-byte unchanged.
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 import queue
@@ -23,6 +22,7 @@ from .. import __version__
 from ..seed import models as m
 from ..dates import date_range
 from ..errors import DataError
+from ..paths import file_sha256
 from ..text import has_han, loose, pair_text
 from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
 
@@ -46,14 +46,6 @@ INSERT = {
     "search": "INSERT INTO search (rowid, names_zh, names_en, terms_zh, terms_en, summary, quotes) "
               "VALUES (?,?,?,?,?,?,?)",
 }
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _zh(texts: list[str]) -> str:
@@ -366,13 +358,14 @@ class Builder:
             self.tmp.unlink()
 
 
-def build(seed: Path, target: Path, label: str | None = None) -> BuildStats:
-    """Validate ``seed`` and build ``target`` from it; raises SeedError, leaving ``target`` untouched."""
+def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None) -> BuildStats:
+    """Validate ``seed`` and build ``target`` from it; raises SeedError, leaving ``target`` untouched.
+    ``seed_hash`` is the seed's SHA-256 when the caller has just computed it."""
     from ..seed.validate import load_seed
 
     t0 = time.perf_counter()
     try:
-        seed_hash = file_sha256(seed)
+        seed_hash = seed_hash or file_sha256(seed)
         builder = Builder(target)
     except OSError as exc:
         raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
