@@ -71,9 +71,6 @@ class KB:
             return {"id": tid, "name_zh": None, "name_en": None}
         return {"id": tid, "name_zh": t["name_zh"], "name_en": t["name_en"]}
 
-    def meta(self) -> dict[str, str]:
-        return dict(self.conn.execute("SELECT key, value FROM meta"))
-
     # -------------------------------------------------------------- records
     def evidence(self, items: Iterable[dict]) -> list[dict]:
         out = []
@@ -97,9 +94,8 @@ class KB:
         d["evidence"] = self.evidence(f.get("evidence", ()))
         return d
 
-    def record(self, kind: str, doc: str, names: dict[str, dict]) -> dict:
-        """One stored record as an output record; ``names`` maps linked ids to their names."""
-        raw = json.loads(doc)
+    def record(self, kind: str, raw: dict, names: dict[str, dict]) -> dict:
+        """One stored record (its parsed doc) as an output record; ``names`` maps linked ids to their names."""
         r: dict[str, Any] = {"id": raw["id"], "kind": kind, "name_zh": raw["name_zh"], "name_en": raw["name_en"],
                              "short_names": raw.get("short_names", []), "summary_en": raw["summary_en"],
                              "date": raw.get("date") or raw.get("issued")}
@@ -133,16 +129,16 @@ class KB:
         n = names.get(tid, {})
         return {"id": tid, "kind": n.get("kind"), "name_zh": n.get("name_zh"), "name_en": n.get("name_en")}
 
-    def link_names(self, docs: list[str]) -> dict[str, dict]:
+    @staticmethod
+    def _linked_ids(raws: list[dict]) -> set[str]:
         ids: set[str] = set()
-        for doc in docs:
-            raw = json.loads(doc)
+        for raw in raws:
             ids.update(lb["law"] for lb in raw.get("legal_basis", ()))
             ids.update(raw.get("implements", ()))
             ids.update(raw.get("related", ()))
             if raw.get("part_of"):
                 ids.add(raw["part_of"])
-        return self.names_of(ids)
+        return ids
 
     def names_of(self, ids: Iterable[str]) -> dict[str, dict]:
         ids = list(ids)
@@ -155,11 +151,10 @@ class KB:
         return out
 
     def records_from_rows(self, rows: list[tuple[str, str]]) -> list[dict]:
-        """Rows of (kind, doc) -> output records, with link names resolved in one query."""
-        docs = [doc for _, doc in rows]
-        names = self.link_names(docs) if any('"legal_basis"' in d or '"related"' in d or '"implements"' in d
-                                             or '"part_of"' in d for d in docs) else {}
-        return [self.record(kind, doc, names) for kind, doc in rows]
+        """Rows of (kind, doc) -> output records, each doc parsed once, link names resolved in one query."""
+        raws = [json.loads(doc) for _, doc in rows]
+        names = self.names_of(self._linked_ids(raws))
+        return [self.record(kind, raw, names) for (kind, _), raw in zip(rows, raws)]
 
     def docs(self, rows: list[tuple[int, str]]) -> list[tuple[str, str]]:
         """(rowid, kind) rows -> (kind, doc) in the same order, fetched in chunks."""
