@@ -19,9 +19,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from ..errors import NotFoundError
-from ..query.kb import KB
+from ..query.kb import KB, record_evidence
 
 ARTICLE_RE = re.compile(r"^(?P<id>[^#]+)#(?:art(?:icle)?[-.]?)(?P<n>\d+)$")
 FRAGMENT_RE = re.compile(r"^(?P<id>[^#]+)#(?P<frag>.+)$")
@@ -63,14 +64,12 @@ class Pull:
 
     quote: str
     locator: str
-    what: str  # the record (or figure) the quote backs
 
 
 @dataclass
 class Target:
     """What one id on the command line asks for."""
 
-    ident: str
     items: list[Item]
     pulls: dict[str, list[Pull]] = field(default_factory=dict)  # item key -> quotes
     running_text: str | None = None  # article-level law citations: 《…法》第十四条
@@ -119,7 +118,7 @@ class Resolver:
     def resolve(self, ident: str) -> Target:
         kb = self.kb
         if ident in kb.sources:
-            return Target(ident, [self.source_item(ident)])
+            return Target([self.source_item(ident)])
         m = ARTICLE_RE.match(ident)
         if m:
             return self._article(m.group("id"), int(m.group("n")), ident)
@@ -129,13 +128,12 @@ class Resolver:
         rec = kb.get_record(ident)
         if rec is None:
             if ident in kb.terms:
-                t = kb.terms[ident]
-                return self._evidence_target(ident, [(e, t["name_en"]) for e in self._term_evidence(ident)])
+                return self._evidence_target(self._term_evidence(ident))
             raise kb.not_found(ident)
         items: list[Item] = []
         if rec["kind"] == "law":
             items.append(self.law_item(ident))
-        target = self._evidence_target(ident, list(_record_evidence(rec)))
+        target = self._evidence_target(record_evidence(rec))
         target.items = items + target.items
         return target
 
@@ -143,15 +141,15 @@ class Resolver:
         raw = json.loads(self.kb.conn.execute("SELECT doc FROM terms WHERE id = ?", (tid,)).fetchone()[0])
         return raw.get("evidence", [])
 
-    def _evidence_target(self, ident: str, evidence: list[tuple[dict, str]]) -> Target:
-        target = Target(ident, [])
-        for e, what in evidence:
+    def _evidence_target(self, evidence: Iterable[dict]) -> Target:
+        target = Target([])
+        for e in evidence:
             item = self.source_item(e["source"])
             if item not in target.items:
                 target.items.append(item)
             pulls = target.pulls.setdefault(item.key, [])
             if not any(p.quote == e["quote"] for p in pulls):
-                pulls.append(Pull(e["quote"], e["locator"], what))
+                pulls.append(Pull(e["quote"], e["locator"]))
         return target
 
     def _figure(self, rid: str, frag: str, ident: str) -> Target:
@@ -172,8 +170,7 @@ class Resolver:
         if chosen is None:
             listed = ", ".join(f"#{i} {f['metric']}" for i, f in enumerate(figs, 1)) or "none"
             raise NotFoundError(f"{ident!r}: no such figure of {rid} (its figures: {listed})")
-        return self._evidence_target(ident, [(e, f"{rid} {chosen['metric']} = {chosen['original']}")
-                                             for e in chosen["evidence"]])
+        return self._evidence_target(chosen["evidence"])
 
     def _article(self, law_id: str, number: int, ident: str) -> Target:
         rec = self.kb.get_record(law_id)
@@ -185,7 +182,7 @@ class Resolver:
             raise NotFoundError(f"{ident!r}: the base has no article {number} of {law_id} (articles: {listed})")
         art = arts[0]
         item = self.law_item(law_id, art.get("version"))
-        target = self._evidence_target(ident, [(e, f"{law_id} art. {number}") for e in art["evidence"]])
+        target = self._evidence_target(art["evidence"])
         target.items = [item] + target.items
         version = art.get("version")
         ver = f"（{version}年）" if version and version != current_version(rec) else ""
@@ -198,18 +195,3 @@ def current_version(law: dict) -> str | None:
     """The latest version of a law: its last amendment, else its issue date."""
     amended = law.get("amended") or []
     return max(amended) if amended else (law.get("issued") or law.get("date"))
-
-
-def _record_evidence(rec: dict):
-    what = rec["id"]
-    for e in rec["evidence"]:
-        yield e, what
-    for f in rec["figures"]:
-        for e in f["evidence"]:
-            yield e, f"{what} {f['metric']} = {f['original']}"
-    for a in rec.get("articles", ()):
-        for e in a["evidence"]:
-            yield e, f"{what} art. {a['number']}"
-    for c in rec.get("components", ()):
-        for e in c["evidence"]:
-            yield e, f"{what}: {c['name_zh']}"

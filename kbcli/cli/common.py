@@ -37,15 +37,11 @@ def open_kb(db: Optional[str], seed: Optional[str]):
 
 def warn_restricted(kb, items: list) -> None:
     """Say on stderr, every time, when results rest on a source that restricts citation."""
+    from ..query.kb import record_evidence
+
     hits: dict[str, int] = {}
     for item in items:
-        evs = list(item.get("evidence", ()))
-        for f in item.get("figures", ()):
-            evs.extend(f.get("evidence", ()))
-        for part in ("articles", "components"):
-            for a in item.get(part, ()) or ():
-                evs.extend(a.get("evidence", ()))
-        for s in {e["source"] for e in evs if e.get("restricted")}:
+        for s in {e["source"] for e in record_evidence(item) if e.get("restricted")}:
             hits[s] = hits.get(s, 0) + 1
     for sid, n in hits.items():
         note = kb.sources[sid]["citation_note"]

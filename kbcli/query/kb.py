@@ -1,6 +1,6 @@
 """The read side: a connection plus the small tables held in memory.
 
-``KB.records`` turns stored rows into the output contract's record shape:
+``KB.record`` turns a stored row into the output contract's record shape:
 
     {id, kind, name_zh, name_en, summary_en, date, regions, mechanisms,
      instruments, addresses (each a list of {id, name_zh, name_en}),
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from functools import cached_property
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from ..errors import NotFoundError
 from ..store.schema import KIND_ORDER
@@ -30,6 +30,15 @@ RECORD_KINDS = tuple(KIND_ORDER)
 STATUS_DEFAULT = {"law": "not-stated", "pilot": "not-stated", "practice": "implemented"}
 KIND_PLURAL = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
 PLURAL_KIND = {v: k for k, v in KIND_PLURAL.items()}
+
+
+def record_evidence(rec: dict) -> Iterator[dict]:
+    """Every evidence item of an output record: its own, then its figures', its articles'
+    (laws) and its components' (models)."""
+    yield from rec.get("evidence", ())
+    for part in ("figures", "articles", "components"):
+        for x in rec.get(part) or ():
+            yield from x.get("evidence", ())
 
 
 class KB:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..errors import UsageError
 from ..store.schema import EN_COLUMNS, SEARCH_WEIGHTS, ZH_COLUMNS
 from ..text import fold, fold_quote, query_parts
-from .kb import KB
+from .kb import KB, record_evidence
 
 
 def _phrase(text: str) -> str:
@@ -98,14 +98,7 @@ def best_match(rec: dict, needles: list[str]) -> dict | None:
     for field in ("name_zh", "name_en", "summary_en"):
         if has(rec.get(field)):
             return {"field": field, "text": rec[field]}
-    quotes = list(rec["evidence"])
-    for f in rec["figures"]:
-        quotes.extend(f["evidence"])
-    for a in rec.get("articles", ()):
-        quotes.extend(a["evidence"])
-    for c in rec.get("components", ()):
-        quotes.extend(c["evidence"])
-    for e in quotes:
+    for e in record_evidence(rec):
         if has(e["quote"]):
             m = {"field": "quote", "text": e["quote"], "source": e["source"], "locator": e["locator"]}
             if e.get("restricted"):
