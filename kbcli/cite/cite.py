@@ -15,16 +15,13 @@ from ..render.output import json_dumps
 from .csl import to_csl
 from .formats import bibtex, ris
 from .items import Item, Pull, Resolver
-from .styles import apa, apa_order, gbt
-
-STYLES = ("gbt7714", "apa", "bibtex", "csl-json", "ris", "markdown")
-
+from .styles import apa, apa_in_text, apa_order, gbt
 
 @dataclass
 class Citation:
     items: list[Item] = field(default_factory=list)  # in order of first citation, no duplicates
     pulls: dict[str, list[Pull]] = field(default_factory=dict)
-    running: list[tuple[str, str, str]] = field(default_factory=list)  # (id asked, running text, item key)
+    running: list[tuple[str, str]] = field(default_factory=list)  # (running text, item key)
     csl: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -45,12 +42,12 @@ def collect(kb: KB, idents: list[str], accessed: str | None = None) -> Citation:
             have = cit.pulls.setdefault(key, [])
             have.extend(p for p in pulls if all(p.quote != h.quote for h in have))
         if target.running_text:
-            cit.running.append((ident, target.running_text, target.items[0].key))
+            cit.running.append((target.running_text, target.items[0].key))
     return cit
 
 
 def _quote_lines(pulls: list[Pull], indent: str) -> list[str]:
-    return [f"{indent}“{p.quote}” ({p.locator})" for p in pulls]
+    return [f"{indent}{p.line}" for p in pulls]
 
 
 def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt7714") -> str:
@@ -59,7 +56,7 @@ def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt
         for item in cit.items:
             c = dict(cit.csl[item.key])
             if quote and cit.pulls.get(item.key):
-                c["note"] = "\n".join(f"“{p.quote}” ({p.locator})" for p in cit.pulls[item.key])
+                c["note"] = "\n".join(p.line for p in cit.pulls[item.key])
             items.append(c)
         return json_dumps(items) + "\n"
     if style == "bibtex":
@@ -67,17 +64,17 @@ def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt
         for item in cit.items:
             note = None
             if quote and cit.pulls.get(item.key):
-                note = " ".join(f"“{p.quote}” ({p.locator})" for p in cit.pulls[item.key])
+                note = " ".join(p.line for p in cit.pulls[item.key])
             out.append(bibtex(cit.csl[item.key], note))
         return "\n".join(out)
     if style == "ris":
-        return "\n".join(ris(cit.csl[i.key], [f"“{p.quote}” ({p.locator})" for p in cit.pulls.get(i.key, [])]
+        return "\n".join(ris(cit.csl[i.key], [p.line for p in cit.pulls.get(i.key, [])]
                              if quote else None) for i in cit.items)
     if style == "markdown":
         return _markdown(cit, ref_style)
     numbered, entries = _entries(cit, style)
     lines: list[str] = []
-    for ident, text, key in cit.running:
+    for text, key in cit.running:
         lines.append(f"In text: {text}{_in_text(cit, style, key, numbered)}")
     if cit.running:
         lines.append("")
@@ -99,12 +96,7 @@ def _entries(cit: Citation, style: str, md: bool = False) -> tuple[dict[str, int
 
 def _in_text(cit: Citation, style: str, key: str, numbered: dict[str, int]) -> str:
     if style == "apa":
-        c = cit.csl[key]
-        from .styles import apa_author
-
-        who = apa_author(c) or c["title"]
-        p = c.get("issued", {}).get("date-parts", [[]])[0] if c.get("issued") else []
-        return f" ({who}, {p[0] if p else 'n.d.'})"
+        return " " + apa_in_text(cit.csl[key])
     return f"[{numbered[key]}]"
 
 
@@ -113,7 +105,7 @@ def _markdown(cit: Citation, ref_style: str) -> str:
     numbered, entries = _entries(cit, ref_style, md=True)
     by_key = dict(entries)
     out: list[str] = []
-    for ident, text, key in cit.running:
+    for text, key in cit.running:
         out.append(f"{text}{_in_text(cit, ref_style, key, numbered)}\n")
     for key, entry in entries:
         pulls = cit.pulls.get(key, [])

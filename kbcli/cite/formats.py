@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .styles import date_parts_of, iso_date
+
 _TEX = {"\\": r"\textbackslash{}", "%": r"\%", "&": r"\&", "#": r"\#", "_": r"\_", "$": r"\$",
         "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "{": r"\{", "}": r"\}"}
 _TEX_RE = re.compile(r"[\\%&#_$~^{}]")
@@ -27,11 +29,10 @@ def bib_key(key: str) -> str:
 
 
 def _year_month(c: dict) -> tuple[str, str, str]:
-    p = c.get("issued", {}).get("date-parts", [[]])[0] if c.get("issued") else []
+    p = date_parts_of(c)
     year = str(p[0]) if p else ""
     month = str(p[1]) if len(p) > 1 else ""
-    date = "-".join([str(p[0])] + [f"{x:02d}" for x in p[1:]]) if p else ""
-    return year, month, date
+    return year, month, iso_date(c)
 
 
 def bibtex(c: dict, note: str | None = None) -> str:

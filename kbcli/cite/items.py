@@ -65,6 +65,11 @@ class Pull:
     quote: str
     locator: str
 
+    @property
+    def line(self) -> str:
+        """The quote and its locator on one line: “…” (locator)."""
+        return f"“{self.quote}” ({self.locator})"
+
 
 @dataclass
 class Target:

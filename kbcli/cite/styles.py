@@ -23,7 +23,8 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
           "November", "December"]
 
 
-def _parts(c: dict, var: str = "issued") -> list[int]:
+def date_parts_of(c: dict, var: str = "issued") -> list[int]:
+    """The [year, month, day] parts (as many as known) of a CSL item's date variable."""
     d = c.get(var)
     return list(d["date-parts"][0]) if d else []
 
@@ -49,24 +50,25 @@ def _gbt_names(names: list[dict] | None) -> str:
     return ", ".join(shown)
 
 
-def _gbt_date(c: dict) -> str:
-    p = _parts(c)
+def iso_date(c: dict) -> str:
+    """The item's issued date as YYYY[-MM[-DD]], as GB/T 7714 prints dates."""
+    p = date_parts_of(c)
     if not p:
         return ""
     return "-".join([str(p[0])] + [f"{x:02d}" for x in p[1:]])
 
 
 def _gbt_year(c: dict) -> str:
-    p = _parts(c)
+    p = date_parts_of(c)
     if p:
         return f"[{p[0]}]" if c["issued"].get("circa") else str(p[0])
-    a = _parts(c, "accessed")
+    a = date_parts_of(c, "accessed")
     return f"[{a[0]}]" if a else ""
 
 
 def _gbt_accessed(c: dict) -> str:
     if (c.get("URL") or c.get("DOI")) and c.get("accessed"):
-        return f"[{_gbt_date({'issued': c['accessed']})}]"
+        return f"[{iso_date({'issued': c['accessed']})}]"
     return ""
 
 
@@ -88,7 +90,7 @@ def gbt(c: dict) -> str:
                 _gbt_publisher(c)]
     elif t in ("article-journal", "article-magazine", "article-newspaper"):
         if t == "article-newspaper":
-            src = _join([c.get("container-title", ""), _gbt_date(c)], ", ")
+            src = _join([c.get("container-title", ""), iso_date(c)], ", ")
             src += f"({c['page']})" if c.get("page") else ""
         else:
             src = _join([c.get("container-title", ""), _gbt_year(c), str(c.get("volume", ""))], ", ")
@@ -113,7 +115,7 @@ def _gbt_publisher(c: dict) -> str:
             who = _join([c.get("archive-place", ""), c.get("archive", "")], ": ")
         return _join([_join([who, _gbt_year(c)], ", "), str(c.get("page", ""))], ": ") + _gbt_accessed(c)
     if c.get("URL") or c.get("DOI"):
-        date = _gbt_date(c)
+        date = iso_date(c)
         return (f"({date})" if date else "") + _gbt_accessed(c)
     return _gbt_year(c)
 
@@ -150,12 +152,17 @@ def apa_author(c: dict) -> str:
 
 
 def _apa_year(c: dict, suffix: str = "") -> str:
-    p = _parts(c)
+    p = date_parts_of(c)
     return f"{p[0]}{suffix}" if p else f"n.d.{'-' + suffix if suffix else ''}"
 
 
+def apa_in_text(c: dict) -> str:
+    """An APA parenthetical citation: (author or title, year)."""
+    return f"({apa_author(c) or c['title']}, {_apa_year(c)})"
+
+
 def _apa_date(c: dict, suffix: str = "") -> str:
-    p = _parts(c)
+    p = date_parts_of(c)
     if not p:
         return _apa_year(c, suffix)
     if c["type"] in LEGAL or c["type"] in ("report", "periodical", "book"):
@@ -190,7 +197,7 @@ def apa(c: dict, suffix: str = "", md: bool = False) -> str:
         head = title
         if c.get("number"):
             head = _end(head, ",") + (" Pub. L. No. " if t == "legislation" else " No. ") + str(c["number"])
-        year = _parts(c)
+        year = date_parts_of(c)
         return head + (f" ({year[0]}{suffix})" if year else "") + "."
     author = apa_author(c)
     date = f"({_apa_date(c, suffix)})"
@@ -243,7 +250,7 @@ def apa_order(items: list[dict]) -> list[tuple[dict, str]]:
         return apa_author(c) or c.get("title", "")
 
     def year(c: dict) -> int:
-        p = _parts(c)
+        p = date_parts_of(c)
         return p[0] if p else -1
 
     ordered = sorted(items, key=lambda c: (sort_key(head(c)), year(c), sort_key(c.get("title", "")),
