@@ -8,7 +8,6 @@ Repeating an option means OR; different options combine with AND.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ..dates import check_date, date_range

@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from ..errors import UsageError
 from ..text import fold
-from .facets import Filters, TermIndex, where_clause
+from .facets import Filters, where_clause
 from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCABS
 
 LIST_KINDS = (*VOCABS, "sources", "laws", "pilots", "models", "practices")
@@ -207,4 +207,4 @@ def _order_key(kb: KB, v: str):
     return (0, t["vocab"], t["ord"]) if t else (1, v, 0)
 
 
-__all__ = ["kinds_overview", "list_kind", "figures", "sum_figures", "crosstab", "TermIndex", "LIST_KINDS"]
+__all__ = ["kinds_overview", "list_kind", "figures", "sum_figures", "crosstab", "LIST_KINDS"]

@@ -2,8 +2,8 @@
 
 ``emit`` prints rows (a list of dicts) as table, json, jsonl, csv, tsv or md.
 Columns say how nested values flatten for the tabular formats; json and
-jsonl print the rows whole. ``emit_object`` prints one nested object (``kb
-show``) with a format-specific detail view for table and md.
+jsonl print the rows whole. ``views.emit_detail`` prints one nested object
+(``kb show``) with a format-specific detail view for table and md.
 
 Data prints literally in every format: cells are plain text (never Rich
 markup), and control characters are escaped (``\\x1b``) so they cannot reach
@@ -12,7 +12,6 @@ the terminal. Rich is imported only when stdout is a terminal.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -22,7 +21,6 @@ from typing import Any, Callable, Iterable, TextIO
 
 from ..text import clean
 
-FORMATS = ("table", "json", "jsonl", "csv", "tsv", "md")
 _C1 = {c: "\\u%04x" % c for c in range(0x7F, 0xA0)}
 
 
@@ -142,11 +140,11 @@ def rich_console(out: TextIO):
     return Console(file=out, markup=False, highlight=False, emoji=False, soft_wrap=False)
 
 
-def _rich_table(cells: list[list[str]], columns: list[Column], out: TextIO, title: str | None) -> None:
+def _rich_table(cells: list[list[str]], columns: list[Column], out: TextIO) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
+    table = Table(show_lines=False, header_style="bold")
     for c in columns:
         table.add_column(Text(c.title), justify="right" if c.numeric else "left",
                          overflow="fold", no_wrap=not c.wrap)
@@ -159,9 +157,8 @@ def _md_cell(s: str) -> str:
     return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
-def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextIO | None = None,
-         title: str | None = None) -> None:
-    """Print rows in one of FORMATS. An empty result prints headers only (or [])."""
+def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextIO | None = None) -> None:
+    """Print rows as table, json, jsonl, csv, tsv or md. An empty result prints headers only (or [])."""
     out = out or sys.stdout
     if fmt == "json":
         out.write(json_dumps(rows) + "\n")
@@ -187,14 +184,8 @@ def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextI
     elif fmt == "table":
         cells = _cells(rows, columns, keep_newlines=False)
         if is_terminal(out) and os.environ.get("KB_PLAIN") is None:
-            _rich_table(cells, columns, out, title)
+            _rich_table(cells, columns, out)
         else:
             _plain_table(cells, columns, out)
     else:  # pragma: no cover - the CLI restricts the choice
         raise ValueError(f"unknown format {fmt!r}")
-
-
-def emit_csv_string(rows: list[dict], columns: list[Column], fmt: str = "csv") -> str:
-    buf = io.StringIO()
-    emit(rows, columns, fmt, out=buf)
-    return buf.getvalue()

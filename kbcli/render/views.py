@@ -34,10 +34,6 @@ def _restricted(rec: dict) -> bool:
     return any(e.get("restricted") for e in evs)
 
 
-def _with(key: str, fn):
-    return lambda v, _k=key: fn(v)
-
-
 RECORD_COLUMNS = [
     Column("id"), Column("kind"), Column("date"), TColumn("status"), Column("name_zh"), Column("name_en"),
     TColumn("summary_en"),
@@ -102,18 +98,16 @@ KINDS_COLUMNS = [Column("kind"), Column("count", numeric=True), Column("in_use",
 
 def columns_for(rows: list[dict]) -> list[Column]:
     """Generic columns in the rows' key order (for export tables and SQL)."""
-    keys: list[str] = []
-    for r in rows[:1]:
-        keys = list(r)
-    return [Column(k, numeric=isinstance(rows[0].get(k), (int, float)) and not isinstance(rows[0].get(k), bool))
-            for k in keys] if rows else []
+    if not rows:
+        return []
+    first = rows[0]
+    return [Column(k, numeric=isinstance(v, (int, float)) and not isinstance(v, bool)) for k, v in first.items()]
 
 
-def emit_rows(rows: list[dict], columns: list[Column], fmt: str, out: TextIO | None = None,
-              title: str | None = None) -> None:
+def emit_rows(rows: list[dict], columns: list[Column], fmt: str, out: TextIO | None = None) -> None:
     if fmt == "table":
         columns = [c for c in columns if not isinstance(c, TColumn)]
-    emit(rows, columns, fmt, out=out, title=title)
+    emit(rows, columns, fmt, out=out)
 
 
 # ---------------------------------------------------------------- show
@@ -253,7 +247,7 @@ def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
         out.write(f"## {clean(lines[0])}\n\n")
         for line in lines[1:]:
             line = clean(line)
-            if line.startswith("  ") or line.startswith("    "):
+            if line.startswith("  "):
                 out.write(f"    {line}\n" if line.strip().startswith(("“", "—")) else f"- {line.strip()}\n")
             else:
                 out.write(f"{line}\n\n" if not line.endswith(":") else f"**{line}**\n\n")
@@ -264,14 +258,15 @@ def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
             flat = {k: v for k, v in obj.items() if not isinstance(v, (list, dict))}
             emit([flat], [Column(k) for k in flat], fmt, out=out)
     else:
-        text = "\n".join(clean(line) for line in detail_lines(obj)) + "\n"
+        lines = [clean(line) for line in detail_lines(obj)]
+        text = "\n".join(lines) + "\n"
         if is_terminal(out):
             from rich.text import Text
 
             from .output import rich_console
 
             t = Text(text)
-            t.stylize("bold", 0, len(clean(detail_lines(obj)[0])))
+            t.stylize("bold", 0, len(lines[0]))
             rich_console(out).print(t, end="")
         else:
             out.write(text)
