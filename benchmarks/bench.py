@@ -59,7 +59,6 @@ def synthetic_seed(n: int, path: Path) -> int:
     """Write a seed of n records copied from the real ones; returns its size in bytes."""
     data = yaml.load(SEED.read_text(encoding="utf-8"), Loader=StrLoader)
     real = [(sec, r) for sec in RECORDS for r in data.get(sec) or []]
-    ids = {r["id"] for _, r in real}
     out = {k: v for k, v in data.items() if k not in RECORDS}
     for sec in RECORDS:
         out[sec] = []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Issue, SeedError
-from ..seed.reader import ReadError, format_path, read_items
+from ..seed.reader import format_path, read_file
 from ..text import fold_quote
 from .evidence import seed_quotes
 from .sources import SourceText, read_sources
@@ -30,6 +30,7 @@ HEADING_MAX = 60  # folded characters
 class Paragraph:
     line: int
     text: str
+    folded: str  # the text NFKC-folded, without whitespace
     start: int  # span in the folded text
     end: int
     how: str = ""  # "quote", "locator", "excluded" or "" (uncited)
@@ -73,10 +74,9 @@ class Exclusion:
 def paragraphs_of(src: SourceText) -> list[Paragraph]:
     out: list[Paragraph] = []
     pos = 0
-    for n, line in enumerate(src.lines, 1):
-        f = fold_quote(line)
+    for n, (line, f) in enumerate(zip(src.lines, src.folded_lines), 1):
         if f:
-            out.append(Paragraph(n, line.strip(), pos, pos + len(f)))
+            out.append(Paragraph(n, line.strip(), f, pos, pos + len(f)))
         pos += len(f)
     return out
 
@@ -85,35 +85,29 @@ def read_exclusions(path: str | Path) -> list[Exclusion]:
     label = str(path)
     issues: list[Issue] = []
     out: list[Exclusion] = []
-    try:
-        with open(path, "rb") as fh:
-            for item in read_items(fh):
-                if item.section != "exclusions" or item.index is None:
-                    issues.append(Issue(label, item.line, item.col,
-                                        "expected a list 'exclusions' of {file, from, to, reason}", item.where))
-                    continue
-                d = item.data
-                if not isinstance(d, dict):
-                    issues.append(Issue(label, item.line, item.col, "an exclusion must be a mapping", item.where))
-                    continue
-                for key in d:
-                    if key not in ("file", "from", "to", "reason"):
-                        line, col = item.locate((key,), key=True)
-                        issues.append(Issue(label, line, col, f"unknown field {key!r}",
-                                            format_path(item.where, (key,))))
-                for key in ("file", "from", "reason"):
-                    if not isinstance(d.get(key), str) or not d[key].strip():
-                        line, col = item.locate((key,))
-                        issues.append(Issue(label, line, col, f"needs a non-empty {key!r}",
-                                            format_path(item.where, (key,))))
-                if isinstance(d.get("file"), str) and isinstance(d.get("from"), str) and isinstance(
-                        d.get("reason"), str) and d["reason"].strip():
-                    out.append(Exclusion(d["file"], d["from"], d.get("to") if isinstance(d.get("to"), str) else None,
-                                         d["reason"], item.line, item.col, item.where))
-    except OSError as exc:
-        raise SeedError([Issue(label, 1, 1, f"cannot read the exclusions: {exc.strerror or exc}")]) from None
-    except ReadError as exc:
-        raise SeedError([Issue(label, exc.line, exc.col, exc.message, exc.path)]) from None
+    for item in read_file(path, label, what="the exclusions"):
+        if item.section != "exclusions" or item.index is None:
+            issues.append(Issue(label, item.line, item.col,
+                                "expected a list 'exclusions' of {file, from, to, reason}", item.where))
+            continue
+        d = item.data
+        if not isinstance(d, dict):
+            issues.append(Issue(label, item.line, item.col, "an exclusion must be a mapping", item.where))
+            continue
+        for key in d:
+            if key not in ("file", "from", "to", "reason"):
+                line, col = item.locate((key,), key=True)
+                issues.append(Issue(label, line, col, f"unknown field {key!r}",
+                                    format_path(item.where, (key,))))
+        for key in ("file", "from", "reason"):
+            if not isinstance(d.get(key), str) or not d[key].strip():
+                line, col = item.locate((key,))
+                issues.append(Issue(label, line, col, f"needs a non-empty {key!r}",
+                                    format_path(item.where, (key,))))
+        if isinstance(d.get("file"), str) and isinstance(d.get("from"), str) and isinstance(
+                d.get("reason"), str) and d["reason"].strip():
+            out.append(Exclusion(d["file"], d["from"], d.get("to") if isinstance(d.get("to"), str) else None,
+                                 d["reason"], item.line, item.col, item.where))
     if issues:
         raise SeedError(issues)
     return out
@@ -143,7 +137,7 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
         for p in fc.paragraphs:
             if p.how:
                 continue
-            head = fold_quote(p.text).lstrip("#").rstrip(":：")
+            head = p.folded.lstrip("#").rstrip(":：")
             if head and len(head) <= HEADING_MAX and any(head in loc for loc in locs):
                 p.how = "locator"
     issues: list[Issue] = []
@@ -175,7 +169,7 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
 
 def _find_para(paras: list[Paragraph], snippet: str, start: int, first_only: bool = False) -> int | str:
     s = fold_quote(snippet)
-    hits = [i for i in range(start, len(paras)) if s and s in fold_quote(paras[i].text)]
+    hits = [i for i in range(start, len(paras)) if s and s in paras[i].folded]
     if not hits:
         return f"text {snippet!r} is in no paragraph" + (" after 'from'" if start else "")
     if len(hits) > 1 and not first_only:

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import Issue, SeedError
-from ..seed.reader import ReadError, evidence_in, format_path, read_items
+from ..seed.reader import evidence_in, format_path, read_file
 
 
 @dataclass
@@ -33,24 +32,17 @@ def seed_quotes(seed: str | Path) -> SeedQuotes:
     quotes: list[Quote] = []
     files: dict[str, str | None] = {}
     parents: dict[str, str] = {}
-    label = str(seed)
-    try:
-        with open(seed, "rb") as fh:
-            for item in read_items(fh):
-                if item.section == "sources" and isinstance(item.data, dict):
-                    sid = item.data.get("id")
-                    if isinstance(sid, str):
-                        files[sid] = item.data.get("file")
-                        if isinstance(item.data.get("part_of"), str):
-                            parents[sid] = item.data["part_of"]
-                for path, ev in evidence_in(item.data):
-                    line, col = item.locate(path + ("quote",))
-                    quotes.append(Quote(str(ev.get("source")), ev["quote"], str(ev.get("locator") or ""),
-                                        format_path(item.where, path), line, col))
-    except OSError as exc:
-        raise SeedError([Issue(label, 1, 1, f"cannot read the seed: {exc.strerror or exc}")]) from None
-    except ReadError as exc:
-        raise SeedError([Issue(label, exc.line, exc.col, exc.message, exc.path)]) from None
+    for item in read_file(seed, str(seed)):
+        if item.section == "sources" and isinstance(item.data, dict):
+            sid = item.data.get("id")
+            if isinstance(sid, str):
+                files[sid] = item.data.get("file")
+                if isinstance(item.data.get("part_of"), str):
+                    parents[sid] = item.data["part_of"]
+        for path, ev in evidence_in(item.data):
+            line, col = item.locate(path + ("quote",))
+            quotes.append(Quote(str(ev.get("source")), ev["quote"], str(ev.get("locator") or ""),
+                                format_path(item.where, path), line, col))
     resolved: dict[str, str] = {}
     for sid in files:
         seen, cur = set(), sid

@@ -9,11 +9,11 @@ line that starts with a superscript number).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..text import fold_quote
 
 FOOTNOTE_RE = re.compile(r"^\s*[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
 
@@ -21,9 +21,9 @@ FOOTNOTE_RE = re.compile(r"^\s*[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
 @dataclass
 class SourceText:
     name: str
-    text: str
     lines: list[str]
-    folded: str  # NFKC, no whitespace
+    folded_lines: list[str]  # each line NFKC-folded, without whitespace
+    folded: str  # the folded lines joined
     line_of: list[int]  # 1-based line of each folded character
     footnotes: set[int] = field(default_factory=set)  # line numbers of footnote lines
     without_footnotes: str = ""  # the folded text with footnote lines left out
@@ -63,12 +63,12 @@ def read_source(path: Path) -> SourceText:
     for n, line in enumerate(lines, 1):
         if FOOTNOTE_RE.match(line):
             footnotes.add(n)
-        f = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
+        f = fold_quote(line)
         folded.append(f)
         line_of.extend([n] * len(f))
     wf = [(f, n) for f, n in zip(folded, range(1, len(lines) + 1)) if n not in footnotes]
     line_of_wf = [n for f, n in wf for _ in f]
-    return SourceText(path.name, text, lines, "".join(folded), line_of, footnotes,
+    return SourceText(path.name, lines, folded, "".join(folded), line_of, footnotes,
                       "".join(f for f, _ in wf), line_of_wf)
 
 

@@ -21,6 +21,8 @@ from typing import Any, Iterator
 import yaml
 from yaml import events as ev
 
+from ..errors import Issue, SeedError
+
 from yaml.parser import Parser as _PurePythonParser
 from yaml.reader import Reader as _Reader
 from yaml.scanner import Scanner as _Scanner
@@ -124,6 +126,20 @@ def format_path(prefix: str, path: Path) -> str:
     if not rest:
         return prefix
     return prefix + (rest if rest.startswith("[") else "." + rest)
+
+
+def read_file(path, label: str, what: str = "the seed", on_section=None) -> Iterator[Item]:
+    """The items of the YAML file at ``path``, as ``read_items``. A file that cannot be read
+    or parsed raises ``SeedError`` with one issue located at ``label``."""
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise SeedError([Issue(label, 1, 1, f"cannot read {what}: {exc.strerror or exc}")]) from None
+    with fh:
+        try:
+            yield from read_items(fh, on_section=on_section)
+        except ReadError as exc:
+            raise SeedError([Issue(label, exc.line, exc.col, exc.message, exc.path)]) from None
 
 
 def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..errors import Issue, SeedError
 from ..text import fold_quote
 from . import models as m
-from .reader import Item, ReadError, evidence_in, format_path, read_items
+from .reader import Item, evidence_in, format_path, read_file
 
 # which sections a reference of each kind may point into
 _WANT_SECTIONS = {"records": frozenset(m.RECORDS), "implementable": frozenset(("laws", "pilots")),
@@ -337,18 +337,12 @@ def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = No
     label = label or str(path)
     v = Validator(label)
     try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise SeedError([Issue(label, 1, 1, f"cannot read the seed: {exc.strerror or exc}")]) from None
-    with fh:
-        try:
-            for item in read_items(fh, on_section=v.unknown_section):
-                obj = v.check(item)
-                if obj is not None and sink is not None and item.section != "meta":
-                    sink.add(item.section, obj)
-        except ReadError as exc:
-            v.issue(exc.line, exc.col, exc.message, exc.path)
-            raise SeedError(v.issues) from None
+        for item in read_file(path, label, on_section=v.unknown_section):
+            obj = v.check(item)
+            if obj is not None and sink is not None and item.section != "meta":
+                sink.add(item.section, obj)
+    except SeedError as exc:  # unreadable or a syntax error: with what was found before it
+        raise SeedError(v.issues + exc.issues) from None
     if v.meta is None:
         v.issue(1, 1, "missing section 'meta' (title and description of the base)", "meta")
     issues = v.finish()
