@@ -20,22 +20,19 @@ from ..text import fold_quote
 from . import models as m
 from .reader import Item, evidence_in, format_path, read_file
 
-# which sections a reference of each kind may point into
-_WANT_SECTIONS = {"records": frozenset(m.RECORDS), "implementable": frozenset(("laws", "pilots")),
-                  "laws": frozenset(("laws",)), "sources": frozenset(("sources",)),
-                  **{v: frozenset((v,)) for v in m.VOCABS}}
-
 VOCAB_LABEL = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
                "blockages": "blockage"}
+
+# which sections a reference of each kind may point into, and what the messages call it
+_WANT: dict[str, tuple[frozenset, str]] = {
+    "records": (frozenset(m.RECORDS), "record"), "implementable": (frozenset(("laws", "pilots")), "law or pilot"),
+    "laws": (frozenset(("laws",)), "law"), "sources": (frozenset(("sources",)), "source"),
+    **{v: (frozenset((v,)), VOCAB_LABEL[v]) for v in m.VOCABS}}
 
 
 class Sink(Protocol):
     def add(self, section: str, obj: Any) -> None: ...
 
-
-# A reference to check at the end: (target, wanted kind, item path, loc, line, col).
-# Kept as a tuple (there are millions in a large seed); its field path is formatted only if it fails.
-_Ref = tuple
 
 
 @dataclass
@@ -51,6 +48,8 @@ class Validator:
     file: str
     issues: list[Issue] = field(default_factory=list)
     ids: dict[str, _Seen] = field(default_factory=dict)
+    # references to check at the end: (target, wanted kind, item path, loc, line, col); tuples, as a
+    # large seed holds millions of them, with the field path formatted only when one fails
     refs: list[tuple] = field(default_factory=list)
     article_refs: list[tuple[str, int, str, int, int]] = field(default_factory=list)
     law_articles: dict[str, set[int] | None] = field(default_factory=dict)
@@ -201,7 +200,7 @@ class Validator:
 
     def _ref(self, item: Item, loc: tuple, target: str, want: str) -> None:
         seen = self.ids.get(target)
-        if seen is not None and seen.section in _WANT_SECTIONS[want]:
+        if seen is not None and seen.section in _WANT[want][0]:
             return  # resolved already (vocabularies come before records in most seeds)
         line, col = item.pos.get(loc) or item.locate(loc)
         self.refs.append((target, want, item.where, loc, line, col))
@@ -260,26 +259,19 @@ class Validator:
     # ------------------------------------------------------------------
     def finish(self) -> list[Issue]:
         """Whole-seed checks; returns every issue found so far."""
-        by_section: dict[str, list[str]] = {}
-        for ident, seen in self.ids.items():
-            by_section.setdefault(seen.section, []).append(ident)
-        record_ids = {i for s in m.RECORDS for i in by_section.get(s, [])}
-        implementable = {i for s in ("laws", "pilots") for i in by_section.get(s, [])}
-        pools = {"records": (record_ids, "record"), "implementable": (implementable, "law or pilot"),
-                 "laws": (set(by_section.get("laws", [])), "law"),
-                 "sources": (set(by_section.get("sources", [])), "source")}
-        for vocab, label in VOCAB_LABEL.items():
-            pools[vocab] = (set(by_section.get(vocab, [])), label)
+        candidates: dict[str, list[str]] = {}  # per wanted kind, built at its first failure
         for target, want, where, loc, line, col in self.refs:
-            pool, label = pools[want]
-            if target in pool:
-                continue
+            sections, label = _WANT[want]
             other = self.ids.get(target)
+            if other is not None and other.section in sections:
+                continue
             if other is not None:
                 msg = f"{target!r} is a {other.section[:-1]}, not a {label}"
             else:
                 msg = f"unknown {label} {target!r}"
-                close = difflib.get_close_matches(target, list(pool), n=3, cutoff=0.6)
+                if want not in candidates:
+                    candidates[want] = [i for i, seen in self.ids.items() if seen.section in sections]
+                close = difflib.get_close_matches(target, candidates[want], n=3, cutoff=0.6)
                 if close:
                     msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
             self.issue(line, col, msg, format_path(where, loc))
