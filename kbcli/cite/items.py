@@ -133,7 +133,7 @@ class Resolver:
         rec = kb.get_record(ident)
         if rec is None:
             if ident in kb.terms:
-                return self._evidence_target(self._term_evidence(ident))
+                return self._evidence_target(kb.term_doc(ident).get("evidence", []))
             raise kb.not_found(ident)
         items: list[Item] = []
         if rec["kind"] == "law":
@@ -141,10 +141,6 @@ class Resolver:
         target = self._evidence_target(record_evidence(rec))
         target.items = items + target.items
         return target
-
-    def _term_evidence(self, tid: str) -> list[dict]:
-        raw = json.loads(self.kb.conn.execute("SELECT doc FROM terms WHERE id = ?", (tid,)).fetchone()[0])
-        return raw.get("evidence", [])
 
     def _evidence_target(self, evidence: Iterable[dict]) -> Target:
         target = Target([])

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from ..dates import check_date, date_range
 from ..errors import UnknownTermError, UsageError
 from ..text import fold, loose
-from .kb import KB, KIND_PLURAL, PLURAL_KIND, RECORD_KINDS, VOCAB_KIND
+from .kb import KB, KIND_PLURAL, PLURAL_KIND, RECORD_KINDS, VOCAB_KIND, VOCABS
 
 @dataclass
 class Filters:
@@ -108,7 +108,7 @@ def where_clause(kb: KB, f: Filters) -> tuple[str, list]:
         kinds = sorted({parse_kind(k) for k in f.kinds})
         conds.append(f"r.kind IN ({','.join('?' * len(kinds))})")
         params.extend(kinds)
-    for vocab in ("regions", "mechanisms", "instruments", "blockages"):
+    for vocab in VOCABS:
         values = getattr(f, vocab)
         if values:
             ids = sorted(expand(kb, vocab, values))

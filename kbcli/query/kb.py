@@ -22,8 +22,7 @@ from ..errors import NotFoundError
 from ..store.schema import KIND_ORDER
 
 VOCABS = ("regions", "mechanisms", "instruments", "blockages")
-TERM_FIELDS = (("regions", "regions"), ("mechanisms", "mechanisms"), ("instruments", "instruments"),
-               ("addresses", "blockages"))
+TERM_FIELDS = ("regions", "mechanisms", "instruments", "addresses")  # a record's term lists; addresses: blockages
 VOCAB_KIND = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument", "blockages": "blockage"}
 RECORD_KINDS = tuple(KIND_ORDER)
 # stored records leave out default values (see store.build); these are the defaults of `status`
@@ -59,6 +58,19 @@ class KB:
         for anc, desc in self.conn.execute("SELECT ancestor, descendant FROM term_closure"):
             out.setdefault(anc, []).append(desc)
         return out
+
+    def ancestors(self, tid: str) -> list[str]:
+        """A term's parent, its parent's parent ... up to the root (nearest first)."""
+        chain: list[str] = []
+        cur = self.terms[tid]["parent"] if tid in self.terms else None
+        while cur and cur in self.terms and cur not in chain:
+            chain.append(cur)
+            cur = self.terms[cur]["parent"]
+        return chain
+
+    def term_doc(self, tid: str) -> dict:
+        """A vocabulary term as stored (description, figures, evidence)."""
+        return json.loads(self.conn.execute("SELECT doc FROM terms WHERE id = ?", (tid,)).fetchone()[0])
 
     @cached_property
     def sources(self) -> dict[str, dict]:
@@ -110,7 +122,7 @@ class KB:
                              "date": raw.get("date") or raw.get("issued")}
         if kind != "model":
             r["status"] = raw.get("status", STATUS_DEFAULT[kind])
-        for field, _vocab in TERM_FIELDS:
+        for field in TERM_FIELDS:
             r[field] = [self.mini(t) for t in raw.get(field, ())]
         r["actors"] = raw.get("actors", [])
         r["figures"] = [self.figure(f) for f in raw.get("figures", ())]

@@ -8,7 +8,7 @@ from collections import defaultdict
 from ..errors import UsageError
 from ..text import fold
 from .facets import Filters, where_clause
-from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCABS
+from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCAB_KIND, VOCABS
 
 LIST_KINDS = (*VOCABS, "sources", "laws", "pilots", "models", "practices")
 
@@ -29,8 +29,6 @@ def kinds_overview(kb: KB) -> list[dict]:
 
 def list_terms(kb: KB, vocab: str) -> list[dict]:
     """Terms in tree order, each with its direct and total (with descendants) record counts."""
-    direct = dict(kb.conn.execute(
-        "SELECT term, COUNT(*) FROM record_terms WHERE vocab = ? GROUP BY term", (vocab,)).fetchall())
     recs_by_term: dict[str, set[int]] = defaultdict(set)
     for term, rec in kb.conn.execute("SELECT term, rec FROM record_terms WHERE vocab = ?", (vocab,)):
         recs_by_term[term].add(rec)
@@ -47,7 +45,7 @@ def list_terms(kb: KB, vocab: str) -> list[dict]:
             total |= recs_by_term.get(d, set())
         out.append({"id": tid, "depth": depth, "name_zh": t["name_zh"], "name_en": t["name_en"],
                     "level": t["level"], "parent": t["parent"], "aliases": t["aliases"],
-                    "records": direct.get(tid, 0), "total": len(total)})
+                    "records": len(recs_by_term.get(tid, ())), "total": len(total)})
         for c in sorted(children.get(tid, []), key=lambda x: terms[x]["ord"]):
             walk(c, depth + 1)
 
@@ -131,7 +129,7 @@ def sum_figures(rows: list[dict]) -> list[dict]:
 
 # ----------------------------------------------------------------- crosstab
 DIMENSIONS = ("region", "mechanism", "instrument", "blockage", "kind", "year", "status")
-_DIM_VOCAB = {"region": "regions", "mechanism": "mechanisms", "instrument": "instruments", "blockage": "blockages"}
+_DIM_VOCAB = {kind: vocab for vocab, kind in VOCAB_KIND.items()}  # region -> regions ...
 
 
 def _dim(value: str) -> str:
@@ -193,12 +191,7 @@ def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters, depth: int | None
 def _roll(kb: KB, term: str, depth: int | None) -> str:
     if depth is None:
         return term
-    chain = [term]
-    cur = kb.terms.get(term, {}).get("parent")
-    while cur and cur in kb.terms and cur not in chain:
-        chain.append(cur)
-        cur = kb.terms[cur]["parent"]
-    chain.reverse()  # root first
+    chain = [*reversed(kb.ancestors(term)), term]  # root first
     return chain[min(depth, len(chain) - 1)]
 
 

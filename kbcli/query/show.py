@@ -74,21 +74,17 @@ def show(kb: KB, ident: str) -> dict:
 
 def show_term(kb: KB, tid: str) -> dict:
     t = kb.terms[tid]
-    raw = json.loads(kb.conn.execute("SELECT doc FROM terms WHERE id = ?", (tid,)).fetchone()[0])
+    raw = kb.term_doc(tid)
     desc = kb.descendants.get(tid, [tid])
     direct = kb.conn.execute(
         "SELECT r.id, r.kind, r.name_zh, r.name_en FROM record_terms rt JOIN records r ON r.rowid = rt.rec "
         "WHERE rt.term = ? ORDER BY r.ord", (tid,)).fetchall()
     total = kb.conn.execute(
         f"SELECT COUNT(DISTINCT rec) FROM record_terms WHERE term IN ({','.join('?' * len(desc))})", desc).fetchone()[0]
-    chain, cur = [], t["parent"]
-    while cur and cur in kb.terms and cur not in chain:
-        chain.append(cur)
-        cur = kb.terms[cur]["parent"]
     return {
         "id": tid, "kind": VOCAB_KIND[t["vocab"]], "name_zh": t["name_zh"], "name_en": t["name_en"],
         "level": t["level"], "aliases": t["aliases"], "description_en": raw.get("description_en"),
-        "parents": [kb.mini(p) for p in chain],
+        "parents": [kb.mini(p) for p in kb.ancestors(tid)],
         "children": [kb.mini(c) for c, v in kb.terms.items() if v["parent"] == tid],
         "figures": [kb.figure(f) for f in raw.get("figures", ())],
         "evidence": kb.evidence(raw.get("evidence", ())),

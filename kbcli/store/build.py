@@ -28,8 +28,6 @@ from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
 
 BATCH = 2000
 FTS_HASHSIZE = 64 * 1024 * 1024
-VOCAB_FIELDS = (("regions", "regions"), ("mechanisms", "mechanisms"), ("instruments", "instruments"),
-                ("addresses", "blockages"))
 INSERT = {
     "sources": "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     "terms": "INSERT INTO terms VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -176,7 +174,8 @@ class Builder:
         self.buf: dict[str, list[tuple]] = defaultdict(list)
         self.terms: dict[str, Any] = {}
         self.term_vocab: dict[str, str] = {}
-        self.pending: list[tuple[int, Any]] = []  # records whose terms were not yet seen
+        # records with a term not yet seen: the writer needs a term's text before the records using it
+        self.pending: list[tuple[int, Any, list[str]]] = []
         self.rowid = 0
         self.counts: Counter = Counter()
 
@@ -259,7 +258,8 @@ class Builder:
         self._put("records", (rid, obj.id, kind, obj.name_zh, obj.name_en, obj.summary_en, date, start, end,
                               getattr(obj, "status", None), obj.part_of, self.counts[section]))
         self._put("record_docs", (rid, obj.model_dump_json(exclude_defaults=True)))  # defaults filled on read
-        for field, vocab in VOCAB_FIELDS:
+        terms = [t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field)]
+        for field, vocab in m.VOCAB_OF_FIELD.items():
             for t in getattr(obj, field):
                 self._put("record_terms", (t, rid, vocab))
         self._evidence(obj.id, "", obj.evidence)
@@ -281,17 +281,16 @@ class Builder:
         if section == "models":
             for i, c in enumerate(obj.components):
                 self._evidence(obj.id, f"components[{i}]", c.evidence)
-        if all(t in self.terms for f, _ in VOCAB_FIELDS for t in getattr(obj, f)):
-            self._put("search", self._search_row(rid, obj))
+        if all(t in self.terms for t in terms):
+            self._put("search", self._search_row(rid, obj, terms))
         else:
-            self.pending.append((rid, obj))
+            self.pending.append((rid, obj, terms))
 
-    def _search_row(self, rid: int, obj: Any) -> tuple:
+    def _search_row(self, rid: int, obj: Any, terms: list[str]) -> tuple:
         """What the writer needs for a record's search row: its Chinese texts (the writer
         makes the pairs), its English texts and the ids of its terms (their text is made once)."""
         short_zh, short_en = _split(obj.short_names)
         actors_zh, actors_en = _split(obj.actors)
-        terms = [t for field, _ in VOCAB_FIELDS for t in getattr(obj, field)]
         quotes = [e.quote for e in obj.evidence]
         for f in obj.figures:
             quotes.extend(e.quote for e in f.evidence)
@@ -311,8 +310,8 @@ class Builder:
 
     # ------------------------------------------------------------------
     def finish(self, seed: Path, seed_hash: str) -> dict[str, int]:
-        for rid, obj in self.pending:
-            self._put("search", self._search_row(rid, obj))
+        for rid, obj, terms in self.pending:
+            self._put("search", self._search_row(rid, obj, terms))
         closure: list[tuple] = []
         names: set[tuple] = set()
         for tid, term in self.terms.items():
