@@ -6,9 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
-
 from .common import Format, FormatOpt, SeedOpt, SourcesOpt
-
 
 
 def verify_quotes_cmd(
@@ -31,7 +29,6 @@ def verify_quotes_cmd(
     typer.echo(f"{report.found}/{report.total} quotes found in {sources}", err=True)
     if report.misses:
         raise DataError(f"{len(report.misses)} quote(s) not found verbatim in their sources")
-
 
 
 def coverage_cmd(

@@ -7,7 +7,6 @@ from typing import Annotated, List, Optional
 
 import typer
 
-
 from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, open_kb
 
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
@@ -24,18 +23,18 @@ def _write(rows, columns, fmt: str, output: Optional[str]) -> None:
 
 
 def _columns(table: str, rows):
+    from ..query.kb import VOCABS
     from ..render import views as v
 
     if table == "records":
         return v.RECORD_COLUMNS_ALL
     if table == "figures":
         return v.FIGURE_COLUMNS
-    if table in ("regions", "mechanisms", "instruments", "blockages"):
+    if table in VOCABS:
         return v.term_columns(indent=False)
     if table == "sources":
         return v.SOURCE_COLUMNS
     return v.columns_for(rows)
-
 
 
 def export_cmd(
@@ -70,7 +69,6 @@ def export_cmd(
     if table == "records" and fmt.value not in ("json", "jsonl"):
         rows = record_rows(rows)
     _write(rows, _columns(table, rows), fmt.value, output)
-
 
 
 def sql_cmd(

@@ -6,7 +6,6 @@ from typing import Annotated, List, Optional
 
 import typer
 
-
 from .common import DbOpt, Format, FormatOpt, SeedOpt, open_kb, warn_restricted
 
 RegionOpt = Annotated[Optional[List[str]], typer.Option(
@@ -34,7 +33,6 @@ def _filters(region, mechanism, instrument, blockage, kind, since, until, text):
                    blockages=blockage or [], kinds=kind or [], since=since, until=until, text=text or [])
 
 
-
 def query_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
@@ -58,7 +56,6 @@ def query_cmd(
     warn_restricted(kb, records)
 
 
-
 def search_cmd(
     text: Annotated[str, typer.Argument(help="Words or phrases, in Chinese (either script) or English.")],
     kind: KindOpt = None,
@@ -80,7 +77,6 @@ def search_cmd(
     warn_restricted(kb, records)
 
 
-
 def show_cmd(
     ident: Annotated[str, typer.Argument(metavar="ID", help="A record, vocabulary term or source id.")],
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
@@ -99,7 +95,6 @@ def show_cmd(
     warn_restricted(kb, [obj] if obj.get("kind") not in ("source",) else [])
 
 
-
 def list_cmd(
     what: Annotated[Optional[str], typer.Argument(
         metavar="[KIND]", help="regions, mechanisms, instruments, blockages, sources, laws, pilots, models or "
@@ -111,21 +106,18 @@ def list_cmd(
     from ..query.listing import kinds_overview, list_kind
     from ..render.views import (KINDS_COLUMNS, RECORD_COLUMNS_ALL, SOURCE_COLUMNS, emit_rows, record_rows,
                                 term_columns, term_rows)
-    from ..text import fold
 
     kb = open_kb(db, seed)
     if what is None:
         emit_rows(kinds_overview(kb), KINDS_COLUMNS, fmt.value)
         return
-    rows = list_kind(kb, what)
-    w = fold(what).strip()
-    if w in VOCABS:
+    kind, rows = list_kind(kb, what)
+    if kind in VOCABS:
         emit_rows(term_rows(rows), term_columns(indent=fmt == Format.table), fmt.value)
-    elif w == "sources":
+    elif kind == "sources":
         emit_rows(rows, SOURCE_COLUMNS, fmt.value)
     else:
         emit_rows(record_rows(rows), RECORD_COLUMNS_ALL, fmt.value)
-
 
 
 def figures_cmd(
@@ -153,7 +145,6 @@ def figures_cmd(
         emit_rows(sum_figures(rows), SUM_COLUMNS, fmt.value)
     else:
         emit_rows(rows, FIGURE_COLUMNS, fmt.value)
-
 
 
 def crosstab_cmd(

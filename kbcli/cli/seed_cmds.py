@@ -6,12 +6,10 @@ from typing import Annotated, Optional
 
 import typer
 
-
 from .common import DbOpt
 
 SeedArg = Annotated[Optional[str], typer.Argument(
     help="Seed file (default: $KB_SEED or the packaged data/seed.yaml).", show_default=False)]
-
 
 
 def validate_cmd(seed: SeedArg = None) -> None:
@@ -23,7 +21,6 @@ def validate_cmd(seed: SeedArg = None) -> None:
     v = load_seed(path)
     counts = ", ".join(f"{n} {k}" for k, n in v.counts.items() if k != "meta")
     typer.echo(f"{path}: valid ({counts})", err=True)
-
 
 
 def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:

@@ -65,16 +65,17 @@ def list_sources(kb: KB) -> list[dict]:
     return out
 
 
-def list_kind(kb: KB, what: str) -> list[dict]:
+def list_kind(kb: KB, what: str) -> tuple[str, list[dict]]:
+    """The kind asked for, normalised (a vocabulary, ``sources`` or ``records``), and its rows."""
     w = fold(what).strip()
     if w in VOCABS:
-        return list_terms(kb, w)
+        return w, list_terms(kb, w)
     if w == "sources":
-        return list_sources(kb)
+        return w, list_sources(kb)
     if w in PLURAL_KIND or w in KIND_PLURAL:
         from .facets import query
 
-        return query(kb, Filters(kinds=[w]))
+        return "records", query(kb, Filters(kinds=[w]))
     raise UsageError(f"unknown kind {what!r}; choose from {', '.join(LIST_KINDS)}")
 
 

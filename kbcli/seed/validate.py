@@ -34,7 +34,6 @@ class Sink(Protocol):
     def add(self, section: str, obj: Any) -> None: ...
 
 
-
 @dataclass
 class _Seen:
     section: str
