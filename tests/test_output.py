@@ -121,3 +121,17 @@ def test_empty_results_print_headers_or_empty_array(kb):
     assert kb("query", "-r", "合肥", "-k", "model", "-f", "json").stdout.strip() == "[]"
     csv_out = kb("query", "-r", "合肥", "-k", "model", "-f", "csv").stdout
     assert csv_out.splitlines() == [csv_out.splitlines()[0]]
+
+
+def test_sources_and_restricted_columns_count_article_and_component_evidence():
+    from kbcli.render.views import record_rows
+
+    law = {"id": "l", "kind": "law", "evidence": [{"source": "open", "quote": "q", "locator": "x"}],
+           "figures": [{"metric": "m", "evidence": [{"source": "fig-src", "quote": "q", "locator": "x"}]}],
+           "articles": [{"number": 9, "evidence": [{"source": "brief", "quote": "q", "locator": "x",
+                                                    "restricted": True}]}]}
+    model = {"id": "m", "kind": "model", "evidence": [], "figures": [],
+             "components": [{"name_zh": "甲", "evidence": [{"source": "open", "quote": "q", "locator": "x"}]}]}
+    rows = record_rows([law, model])
+    assert rows[0]["sources"] == "open; fig-src; brief" and rows[0]["restricted"] is True
+    assert rows[1]["sources"] == "open" and rows[1]["restricted"] is False

@@ -18,20 +18,13 @@ class TColumn(Column):
     """A column that the terminal table leaves out."""
 
 
-def _sources(rec: dict) -> str:
-    ids: list[str] = []
-    for e in rec.get("evidence", ()):
-        ids.append(e["source"])
-    for f in rec.get("figures", ()):
-        ids.extend(e["source"] for e in f["evidence"])
-    return "; ".join(dict.fromkeys(ids))
-
-
-def _restricted(rec: dict) -> bool:
-    evs = list(rec.get("evidence", ()))
-    for f in rec.get("figures", ()):
-        evs.extend(f["evidence"])
-    return any(e.get("restricted") for e in evs)
+def _evidence(rec: dict):
+    """Every evidence item of a record, as ``query.kb.record_evidence`` walks it (this layer
+    does not import the query layer): its own, its figures', articles' and components'."""
+    yield from rec.get("evidence", ())
+    for part in ("figures", "articles", "components"):
+        for x in rec.get(part) or ():
+            yield from x.get("evidence", ())
 
 
 RECORD_COLUMNS = [
@@ -47,9 +40,10 @@ def record_rows(records: list[dict]) -> list[dict]:
     """Add the derived columns (sources, restricted) used by the tabular formats."""
     out = []
     for r in records:
+        evidence = list(_evidence(r))
         d = dict(r)
-        d["sources"] = _sources(r)
-        d["restricted"] = _restricted(r)
+        d["sources"] = "; ".join(dict.fromkeys(e["source"] for e in evidence))
+        d["restricted"] = any(e.get("restricted") for e in evidence)
         out.append(d)
     return out
 
