@@ -91,3 +91,9 @@ def test_crosstab(kb):
     rolled = json.loads(kb("crosstab", "region", "kind", "--depth", "2", "-f", "json").stdout)
     assert "anhui" in {r["region"] for r in rolled} and "hefei" not in {r["region"] for r in rolled}
     assert kb("crosstab", "colour", "kind").exit_code == 2
+
+
+def test_crosstab_names_its_first_column_the_same_with_or_without_results(kb):
+    hit = kb("crosstab", "regions", "kind", "--kind", "law", "-f", "csv").stdout.splitlines()[0]
+    empty = kb("crosstab", "regions", "kind", "--since", "2090", "-f", "csv").stdout.splitlines()[0]
+    assert hit.startswith("region,") and empty == "region,total"

@@ -166,9 +166,8 @@ def crosstab_cmd(
     from ..render.views import emit_rows
 
     kb = open_kb(db, seed)
-    col_values, table = crosstab(kb, rows, cols, _filters(region, mechanism, instrument, blockage, kind, since,
-                                                          until, None), depth)
-    first = next(iter(table[0])) if table else rows
-    columns = [Column(first)] + ([Column("name_zh")] if table and "name_zh" in table[0] else []) + \
+    row_dim, col_values, table = crosstab(kb, rows, cols, _filters(region, mechanism, instrument, blockage, kind,
+                                                                   since, until, None), depth)
+    columns = [Column(row_dim)] + ([Column("name_zh")] if table and "name_zh" in table[0] else []) + \
               [Column(c, numeric=True) for c in col_values] + [Column("total", numeric=True)]
     emit_rows(table, columns, fmt.value)

@@ -142,9 +142,10 @@ def _dim(value: str) -> str:
     raise UsageError(f"unknown dimension {value!r}; choose from {', '.join(DIMENSIONS)}")
 
 
-def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters, depth: int | None = None) -> tuple[list[str], list[dict]]:
-    """Count records per (row value, column value). ``depth`` rolls terms up to
-    their ancestor at that depth (0 = the vocabulary's roots)."""
+def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters,
+             depth: int | None = None) -> tuple[str, list[str], list[dict]]:
+    """Count records per (row value, column value): (the row dimension as normalised, the column
+    values, the rows). ``depth`` rolls terms up to their ancestor at that depth (0 = the roots)."""
     rd, cd = _dim(rows_dim), _dim(cols_dim)
     where, params = where_clause(kb, f)
     recs = kb.conn.execute(f"SELECT r.rowid, r.kind, r.date_start, r.status FROM records r WHERE {where}",
@@ -186,7 +187,7 @@ def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters, depth: int | None
         row.update({c: counts.get((a, c), 0) for c in col_list})
         row["total"] = totals[a]
         out.append(row)
-    return col_list, out
+    return rd, col_list, out
 
 
 def _roll(kb: KB, term: str, depth: int | None) -> str:
