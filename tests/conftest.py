@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -43,6 +44,12 @@ def sources_dir(request) -> Path:
     return _folder(request, "--sources", "sources")
 
 
+def result_ids(result) -> list[str]:
+    """The ids in a successful JSON result of kb query or kb search."""
+    assert result.exit_code == 0, result.stderr
+    return [r["id"] for r in json.loads(result.stdout)]
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     """Every test gets its own cache dir and no inherited KB_* settings."""
@@ -51,13 +58,18 @@ def _isolated(tmp_path, monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-@pytest.fixture(scope="session")
-def real_db(tmp_path_factory) -> Path:
+def _built(tmp_path_factory, seed: Path, name: str) -> Path:
     from kbcli.store.build import build
 
-    path = tmp_path_factory.mktemp("db") / "kb.sqlite"
-    build(SEED, path)
+    path = tmp_path_factory.mktemp(name) / f"{name}.sqlite"
+    build(seed, path)
     return path
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory) -> Path:
+    """A database of the real seed, built once per test session."""
+    return _built(tmp_path_factory, SEED, "kb")
 
 
 @pytest.fixture(scope="session")
@@ -95,8 +107,4 @@ def cli(app):
 @pytest.fixture(scope="session")
 def mini_db(tmp_path_factory) -> Path:
     """A database of tests/seeds/good.yaml: a stable, tiny fixture."""
-    from kbcli.store.build import build
-
-    path = tmp_path_factory.mktemp("mini") / "mini.sqlite"
-    build(GOOD, path)
-    return path
+    return _built(tmp_path_factory, GOOD, "mini")

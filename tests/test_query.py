@@ -6,10 +6,7 @@ import json
 
 import pytest
 
-
-def ids(result):
-    assert result.exit_code == 0, result.stderr
-    return [r["id"] for r in json.loads(result.stdout)]
+from conftest import result_ids as ids
 
 
 def test_done_when_poc_centres_with_funding(kb):

@@ -6,10 +6,7 @@ import json
 
 import pytest
 
-
-def hits(result):
-    assert result.exit_code == 0, result.stderr
-    return [r["id"] for r in json.loads(result.stdout)]
+from conftest import result_ids as hits
 
 
 @pytest.mark.parametrize("term", ["中试", "赋权", "揭榜", "试点"])
