@@ -3,19 +3,15 @@
 Only properties of the CSL data schema are used. Chinese names are
 ``literal`` (never split into family and given), ``language`` is a BCP 47
 tag (``zh-CN``; ``zh-Hant`` for the traditional-script article), dates are
-``date-parts``. A law is ``legislation`` with its issuing bodies as authors,
-the version cited as ``edition`` (when it is an amendment) and the version's
-year as ``issued``.
+``date-parts``. A law is ``legislation`` (or ``regulation``) with its issuing
+bodies as authors, the amendment cited in its title (《…（2015年修订）》,
+since styles print ``edition`` as "2015年修订 版") and the version's year as
+``issued``.
 """
 
 from __future__ import annotations
 
 from .items import Item
-
-CSL_TYPE = {"report": "report", "article-newspaper": "article-newspaper", "webpage": "webpage",
-            "article-magazine": "article-magazine", "article-journal": "article-journal",
-            "periodical": "periodical", "post-weblog": "post-weblog", "document": "document"}
-
 
 def date_parts(value: str | None) -> dict | None:
     if not value:
@@ -65,7 +61,7 @@ def to_csl(item: Item, accessed: str | None = None) -> dict:
     d = item.data
     if item.kind == "law":
         return law_csl(item)
-    out = {"id": item.key, "type": CSL_TYPE[d["type"]], "title": d["title"]}
+    out = {"id": item.key, "type": d["type"], "title": d["title"]}  # the seed's source types are CSL types
     authors = names(d.get("authors", []), ("author", "reporter"))
     if authors:
         out["author"] = authors
