@@ -46,25 +46,20 @@ def coverage_cmd(
     reason. The table lists the uncited paragraphs after the summary; json
     gives per source the counts and the uncited paragraphs.
     """
-    from ..curate.coverage import coverage
+    from ..curate.coverage import coverage, summary
     from ..errors import DataError
     from ..paths import packaged_exclusions, seed_path
     from ..render.output import Column, emit, json_dumps
 
     report = coverage(seed_path(seed), sources, exclusions or packaged_exclusions())
-    total = sum(len(fc.paragraphs) for fc in report)
-    covered = sum(fc.covered for fc in report)
-    overall = 100.0 * covered / total if total else 100.0
-    rows = [{"source": fc.file, "paragraphs": len(fc.paragraphs), "by_quote": fc.count("quote"),
-             "by_locator": fc.count("locator"), "excluded": fc.count("excluded"),
-             "uncited": len(fc.uncited), "share": round(fc.share, 1)} for fc in report]
+    rows, overall = summary(report)
+    total, covered, share = overall["paragraphs"], overall["covered"], overall["share"]
     if fmt in (Format.json, Format.jsonl):
         doc = [dict(r, uncited_paragraphs=[{"line": p.line, "text": p.text} for p in fc.uncited],
                     ambiguous_quotes=fc.ambiguous, excluded_but_cited=fc.excluded_but_cited)
                for r, fc in zip(rows, report)]
         if fmt == Format.json:
-            typer.echo(json_dumps({"sources": doc, "overall": {"paragraphs": total, "covered": covered,
-                                                                "share": round(overall, 1)}}))
+            typer.echo(json_dumps({"sources": doc, "overall": dict(overall, share=round(share, 1))}))
         else:
             for d in doc:
                 typer.echo(json_dumps(d, indent=None))
@@ -74,7 +69,7 @@ def coverage_cmd(
                 Column("uncited", numeric=True), Column("share", "share %", numeric=True)]
         emit(rows, cols, fmt.value)
         if fmt == Format.table:
-            typer.echo(f"overall: {covered}/{total} paragraphs covered ({overall:.1f}%)", err=True)
+            typer.echo(f"overall: {covered}/{total} paragraphs covered ({share:.1f}%)", err=True)
             for fc in report:
                 for p in fc.uncited:
                     text = p.text if len(p.text) <= 60 else p.text[:60] + "…"

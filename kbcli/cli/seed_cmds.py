@@ -29,11 +29,13 @@ def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     The database is built in a temporary file and renamed into place, so a
     seed with errors leaves an existing database unchanged.
     """
+    from pathlib import Path
+
     from ..paths import default_db, seed_path
     from ..store.build import build
 
     path = seed_path(seed)
-    target = default_db(path) if db is None else __import__("pathlib").Path(db)
+    target = default_db(path) if db is None else Path(db)
     stats = build(path, target)
     counts = ", ".join(f"{n} {k}" for k, n in stats.counts.items())
     typer.echo(f"{target}: loaded {counts} in {stats.seconds:.2f}s", err=True)

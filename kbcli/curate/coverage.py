@@ -167,6 +167,17 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
     return [report[n] for n in sorted(report)]
 
 
+def summary(report: list[FileCoverage]) -> tuple[list[dict], dict]:
+    """One row of counts per source, and the overall {paragraphs, covered, share}."""
+    rows = [{"source": fc.file, "paragraphs": len(fc.paragraphs), "by_quote": fc.count("quote"),
+             "by_locator": fc.count("locator"), "excluded": fc.count("excluded"),
+             "uncited": len(fc.uncited), "share": round(fc.share, 1)} for fc in report]
+    total = sum(len(fc.paragraphs) for fc in report)
+    covered = sum(fc.covered for fc in report)
+    share = 100.0 * covered / total if total else 100.0
+    return rows, {"paragraphs": total, "covered": covered, "share": share}
+
+
 def _find_para(paras: list[Paragraph], snippet: str, start: int, first_only: bool = False) -> int | str:
     s = fold_quote(snippet)
     hits = [i for i in range(start, len(paras)) if s and s in paras[i].folded]
