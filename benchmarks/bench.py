@@ -37,11 +37,11 @@ PY = sys.executable
 KB = [PY, "-m", "kbcli"]
 
 QUERIES = {
-    "poc-centre + funding": dict(mechanisms=["概念验证中心"], instruments=["funding"]),
-    "region 陕西 (with descendants)": dict(regions=["陕西"]),
-    "blockage 不敢转, practices": dict(blockages=["不敢转"], kinds=["practice"]),
-    "region 合肥 + text 中试": dict(regions=["合肥"], text=["中试"]),
-    "since 2022, instrument funding": dict(since="2022", instruments=["funding"]),
+    "poc-centre + funding": {"mechanisms": ["概念验证中心"], "instruments": ["funding"]},
+    "region 陕西 (with descendants)": {"regions": ["陕西"]},
+    "blockage 不敢转, practices": {"blockages": ["不敢转"], "kinds": ["practice"]},
+    "region 合肥 + text 中试": {"regions": ["合肥"], "text": ["中试"]},
+    "since 2022, instrument funding": {"since": "2022", "instruments": ["funding"]},
 }
 SEARCHES = ["中试", "赋权", "概念验证", "转", "陝西", "proof-of-concept", "subsidies", "技术 经理人"]
 PAGE = 50  # records a terminal page shows
@@ -169,7 +169,7 @@ def bench_startup(db: Path, runs: int, workdir: Path) -> dict:
     # kbcli on every run, while Typer's site-packages come precompiled.
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "kbcli")], check=True)
     for cmd in cmds.values():  # warm the page cache
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     times: dict[str, list[float]] = {k: [] for k in cmds}
     for _ in range(runs):  # interleaved, so background load hits all alike
         for name, cmd in cmds.items():

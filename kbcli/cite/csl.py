@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from .items import Item
 
+
 def date_parts(value: str | None) -> dict | None:
     if not value:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,14 +25,14 @@ class RefStyle(str, Enum):
 
 
 def cite_cmd(
-    idents: Annotated[List[str], typer.Argument(
+    idents: Annotated[list[str], typer.Argument(
         metavar="ID...", help="Records (cited through the sources of their evidence), figures (ID#2 or "
                               "ID#metric), sources, laws, or law articles (law-id#art14).")],
     style: Annotated[Style, typer.Option("--style", "-s", help="Citation style.", case_sensitive=False)] = Style.gbt7714,
     quote: Annotated[bool, typer.Option("--quote", "-q", help="Add each verbatim quote and its locator under "
                                                               "its reference.")] = False,
     ref_style: Annotated[RefStyle, typer.Option(help="Reference style inside --style markdown.")] = RefStyle.gbt7714,
-    accessed: Annotated[Optional[str], typer.Option(
+    accessed: Annotated[str | None, typer.Option(
         help="Access date (YYYY-MM-DD) for sources with a URL; kb stores none of its own.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when a cited source asks not to be cited.")] = False,
     output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,16 +18,16 @@ class Format(str, Enum):
 
 
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
-DbOpt = Annotated[Optional[str], typer.Option("--db", envvar="KB_DB", show_envvar=True,
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="KB_DB", show_envvar=True,
                                               help="SQLite database to use (default: one in the user cache, "
                                                    "built from the seed).")]
-SeedOpt = Annotated[Optional[str], typer.Option("--seed", envvar="KB_SEED", show_envvar=True,
+SeedOpt = Annotated[str | None, typer.Option("--seed", envvar="KB_SEED", show_envvar=True,
                                                 help="Seed file (default: the packaged data/seed.yaml).")]
 SourcesOpt = Annotated[str, typer.Option("--sources", help="Folder holding the source texts (*.txt).")]
-OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
 
 
-def open_kb(db: Optional[str], seed: Optional[str]):
+def open_kb(db: str | None, seed: str | None):
     """A KB over an up-to-date database for these options (built on first use)."""
     from ..query.kb import KB
     from ..store.db import open_db

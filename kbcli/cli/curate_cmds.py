@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -34,7 +34,7 @@ def verify_quotes_cmd(
 def coverage_cmd(
     sources: SourcesOpt = "../shared/sources",
     seed: SeedOpt = None,
-    exclusions: Annotated[Optional[str], typer.Option(
+    exclusions: Annotated[str | None, typer.Option(
         help="Out-of-scope paragraphs with reasons (default: data/coverage-exclusions.yaml).")] = None,
     min_share: Annotated[float, typer.Option("--min", help="Exit 1 if any source is below this share (%).")] = 0.0,
     fmt: FormatOpt = Format.table,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
@@ -12,7 +12,7 @@ from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, open_kb
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
 
 
-def _write(rows, columns, fmt: str, output: Optional[str]) -> None:
+def _write(rows, columns, fmt: str, output: str | None) -> None:
     from ..render.views import emit_rows
 
     if output:
@@ -38,11 +38,11 @@ def _columns(table: str, rows):
 
 
 def export_cmd(
-    table: Annotated[Optional[str], typer.Argument(
+    table: Annotated[str | None, typer.Argument(
         help="records, figures, evidence, links, articles, sources, regions, mechanisms, instruments, "
              "blockages or record_terms.")] = None,
     all_tables: Annotated[bool, typer.Option("--all", help="Export every table into --dir.")] = False,
-    directory: Annotated[Optional[str], typer.Option("--dir", help="Folder for --all (created if missing).")] = None,
+    directory: Annotated[str | None, typer.Option("--dir", help="Folder for --all (created if missing).")] = None,
     fmt: FormatOpt = Format.csv, output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Export a table (default csv) to stdout or --output, or every table with --all --dir DIR."""
@@ -65,6 +65,7 @@ def export_cmd(
             _write(rows, _columns(t, rows), fmt.value, str(path))
             typer.echo(f"{path}: {len(rows)} rows", err=True)
         return
+    assert table is not None  # checked above: a TABLE or --all
     rows = export_table(kb, table)
     if table == "records" and fmt.value not in ("json", "jsonl"):
         rows = record_rows(rows)
@@ -73,7 +74,7 @@ def export_cmd(
 
 def sql_cmd(
     statement: Annotated[str, typer.Argument(metavar="SQL", help="One SELECT statement.")],
-    param: Annotated[Optional[List[str]], typer.Option("--param", "-p", help="A ? parameter, in order.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A ? parameter, in order.")] = None,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Run read-only SQL on the database; any write is refused and changes nothing.

@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated, List, Optional
+from typing import Annotated
 
 import typer
 
 from .common import DbOpt, Format, FormatOpt, SeedOpt, open_kb, warn_restricted
 
-RegionOpt = Annotated[Optional[List[str]], typer.Option(
+RegionOpt = Annotated[list[str] | None, typer.Option(
     "--region", "-r", help="Region (id, Chinese name in either script, English name or alias); includes "
                            "places within it. Repeat for OR.")]
-MechanismOpt = Annotated[Optional[List[str]], typer.Option(
+MechanismOpt = Annotated[list[str] | None, typer.Option(
     "--mechanism", "-m", help="Mechanism set up or changed (e.g. 概念验证中心, poc-centre). Repeat for OR.")]
-InstrumentOpt = Annotated[Optional[List[str]], typer.Option(
+InstrumentOpt = Annotated[list[str] | None, typer.Option(
     "--instrument", "-i", help="Instrument of public authority (e.g. funding, which includes subsidies, awards, "
                                "grants and fund investment). Repeat for OR.")]
-BlockageOpt = Annotated[Optional[List[str]], typer.Option(
+BlockageOpt = Annotated[list[str] | None, typer.Option(
     "--blockage", "-b", help="Blockage (堵点) addressed, e.g. 不敢转. Repeat for OR.")]
-KindOpt = Annotated[Optional[List[str]], typer.Option(
+KindOpt = Annotated[list[str] | None, typer.Option(
     "--kind", "-k", help="law, pilot, model or practice. Repeat for OR.")]
-SinceOpt = Annotated[Optional[str], typer.Option(help="Dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")]
-UntilOpt = Annotated[Optional[str], typer.Option(help="Dated on or before (YYYY, YYYY-MM or YYYY-MM-DD).")]
-TextOpt = Annotated[Optional[List[str]], typer.Option(
+SinceOpt = Annotated[str | None, typer.Option(help="Dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Dated on or before (YYYY, YYYY-MM or YYYY-MM-DD).")]
+TextOpt = Annotated[list[str] | None, typer.Option(
     "--text", "-t", help="Full-text condition (as kb search). Repeat for AND.")]
 
 
@@ -38,7 +38,7 @@ def query_cmd(
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     text: TextOpt = None,
     sort: Annotated[str, typer.Option(help="Order: kind, date, id or name.")] = "kind",
-    limit: Annotated[Optional[int], typer.Option(min=1, help="At most this many records.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Find records by region, mechanism, instrument, blockage, kind, date and text.
@@ -96,7 +96,7 @@ def show_cmd(
 
 
 def list_cmd(
-    what: Annotated[Optional[str], typer.Argument(
+    what: Annotated[str | None, typer.Argument(
         metavar="[KIND]", help="regions, mechanisms, instruments, blockages, sources, laws, pilots, models or "
                                "practices. Without it: every kind with its count.")] = None,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
@@ -104,8 +104,15 @@ def list_cmd(
     """List the terms or records of one kind, with how many records use each term."""
     from ..query.kb import VOCABS
     from ..query.listing import kinds_overview, list_kind
-    from ..render.views import (KINDS_COLUMNS, RECORD_COLUMNS_ALL, SOURCE_COLUMNS, emit_rows, record_rows,
-                                term_columns, term_rows)
+    from ..render.views import (
+        KINDS_COLUMNS,
+        RECORD_COLUMNS_ALL,
+        SOURCE_COLUMNS,
+        emit_rows,
+        record_rows,
+        term_columns,
+        term_rows,
+    )
 
     kb = open_kb(db, seed)
     if what is None:
@@ -121,9 +128,9 @@ def list_cmd(
 
 
 def figures_cmd(
-    metric: Annotated[Optional[List[str]], typer.Option(help="Only this metric. Repeat for OR.")] = None,
-    unit: Annotated[Optional[List[str]], typer.Option(help="Only this unit (yuan, percent, ...).")] = None,
-    record: Annotated[Optional[List[str]], typer.Option(help="Only figures of this record or term id.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(help="Only this metric. Repeat for OR.")] = None,
+    unit: Annotated[list[str] | None, typer.Option(help="Only this unit (yuan, percent, ...).")] = None,
+    record: Annotated[list[str] | None, typer.Option(help="Only figures of this record or term id.")] = None,
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     sort: Annotated[str, typer.Option(help="Order: owner, metric, value, -value or as_of.")] = "owner",
@@ -150,7 +157,7 @@ def figures_cmd(
 def crosstab_cmd(
     rows: Annotated[str, typer.Argument(help="region, mechanism, instrument, blockage, kind, year or status.")],
     cols: Annotated[str, typer.Argument(help="Same choices as ROWS.")],
-    depth: Annotated[Optional[int], typer.Option(
+    depth: Annotated[int | None, typer.Option(
         min=0, help="Roll terms up to their ancestor at this depth (regions: 1 = countries, 2 = provinces).")] = None,
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .common import DbOpt
 
-SeedArg = Annotated[Optional[str], typer.Argument(
+SeedArg = Annotated[str | None, typer.Argument(
     help="Seed file (default: $KB_SEED or the packaged data/seed.yaml).", show_default=False)]
 
 

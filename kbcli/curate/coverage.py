@@ -142,24 +142,24 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
                 p.how = "locator"
     issues: list[Issue] = []
     for e in excl:
-        fc = report.get(e.file)
-        if fc is None:
+        target = report.get(e.file)
+        if target is None:
             issues.append(Issue(str(exclusions), e.line, e.col, f"no source file {e.file!r}", e.path + ".file"))
             continue
-        first = _find_para(fc.paragraphs, e.start, 0)
+        first = _find_para(target.paragraphs, e.start, 0)
         if isinstance(first, str):
             issues.append(Issue(str(exclusions), e.line, e.col, f"'from' {first}", e.path + ".from"))
             continue
         last = first
         if e.end is not None:
-            found = _find_para(fc.paragraphs, e.end, first, first_only=True)
+            found = _find_para(target.paragraphs, e.end, first, first_only=True)
             if isinstance(found, str):
                 issues.append(Issue(str(exclusions), e.line, e.col, f"'to' {found}", e.path + ".to"))
                 continue
             last = found
-        for p in fc.paragraphs[first:last + 1]:
+        for p in target.paragraphs[first:last + 1]:
             if p.how in ("quote", "locator"):
-                fc.excluded_but_cited.append(p.line)
+                target.excluded_but_cited.append(p.line)
                 continue
             p.how, p.reason = "excluded", e.reason.strip()
     if issues:

@@ -40,7 +40,7 @@ def verify_quotes(seed: str | Path, sources_dir: str | Path) -> QuoteReport:
     texts = read_sources(sources_dir)
     misses: list[Miss] = []
     for q in sq.quotes:
-        def miss(reason: str) -> None:
+        def miss(reason: str, q=q) -> None:
             misses.append(Miss(str(seed), q.line, q.col, q.path, q.source, q.quote, reason))
 
         folded = fold_quote(q.quote)

@@ -31,7 +31,8 @@ class SourceText:
 
     def find(self, folded_quote: str) -> list[tuple[int, int]]:
         """Every span (start, end) of the folded quote in the folded text."""
-        spans, start = [], 0
+        spans: list[tuple[int, int]] = []
+        start = 0
         if not folded_quote:
             return spans
         while True:

@@ -15,6 +15,7 @@ from ..errors import UnknownTermError, UsageError
 from ..text import fold, loose
 from .kb import KB, KIND_PLURAL, PLURAL_KIND, RECORD_KINDS, VOCAB_KIND, VOCABS
 
+
 @dataclass
 class Filters:
     regions: list[str] = field(default_factory=list)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from functools import cached_property
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..errors import NotFoundError
 from ..store.schema import KIND_ORDER

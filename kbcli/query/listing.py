@@ -181,7 +181,7 @@ def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters,
     col_list = sorted(cols, key=lambda c: _order_key(kb, c))
     out = []
     for a in sorted(totals, key=lambda c: _order_key(kb, c)):
-        row = {rd: a}
+        row: dict[str, str | int] = {rd: a}
         if a in kb.terms:
             row["name_zh"] = kb.terms[a]["name_zh"]
         row.update({c: counts.get((a, c), 0) for c in col_list})
@@ -202,4 +202,4 @@ def _order_key(kb: KB, v: str):
     return (0, t["vocab"], t["ord"]) if t else (1, v, 0)
 
 
-__all__ = ["kinds_overview", "list_kind", "figures", "sum_figures", "crosstab", "LIST_KINDS"]
+__all__ = ["LIST_KINDS", "crosstab", "figures", "kinds_overview", "list_kind", "sum_figures"]

@@ -67,8 +67,9 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
         return []
     scores = dict(hits)
     ids = [rowid for rowid, _ in hits]
-    kinds = dict(kb.conn.execute(f"SELECT rowid, kind FROM records WHERE rowid IN ({','.join('?' * len(ids))})", ids))
-    rows = [(rowid, kinds[rowid]) for rowid in ids]
+    kind_of = dict(kb.conn.execute(f"SELECT rowid, kind FROM records WHERE rowid IN ({','.join('?' * len(ids))})",
+                                   ids))
+    rows = [(rowid, kind_of[rowid]) for rowid in ids]
     records = kb.records_from_rows(kb.docs(rows))
     needles = _needles(text)
     for rec, (rowid, _) in zip(records, rows):

@@ -16,12 +16,13 @@ import json
 import os
 import sys
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, TextIO
+from typing import Any, TextIO
 
 from ..text import clean
 
-_C1 = {c: "\\u%04x" % c for c in range(0x7F, 0xA0)}
+_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
 
 def json_dumps(obj: Any, indent: int | None = 2) -> str:

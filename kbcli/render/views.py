@@ -10,8 +10,17 @@ import sys
 from typing import TextIO
 
 from ..text import clean
-from .output import (Column, emit, evidence_text, figures_text, fmt_number, is_terminal, join_list, join_terms,
-                     json_dumps)
+from .output import (
+    Column,
+    emit,
+    evidence_text,
+    figures_text,
+    fmt_number,
+    is_terminal,
+    join_list,
+    join_terms,
+    json_dumps,
+)
 
 
 class TColumn(Column):

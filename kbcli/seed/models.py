@@ -7,8 +7,9 @@ whole seed (references, unique ids, cycles) live in ``validate``.
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -78,7 +79,7 @@ def _number(v):
     else:
         raise ValueError("must be a number")
     if isinstance(n, float):
-        if n != n or n in (float("inf"), float("-inf")):
+        if math.isnan(n) or n in (float("inf"), float("-inf")):
             raise ValueError("must be a finite number")
         if n.is_integer() and abs(n) < 2**53:
             n = int(n)
@@ -100,7 +101,7 @@ Id = Annotated[str, AfterValidator(_id)]
 PartialDate = Annotated[str, AfterValidator(check_date)]
 DateOrInterval = Annotated[str, AfterValidator(_date_or_interval)]
 DateTime = Annotated[str, AfterValidator(_datetime)]
-Number = Annotated[Union[int, float], BeforeValidator(_number)]
+Number = Annotated[int | float, BeforeValidator(_number)]
 Flag = Annotated[bool, BeforeValidator(_bool)]
 
 

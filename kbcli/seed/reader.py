@@ -15,17 +15,17 @@ become ``None``. This keeps partial dates and ids from turning into integers
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 from yaml import events as ev
-
-from ..errors import Issue, SeedError
-
 from yaml.parser import Parser as _PurePythonParser
 from yaml.reader import Reader as _Reader
 from yaml.scanner import Scanner as _Scanner
+
+from ..errors import Issue, SeedError
 
 
 class PyParser(_Reader, _Scanner, _PurePythonParser):
@@ -42,7 +42,7 @@ try:  # libyaml's C parser when present (yaml does not re-export it)
 
     LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    CParser = PyParser
+    CParser = PyParser  # type: ignore[misc,assignment]
     LIBYAML = False
 
 Path = tuple  # a path inside an item: ("articles", 0, "number")
@@ -149,8 +149,9 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
     ``ReadError`` on a syntax error or when the top level is not a mapping of
     sections.
     """
-    parser = (parser_class or CParser)(stream)
+    parser: Any = (parser_class or CParser)(stream)
     anchors: dict = {}
+    e: Any
     try:
         e = parser.get_event()
         if not isinstance(e, ev.StreamStartEvent):  # pragma: no cover
@@ -174,6 +175,7 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
                 m = e.start_mark
                 raise ReadError("a section name must be a plain key", m.line + 1, m.column + 1)
             section, km = e.value, e.start_mark
+            assert km is not None  # libyaml marks every event
             if section in seen:
                 raise ReadError(f"duplicate section {section!r}", km.line + 1, km.column + 1, section)
             seen.add(section)
@@ -203,7 +205,7 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
         if exc.context:
             where = ""
             cm = exc.context_mark
-            if cm is not None and (cm.line, cm.column) != (mark.line, mark.column):
+            if cm is not None and mark is not None and (cm.line, cm.column) != (mark.line, mark.column):
                 where = f" that starts at line {cm.line + 1}, column {cm.column + 1}"
             problem = f"{problem} ({exc.context}{where})"
         raise ReadError(f"YAML syntax error: {problem}", line, col) from None
@@ -290,7 +292,7 @@ def _read_value(parser, first, anchors, section, index) -> Item:
                 top[2] = key
             else:
                 if t is not MapEnd and t is not SeqEnd:
-                    pos[path + ((("<duplicate>",) if type(key) is _Duplicate else (key,)))] = (m.line + 1, m.column + 1)
+                    pos[path + (("<duplicate>",) if type(key) is _Duplicate else (key,))] = (m.line + 1, m.column + 1)
                 if type(key) is not _Duplicate:
                     container[key] = value
                 top[2] = nokey

@@ -125,8 +125,7 @@ class Validator:
             loc = tuple(err["loc"])
             kind = err["type"]
             msg = err["msg"]
-            if msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
+            msg = msg.removeprefix("Value error, ")
             if kind == "extra_forbidden":
                 line, col = item.locate(loc, key=True)
                 msg = f"unknown field {loc[-1]!r}"
@@ -281,7 +280,7 @@ class Validator:
                 self.issue(line, col, f"law {law!r} has no article {number} in the seed (articles: {listed})", path)
         for section, table in self.parents.items():
             label = VOCAB_LABEL[section]
-            for term, (parent, path, line, col) in table.items():
+            for parent, path, line, col in table.values():
                 if not parent:
                     continue
                 if parent not in table:

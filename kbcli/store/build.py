@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..seed import models as m
 from ..dates import date_range
 from ..errors import DataError
 from ..paths import file_sha256
+from ..seed import models as m
 from ..text import has_han, loose, pair_text
 from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
 
@@ -55,7 +55,8 @@ def _zh(texts: list[str]) -> str:
 
 def _split(texts) -> tuple[list[str], list[str]]:
     """Texts with Chinese characters, and the rest (English words for the stemmer)."""
-    zh, en = [], []
+    zh: list[str] = []
+    en: list[str] = []
     for t in texts:
         if t:
             (zh if has_han(t) else en).append(t)
@@ -166,7 +167,7 @@ class Builder:
         if self.tmp.exists():
             self.tmp.unlink()
         self.pipe, child = multiprocessing.Pipe(duplex=False)
-        self.jobs = multiprocessing.Queue(maxsize=64)  # lets this process run ahead of the writer
+        self.jobs: Any = multiprocessing.Queue(maxsize=64)  # lets this process run ahead of the writer
         self.proc = multiprocessing.Process(target=_writer, args=(str(self.tmp), str(target), self.jobs, child),
                                             name="kb-writer", daemon=True)
         self.proc.start()
@@ -316,7 +317,8 @@ class Builder:
         names: set[tuple] = set()
         for tid, term in self.terms.items():
             vocab = self.term_vocab[tid]
-            node, depth, seen = tid, 0, set()
+            node: str | None = tid
+            depth, seen = 0, set()
             while node and node not in seen:
                 seen.add(node)
                 closure.append((node, tid, depth))

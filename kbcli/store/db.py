@@ -83,13 +83,13 @@ def _ensure(db: str | None, seed: str | None) -> tuple[Path, sqlite3.Connection 
     if not seed_file.exists():
         raise DataError(f"no seed at {seed_file}")
     path = Path(db) if db else default_db(seed_file)
-    conn, seed_hash = _fresh(path, seed_file)
-    if conn is None:
+    fresh, seed_hash = _fresh(path, seed_file)
+    if fresh is None:
         from .build import build
 
         print(f"kb: building the database from {seed_file} ...", file=sys.stderr)
         build(seed_file, path, seed_hash=seed_hash)
-    return path, conn
+    return path, fresh
 
 
 def ensure_db(db: str | None = None, seed: str | None = None) -> Path:
