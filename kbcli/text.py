@@ -94,19 +94,38 @@ def has_han(s: str) -> bool:
     return _han_re().search(s) is not None
 
 
-_SPELLING = (("center", "centre"), ("organiz", "organis"))
 _LOOSE_RE = re.compile(r"[\s\-_./'’·,，、()（）]+")
-_PROGRAM_RE = re.compile(r"programme?")
+_LATIN_WORD_RE = re.compile(r"[a-z]+")
+# Word-level variants folded to one spelling: US and British spellings, short forms.
+_WORD_VARIANTS = {"center": "centre", "tech": "technology", "program": "programme", "license": "licence",
+                  "labor": "labour", "favor": "favour"}
+_NO_PLURAL = ("ss", "us", "is", "ics")
+
+
+def _word_key(w: str) -> str:
+    """One English word in its matching form: singular, one spelling (centres -> centre,
+    subsidies -> subsidy, tech -> technology, organization -> organisation)."""
+    if len(w) > 3 and w.endswith("s") and not w.endswith(_NO_PLURAL):
+        if w.endswith("ies") and len(w) > 4:
+            w = w[:-3] + "y"
+        elif w.endswith(("sses", "xes", "ches", "shes")):
+            w = w[:-2]
+        else:
+            w = w[:-1]
+    w = _WORD_VARIANTS.get(w, w)
+    if "iz" in w:
+        w = w.replace("organiz", "organis").replace("standardiz", "standardis").replace("subsidiz", "subsidis")
+    return w
 
 
 def loose(s: str) -> str:
-    """A key for matching names: folded, without spaces, hyphens or brackets, British spellings."""
-    k = _LOOSE_RE.sub("", fold(s))
-    if k.isascii():
-        for a, b in _SPELLING:
-            k = k.replace(a, b)
-        k = _PROGRAM_RE.sub("programme", k)
-    return k
+    """A key for matching names: folded; English words singular and in one spelling; without
+    spaces, hyphens or brackets. ``Proof-of-concept centers`` and ``proof of concept centre``
+    give one key, as do ``tech brokers`` and ``technology broker``."""
+    f = fold(s)
+    if _LATIN_WORD_RE.search(f):
+        f = _LATIN_WORD_RE.sub(lambda m: _word_key(m.group()), f)
+    return _LOOSE_RE.sub("", f)
 
 
 def fold_quote(s: str) -> str:

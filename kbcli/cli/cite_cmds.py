@@ -47,7 +47,7 @@ def cite_cmd(
     """
     from ..cite.cite import collect, render
     from ..errors import RestrictedSourceError
-    from ..query.facets import parse_date
+    from ..query.resolve import parse_date
 
     if accessed:
         parse_date(accessed, "--accessed")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..dates import check_date, date_range
-from ..errors import UnknownTermError, UsageError
-from ..text import fold, loose
-from .kb import KB, KIND_PLURAL, PLURAL_KIND, RECORD_KINDS, VOCAB_KIND, VOCABS
+from ..dates import date_range
+from ..errors import UsageError
+from .kb import KB, VOCABS
+from .resolve import parse_date, parse_kinds, parse_level, terms
 
 
 @dataclass
@@ -26,71 +26,31 @@ class Filters:
     since: str | None = None
     until: str | None = None
     text: list[str] = field(default_factory=list)
+    exact: bool = False  # regions: this place only, not the places within it
+    levels: list[str] = field(default_factory=list)  # placed in a region of this level (or within one)
+
+    @property
+    def dated(self) -> bool:
+        return self.since is not None or self.until is not None
 
 
-class TermIndex:
-    """Names of one vocabulary's terms, for suggesting the closest ones to an unknown value."""
-
-    def __init__(self, kb: KB, vocab: str):
-        self.kb, self.vocab = kb, vocab
-        self.keys: dict[str, set[str]] = {}
-        for tid, t in kb.terms.items():
-            if t["vocab"] != vocab:
-                continue
-            for name in (tid, t["name_zh"], t["name_en"], *t["aliases"]):
-                if name:
-                    self.keys.setdefault(loose(name), set()).add(tid)
-
-    def suggest(self, value: str, n: int = 5) -> list[str]:
-        import difflib
-
-        key = loose(value)
-        close = difflib.get_close_matches(key, list(self.keys), n=12, cutoff=0.4)
-        contains = [k for k in self.keys if key and (key in k or (len(k) > 1 and k in key))]
-        seen: list[str] = []
-        for k in contains + close:
-            for tid in sorted(self.keys[k]):
-                if tid not in seen:
-                    seen.append(tid)
-        out = []
-        for tid in seen[:n]:
-            t = self.kb.terms[tid]
-            out.append(f"{tid} ({t['name_zh']}, {t['name_en']})")
-        return out
-
-
-def resolve(kb: KB, vocab: str, value: str) -> set[str]:
-    """The term ids a filter value names, by the keys stored at build time."""
-    rows = kb.conn.execute("SELECT term FROM term_names WHERE vocab = ? AND name = ?", (vocab, loose(value)))
-    hit = {r[0] for r in rows}
-    if not hit:
-        raise UnknownTermError(VOCAB_KIND[vocab], value, TermIndex(kb, vocab).suggest(value))
-    return hit
-
-
-def expand(kb: KB, vocab: str, values: list[str]) -> set[str]:
-    """Filter values -> the term ids they name plus all their descendants."""
+def expand(kb: KB, vocab: str, values: list[str], exact: bool = False) -> set[str]:
+    """Filter values -> the term ids they name plus all their descendants (only the terms with ``exact``)."""
     out: set[str] = set()
     for v in values:
-        for tid in resolve(kb, vocab, v):
-            out.update(kb.descendants.get(tid, [tid]))
+        for tid in terms(kb, vocab, v):
+            out.update([tid] if exact else kb.descendants.get(tid, [tid]))
     return out
 
 
-def parse_kind(value: str) -> str:
-    v = fold(value).strip()
-    if v in KIND_PLURAL:
-        return v
-    if v in PLURAL_KIND:
-        return PLURAL_KIND[v]
-    raise UsageError(f"unknown kind {value!r}; the kinds are {', '.join(RECORD_KINDS)}")
-
-
-def parse_date(value: str, option: str) -> str:
-    try:
-        return check_date(value.strip())
-    except ValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
+def level_terms(kb: KB, levels: list[str]) -> set[str]:
+    """The regions of these levels and every place within them."""
+    wanted = {parse_level(v) for v in levels}
+    out: set[str] = set()
+    for tid, t in kb.terms.items():
+        if t["vocab"] == "regions" and t["level"] in wanted:
+            out.update(kb.descendants.get(tid, [tid]))
+    return out
 
 
 ORDER_BY = {
@@ -101,32 +61,44 @@ ORDER_BY = {
 }
 
 
-def where_clause(kb: KB, f: Filters) -> tuple[str, list]:
-    """SQL conditions on ``records r`` for the filters, and their parameters."""
+def where_clause(kb: KB, f: Filters, dates: bool = True) -> tuple[str, list]:
+    """SQL conditions on ``records r`` for the filters, and their parameters (without the date
+    conditions when ``dates`` is false)."""
     conds: list[str] = []
     params: list = []
     if f.kinds:
-        kinds = sorted({parse_kind(k) for k in f.kinds})
+        kinds = sorted(parse_kinds(f.kinds))
         conds.append(f"r.kind IN ({','.join('?' * len(kinds))})")
         params.extend(kinds)
-    for vocab in VOCABS:
-        values = getattr(f, vocab)
-        if values:
-            ids = sorted(expand(kb, vocab, values))
-            conds.append(f"r.rowid IN (SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(ids))}))")
-            params.extend(ids)
-    if f.since:
+    tag_sets = [sorted(expand(kb, vocab, getattr(f, vocab), exact=f.exact and vocab == "regions"))
+                for vocab in VOCABS if getattr(f, vocab)]
+    if f.levels:
+        tag_sets.append(sorted(level_terms(kb, f.levels)))
+    for ids in tag_sets:
+        conds.append(f"r.rowid IN (SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(ids))}))")
+        params.extend(ids)
+    if dates and f.since is not None:
         conds.append("r.date_end >= ?")
         params.append(date_range(parse_date(f.since, "--since"))[0])
-    if f.until:
+    if dates and f.until is not None:
         conds.append("r.date_start <= ?")
         params.append(date_range(parse_date(f.until, "--until"))[1])
     for t in f.text:
-        from .search import match_expression
+        from .search import text_condition
 
-        conds.append("r.rowid IN (SELECT rowid FROM search WHERE search MATCH ?)")
-        params.append(match_expression(t))
+        sql, text_params = text_condition(kb, t)
+        conds.append(sql)
+        params.extend(text_params)
     return (" AND ".join(conds) or "1"), params
+
+
+def undated(kb: KB, f: Filters) -> int:
+    """How many records match every filter but the dates and carry no date (left out by --since/--until)."""
+    if not f.dated:
+        return 0
+    where, params = where_clause(kb, f, dates=False)
+    return kb.conn.execute(f"SELECT COUNT(*) FROM records r WHERE {where} AND r.date_start IS NULL",
+                           params).fetchone()[0]
 
 
 def _select(kb: KB, columns: str, f: Filters, sort: str, limit: int | None) -> list[tuple]:

@@ -36,7 +36,7 @@ def record_evidence(rec: dict) -> Iterator[dict]:
     """Every evidence item of an output record: its own, then its figures', its articles'
     (laws) and its components' (models)."""
     yield from rec.get("evidence", ())
-    for part in ("figures", "articles", "components"):
+    for part in ("figures", "articles", "components", "versions"):
         for x in rec.get(part) or ():
             yield from x.get("evidence", ())
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from ..dates import date_range
 from ..errors import UsageError
 from ..text import fold
+from . import resolve
 from .facets import Filters, where_clause
 from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCAB_KIND, VOCABS
 
@@ -85,18 +87,28 @@ FIGURE_SORT = {"value": "f.value", "-value": "f.value DESC", "metric": "f.metric
 
 
 def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[str] | None = None,
-            owners: list[str] | None = None, sort: str = "owner") -> list[dict]:
-    """Every figure of the records matching ``f`` (and of terms when no record filter is set)."""
+            owners: list[str] | None = None, sort: str = "owner", as_of: str | None = None) -> list[dict]:
+    """Every figure of the records matching ``f`` (and of terms when no record filter is set). ``metrics``
+    may be ids or labels, ``owners`` records or terms by id or name (see ``resolve``); ``as_of`` keeps the
+    figures whose period overlaps a partial date or interval (``2022``, ``2018/2022``)."""
     conds, params = [], []
-    record_filtered = any([f.regions, f.mechanisms, f.instruments, f.kinds, f.since, f.until, f.text])
+    record_filtered = any([f.regions, f.mechanisms, f.instruments, f.kinds, f.levels, f.since, f.until, f.text])
     if record_filtered or f.blockages:
         where, wparams = where_clause(kb, f)
         conds.append(f"f.owner IN (SELECT r.id FROM records r WHERE {where})")
         params.extend(wparams)
+    if metrics:
+        metrics = sorted({m for v in metrics for m in resolve.metrics(kb, v)})
+    if owners:
+        owners = [resolve.ident(kb, o).id for o in owners]
     for col, values in (("f.metric", metrics), ("f.unit", units), ("f.owner", owners)):
         if values:
             conds.append(f"{col} IN ({','.join('?' * len(values))})")
             params.extend(values)
+    if as_of is not None:
+        start, end = period(as_of, "--as-of")
+        conds.append("f.as_of_start <= ? AND f.as_of_end >= ?")
+        params.extend([end, start])
     if sort not in FIGURE_SORT:
         raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(FIGURE_SORT)}")
     sql = ("SELECT f.owner, f.owner_kind, COALESCE(r.kind, 'term'), COALESCE(r.name_en, t.name_en), f.metric, "
@@ -104,13 +116,21 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
            "FROM figures f LEFT JOIN records r ON r.id = f.owner LEFT JOIN terms t ON t.id = f.owner"
            f" WHERE {' AND '.join(conds) or '1'} ORDER BY {FIGURE_SORT[sort]}")
     out = []
-    for (owner, okind, kind, name, metric, label, value, vmax, unit, qual, as_of, orig, note, srcs) in kb.conn.execute(
+    for (owner, okind, kind, name, metric, label, value, vmax, unit, qual, asof, orig, note, srcs) in kb.conn.execute(
             sql, params):
         out.append({"owner": owner, "owner_kind": kind, "owner_name_en": name, "metric": metric, "label_en": label,
-                    "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual, "as_of": as_of,
+                    "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual, "as_of": asof,
                     "original": orig, "note": note, "sources": srcs.split(",") if srcs else [],
                     "restricted": any(kb.sources.get(s, {}).get("restricted") for s in (srcs or "").split(","))})
     return out
+
+
+def period(value: str, option: str) -> tuple[str, str]:
+    """The first and last day of a partial date or an interval (``2018/2022``) given to ``option``."""
+    a, sep, b = value.strip().partition("/")
+    start = date_range(resolve.parse_date(a, option))[0]
+    end = date_range(resolve.parse_date(b, option))[1] if sep else date_range(a.strip())[1]
+    return start, end
 
 
 def _num(v):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 from ..dates import date_range
+from ..errors import NotFoundError, UsageError
+from . import resolve
 from .kb import KB, VOCAB_KIND
 
 REL_INVERSE = {"legal_basis": "basis_of", "implements": "implemented_by", "part_of": "has_part",
@@ -58,18 +60,60 @@ def _overlap(a: dict, b: dict) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
-def show(kb: KB, ident: str) -> dict:
-    """The full view of ``ident`` (a record, a vocabulary term or a source)."""
-    rec = kb.get_record(ident)
-    if rec is not None:
-        rec["incoming"] = incoming(kb, ident)
-        rec["disagreements"] = disagreements(rec["figures"])
-        return rec
-    if ident in kb.terms:
-        return show_term(kb, ident)
-    if ident in kb.sources:
-        return show_source(kb, ident)
-    raise kb.not_found(ident)
+def show(kb: KB, value: str) -> dict:
+    """The full view of what ``value`` names (see ``resolve.ident``): a record, a vocabulary term, a
+    source, a law's article or a record's figure."""
+    ref = resolve.ident(kb, value)
+    if ref.kind == "term":
+        return show_term(kb, ref.id)
+    if ref.kind == "source":
+        return show_source(kb, ref.id)
+    rec = kb.get_record(ref.id)
+    assert rec is not None  # resolved above
+    if ref.kind == "article":
+        return show_article(kb, rec, int(ref.fragment or 0))
+    if ref.kind == "figure":
+        return show_figure(kb, rec, ref.fragment or "")
+    rec["incoming"] = incoming(kb, ref.id)
+    rec["disagreements"] = disagreements(rec["figures"])
+    return rec
+
+
+def show_article(kb: KB, law: dict, number: int) -> dict:
+    """One article of a law as the sources cite it, with the records resting on it."""
+    ident = f"{law['id']}#art{number}"
+    if law["kind"] != "law":
+        raise UsageError(f"{ident!r}: {law['id']} is a {law['kind']}, not a law; only laws have articles")
+    arts = [a for a in law.get("articles", []) if a["number"] == number]
+    if not arts:
+        listed = ", ".join(str(a["number"]) for a in law.get("articles", [])) or "none"
+        raise NotFoundError(f"{ident!r}: the base has no article {number} of {law['id']} (articles: {listed})")
+    cited_by = [r for r in incoming(kb, law["id"]) if r["rel"] == "basis_of" and number in r["articles"]]
+    return {"id": ident, "kind": "article", "law": {k: law[k] for k in ("id", "name_zh", "name_en")},
+            "number": number,
+            # one article may be cited in more than one version's numbering
+            "versions": [{k: a[k] for k in ("version", "items", "gist_en", "evidence")} for a in arts],
+            "cited_by": [{k: r[k] for k in ("id", "kind", "name_zh", "name_en")} for r in cited_by]}
+
+
+def show_figure(kb: KB, rec: dict, frag: str) -> dict:
+    """One figure of a record, by its number (``ID#2``), metric (``ID#metric``) or metric and period
+    (``ID#metric@2022``)."""
+    figs = rec["figures"]
+    metric, _, period = frag.partition("@")
+    chosen = []
+    if frag.isdigit() and 1 <= int(frag) <= len(figs):
+        chosen = [figs[int(frag) - 1]]
+    else:
+        chosen = [f for f in figs if f["metric"] == metric and (not period or (f.get("as_of") or "") == period)]
+    if len(chosen) != 1:
+        listed = ", ".join(f"#{i} {f['metric']}" + (f"@{f['as_of']}" if f.get("as_of") else "")
+                           for i, f in enumerate(figs, 1)) or "none"
+        what = "several figures match" if chosen else "no such figure"
+        raise UsageError(f"{rec['id']}#{frag}: {what} (its figures: {listed})")
+    fig = chosen[0]
+    return {"id": f"{rec['id']}#{figs.index(fig) + 1}", "kind": "figure",
+            "owner": {k: rec[k] for k in ("id", "kind", "name_zh", "name_en")}, **fig}
 
 
 def show_term(kb: KB, tid: str) -> dict:

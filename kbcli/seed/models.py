@@ -295,12 +295,23 @@ class Practice(RecordBase):
     status: Literal["implemented", "planned", "proposed"] = "implemented"
 
 
+class OutOfScope(Model):
+    """A topic the sources touch but the base leaves out (``data/coverage-exclusions.yaml`` says
+    where): searches and questions that use its words are told so instead of finding nothing."""
+
+    topic_en: Text
+    topic_zh: Text
+    keywords: list[Text] = Field(min_length=1)  # words a question on the topic uses, in either language
+    reason: Text
+
+
 class Meta(Model):
     title: Text
     title_zh: Text | None = None
     description: Text | None = None
     schema_version: Annotated[int, BeforeValidator(_number)] = 1
     license: Text | None = None
+    out_of_scope: list[OutOfScope] = Field(default_factory=list)
 
 
 VOCABS = {"regions": Region, "mechanisms": Mechanism, "instruments": Instrument, "blockages": Blockage}

@@ -40,6 +40,7 @@ INSERT = {
     "links": "INSERT INTO links VALUES (?,?,?,?,?)",
     "term_closure": "INSERT INTO term_closure VALUES (?,?,?)",
     "term_names": "INSERT OR IGNORE INTO term_names VALUES (?,?,?)",
+    "record_names": "INSERT INTO record_names VALUES (?,?)",
     "meta": "INSERT INTO meta VALUES (?,?)",
     "search": "INSERT INTO search (rowid, names_zh, names_en, terms_zh, terms_en, summary, quotes) "
               "VALUES (?,?,?,?,?,?,?)",
@@ -259,6 +260,8 @@ class Builder:
         self._put("records", (rid, obj.id, kind, obj.name_zh, obj.name_en, obj.summary_en, date, start, end,
                               getattr(obj, "status", None), obj.part_of, self.counts[section]))
         self._put("record_docs", (rid, obj.model_dump_json(exclude_defaults=True)))  # defaults filled on read
+        for key in {loose(n) for n in (obj.id, obj.name_zh, obj.name_en, *obj.short_names)}:
+            self._put("record_names", (key, obj.id))
         terms = [t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field)]
         for field, vocab in m.VOCAB_OF_FIELD.items():
             for t in getattr(obj, field):
@@ -310,7 +313,7 @@ class Builder:
                 terms, actors_zh, actors_en, "\n".join(t for t in summary if t), quotes)
 
     # ------------------------------------------------------------------
-    def finish(self, seed: Path, seed_hash: str) -> dict[str, int]:
+    def finish(self, seed: Path, seed_hash: str, seed_meta: Any = None) -> dict[str, int]:
         for rid, obj, terms in self.pending:
             self._put("search", self._search_row(rid, obj, terms))
         closure: list[tuple] = []
@@ -336,6 +339,8 @@ class Builder:
                 "seed_size": str(st.st_size), "seed_mtime_ns": str(st.st_mtime_ns),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "kbcli_version": __version__,
                 "counts": json.dumps(counts)}
+        if seed_meta is not None and seed_meta.out_of_scope:
+            meta["out_of_scope"] = json.dumps([t.model_dump() for t in seed_meta.out_of_scope], ensure_ascii=False)
         for row in sorted(meta.items()):
             self._put("meta", row)
         self._flush()
@@ -373,8 +378,8 @@ def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | N
     gc_was = gc.isenabled()
     gc.disable()  # the build makes few cycles; YAML and pydantic otherwise spend long in the collector
     try:
-        load_seed(seed, sink=builder, label=label)
-        counts = builder.finish(seed, seed_hash)
+        checked = load_seed(seed, sink=builder, label=label)
+        counts = builder.finish(seed, seed_hash, checked.meta)
     except BaseException:
         builder.abort()
         raise

@@ -9,6 +9,7 @@ JSON, enriched with names when read):
 * ``terms``         vocabulary terms of all four vocabularies (``vocab`` column)
 * ``term_closure``  ancestor/descendant pairs, depth 0 for the term itself
 * ``term_names``    matching keys (``kbcli.text.loose``) of ids, names and aliases -> term
+* ``record_names``  matching keys of records' ids, names and short names -> record id
 * ``records``       laws, pilots, models, practices (``kind``), one row each; kept
                     lean for filtering, the record itself (JSON) is in ``record_docs``
 * ``record_docs``   the record as JSON, by records.rowid
@@ -24,7 +25,7 @@ JSON, enriched with names when read):
                     terms_en, summary) as words, Porter-stemmed
 """
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 DDL = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
@@ -37,6 +38,7 @@ DDL = [
         level TEXT, aliases TEXT, description_en TEXT, ord INTEGER, doc TEXT)""",
     "CREATE TABLE term_closure (ancestor TEXT, descendant TEXT, depth INTEGER, PRIMARY KEY (ancestor, descendant)) WITHOUT ROWID",
     "CREATE TABLE term_names (vocab TEXT, name TEXT, term TEXT, PRIMARY KEY (vocab, name, term)) WITHOUT ROWID",
+    "CREATE TABLE record_names (name TEXT, record TEXT)",
     """CREATE TABLE records (
         rowid INTEGER PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, name_zh TEXT, name_en TEXT,
         summary_en TEXT, date TEXT, date_start TEXT, date_end TEXT, status TEXT, part_of TEXT,
@@ -57,6 +59,8 @@ DDL = [
 # than inserting into indexes in random order).
 INDEXES = [
     "CREATE UNIQUE INDEX records_id ON records (id)",
+    "CREATE UNIQUE INDEX record_names_name ON record_names (name, record)",
+    "CREATE INDEX term_names_name ON term_names (name)",
     "CREATE UNIQUE INDEX record_terms_term ON record_terms (term, rec)",
     "CREATE INDEX record_terms_rec ON record_terms (rec)",
     "CREATE UNIQUE INDEX figures_owner ON figures (owner, idx)",
