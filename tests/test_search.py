@@ -40,12 +40,69 @@ def test_english_words_find_records(kb):
     assert "model-protocol" in hits(kb("search", "agreement", "-f", "json"))
 
 
-def test_all_words_must_match_and_ranking_prefers_names(kb):
+def test_records_matching_every_part_rank_first_and_names_before_quotes(kb):
     result = json.loads(kb("search", "合肥 中试", "-f", "json").stdout)
-    assert result and all("合肥" in json.dumps(r, ensure_ascii=False) for r in result)
+    full = [r for r in result if len(r["matched"]) == 2]
+    assert full and result[: len(full)] == full, "records matching both parts come first"
+    assert all("合肥" in json.dumps(r, ensure_ascii=False) for r in full)
     scores = [r["score"] for r in result]
     assert scores == sorted(scores, reverse=True)
     assert result[0]["match"]["field"] in ("name_zh", "name_en")
+
+
+@pytest.mark.parametrize("query,first", [
+    ("合肥中试", {"hefei-pilot-base-construction-subsidy", "hefei-pilot-base-operation-subsidy", "hefei-pilot-bases"}),
+    ("杭州概念验证中心", {"hangzhou-poc-centres", "hangzhou-poc-support-measure", "hangzhou-transfer-fund"}),
+    ("北京技术经纪人", {"beijing-tech-broker-titles", "beijing-tech-manager-association", "beijing-tech-manager-workplan"}),
+    ("合肥中試", {"hefei-pilot-base-construction-subsidy", "hefei-pilot-base-operation-subsidy", "hefei-pilot-bases"}),
+])
+def test_unspaced_chinese_is_split_against_known_names(kb, query, first):
+    result = json.loads(kb("search", query, "-f", "json").stdout)
+    assert result, query
+    top = result[0]
+    assert len(top["matched"]) == 2, f"{query}: the best record matches both parts ({top['matched']})"
+    place = query[:2]
+    for r in result[:3]:  # the first are placed there, not merely mentioning it
+        assert any(place in (t["name_zh"] or "") for t in r["regions"]), r["id"]
+    assert {r["id"] for r in result[:5]} & first, [r["id"] for r in result[:5]]
+
+
+def test_exact_phrase_ranks_above_the_same_parts_apart(kb):
+    result = json.loads(kb("search", "概念验证中心", "-f", "json", "--limit", "50").stdout)
+    with_phrase = [i for i, r in enumerate(result) if "概念验证中心" in json.dumps(r, ensure_ascii=False)]
+    assert with_phrase and with_phrase[0] == 0
+
+
+def test_vocabulary_aliases_are_searchable(kb):
+    blockage = {r["id"] for r in json.loads(kb("query", "--blockage", "中梗阻", "-f", "json").stdout)}
+    found = hits(kb("search", "中梗阻", "-f", "json"))
+    assert blockage and blockage <= set(found[: len(blockage) + 2]), "the alias finds what its term tags"
+
+
+@pytest.mark.parametrize("query", ["concept-verification centre", "concept verification centres",
+                                   "Concept-Verification Center", "proof of concept centres"])
+def test_english_phrasings_across_hyphens_spaces_plurals_and_spellings(kb, query):
+    found = hits(kb("search", query, "-f", "json"))
+    assert {"hefei-poc-centre-award", "hefei-poc-centres"} <= set(found), query
+
+
+def test_tech_broker_is_technology_broker(kb):
+    assert hits(kb("search", "tech broker", "-f", "json"))[:5] == hits(kb("search", "technology brokers",
+                                                                              "-f", "json"))[:5]
+
+
+def test_empty_result_says_why(kb):
+    typo = kb("search", "subsidys for pilot plents")
+    out_of_scope = kb("search", "绿色金融")
+    nothing = kb("search", "量子纠缠")
+    assert nothing.exit_code == 0 and "no record matches" in nothing.stderr
+    assert "outside the base" in out_of_scope.stderr and "green finance" in out_of_scope.stderr
+    assert typo.exit_code == 0
+
+
+def test_partial_results_say_they_are_partial(kb):
+    result = kb("search", "合肥 量子纠缠")
+    assert result.exit_code == 0 and "no record matches every part" in result.stderr
 
 
 def test_kind_filter_and_limit(kb):

@@ -2,103 +2,234 @@
 
 Chinese text is indexed as character pairs (see ``kbcli.text.pair_text``):
 runs of Chinese characters become overlapping bigrams plus single characters
-at their ends, folded to simplified script, so
+at their ends, folded to simplified script, so a simplified query finds
+traditional quotes and the reverse, and English words go through the Porter
+stemmer (subsidies ~ subsidy).
 
-* a simplified query finds traditional quotes and the reverse;
-* a two-character term (中试, 赋权) is one token;
-* a longer Chinese phrase is a phrase of bigrams;
-* a single character is a prefix query that matches the bigrams it starts
-  and a run's final character;
-* English words go through the Porter stemmer (subsidies ~ subsidy).
+A query is first cut into pieces against the names the base knows
+(``resolve.segment``): 合肥中试 is 合肥 + 中试 although it has no space. Each
+piece is one *part* of the query:
 
-Whitespace-separated parts of the query must all match (AND).
+* a piece that names a vocabulary term matches the records tagged with the term
+  (or a narrower one) and the records whose text holds the piece or the term's
+  name, so an alias (中梗阻) finds what its term finds;
+* a piece that names a record matches that record and text holding the piece;
+* free text matches as a phrase: Chinese as its character pairs (one character
+  as a prefix of the pairs it starts), English words one by one (common words
+  such as "of" or "the" are not parts).
+
+Records are ranked by how many parts they match, then by whether the whole
+query stands in them as a phrase, then by BM25. The score shows it: each part
+matched counts 1 (a part naming a term counts 1/2 for a record that mentions
+the term without being tagged with it), the whole phrase 1 more, and the text
+relevance adds a fraction (BM25 b as b / (1 + b)). ``--text`` filters (in
+``kb query``) require every part.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+
 from ..errors import UsageError
 from ..store.schema import EN_COLUMNS, SEARCH_WEIGHTS, ZH_COLUMNS
-from ..text import fold, fold_quote, query_parts
+from ..text import HAN, fold, fold_quote, has_han, query_parts
 from .kb import KB, record_evidence
+from .resolve import Piece, parse_kinds, segment
+
+STOPWORDS = frozenset(
+    ["a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "by", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "which", "what", "who", "whom", "whose", "where", "when", "how", "why", "do", "does", "did", "has", "have", "had", "there", "their", "they", "any"])
+
+
+@dataclass
+class Part:
+    """One part of a query: any of its FTS expressions, tags or named records matches."""
+
+    text: str
+    fts: list[str] = field(default_factory=list)
+    terms: list[str] = field(default_factory=list)  # term ids, narrower terms included
+    records: list[str] = field(default_factory=list)
+    needles: list[str] = field(default_factory=list)  # what to point at in a matching record
 
 
 def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def match_expression(text: str) -> str:
-    """An FTS5 MATCH expression for a user's query: every whitespace-separated part
-    must match, as character pairs in the Chinese columns or as words in the English ones."""
-    parts: list[str] = []
-    for chunk in text.split():
-        if not query_parts(chunk):
-            continue  # punctuation only
-        folded = fold(chunk)
-        zh = f"{{{' '.join(ZH_COLUMNS)}}} : "
-        if len(folded) == 1:
-            zh += "(" + _phrase(folded) + " *)"  # the pairs it starts, and a run's last character
-        else:
-            zh += "(" + _phrase(" ".join(map(str.__add__, folded, folded[1:]))) + ")"
-        en = f"{{{' '.join(EN_COLUMNS)}}} : (" + _phrase(chunk) + ")"
-        parts.append(f"({zh} OR {en})")
-    if not parts:
+def _zh_expr(text: str) -> str | None:
+    """The Chinese columns' expression for a text: its pairs as a phrase (one character: a prefix)."""
+    folded = re.sub(r"\s+", "", fold(text))
+    if not query_parts(folded):
+        return None
+    cols = f"{{{' '.join(ZH_COLUMNS)}}}"
+    if len(folded) == 1:
+        return f"{cols} : ({_phrase(folded)} *)"
+    return f"{cols} : ({_phrase(' '.join(map(str.__add__, folded, folded[1:])))})"
+
+
+def _en_expr(text: str) -> str | None:
+    if has_han(text) or not re.search(r"[^\W_]", text):
+        return None
+    return f"{{{' '.join(EN_COLUMNS)}}} : ({_phrase(text)})"
+
+
+def _exprs(text: str) -> list[str]:
+    return [e for e in (_zh_expr(text), _en_expr(text)) if e]
+
+
+def parts(kb: KB, text: str) -> list[Part]:
+    """The parts of a query (see the module's docstring)."""
+    out: list[Part] = []
+    for piece in segment(kb, text):
+        if piece.terms or piece.records:
+            out.append(_known_part(kb, piece))
+            continue
+        words = [piece.text] if piece.han else [w for w in re.findall(r"[^\W_]+", piece.text)]
+        for w in words:
+            if not has_han(w) and w.casefold() in STOPWORDS:
+                continue
+            exprs = _exprs(w)
+            if exprs:
+                out.append(Part(w, fts=exprs, needles=[w]))
+    return out
+
+
+def _known_part(kb: KB, piece: Piece) -> Part:
+    """A piece that names terms or records. Chinese text is searched as typed and as the terms' names;
+    an English piece as the terms' English names and aliases (so 'tech broker' and 'technology brokers',
+    one term, search alike)."""
+    p = Part(piece.text, fts=_exprs(piece.text) if piece.han or not piece.terms else [],
+             records=list(piece.records), needles=[piece.text])
+    for tid in piece.terms:
+        p.terms.extend(kb.descendants.get(tid, [tid]))
+        t = kb.terms[tid]
+        names = [t["name_zh"], t["name_en"]]
+        if not piece.han:
+            names += [a for a in t["aliases"] if not has_han(a)]
+        for name in names:
+            if name and name not in p.needles:
+                p.fts.extend(e for e in _exprs(name) if e not in p.fts)
+                p.needles.append(name)
+    p.terms = list(dict.fromkeys(p.terms))
+    return p
+
+
+def _part_sql(part: Part, tagged_only: bool = False) -> tuple[str, list]:
+    """SQL for the rowids a part matches (only those tagged with its terms or named, with ``tagged_only``)."""
+    sql: list[str] = []
+    params: list = []
+    if part.fts and not tagged_only:
+        sql.append("SELECT rowid FROM search WHERE search MATCH ?")
+        params.append(" OR ".join(f"({e})" for e in part.fts))
+    if part.terms:
+        sql.append(f"SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(part.terms))})")
+        params.extend(part.terms)
+    if part.records:
+        sql.append(f"SELECT rowid FROM records WHERE id IN ({','.join('?' * len(part.records))})")
+        params.extend(part.records)
+    return " UNION ".join(sql), params
+
+
+def part_rowids(kb: KB, part: Part) -> set[int]:
+    """The rowids of the records a part matches."""
+    sql, params = _part_sql(part)
+    return {r[0] for r in kb.conn.execute(sql, params)}
+
+
+def text_condition(kb: KB, text: str) -> tuple[str, list]:
+    """A condition on ``records r`` that every part of ``text`` matches (``kb query --text``)."""
+    ps = parts(kb, text)
+    if not ps:
         raise UsageError(f"nothing to search for in {text!r}")
-    return " AND ".join(parts)
+    conds, params = [], []
+    for p in ps:
+        sql, ps_params = _part_sql(p)
+        conds.append(f"r.rowid IN ({sql})")
+        params.extend(ps_params)
+    return " AND ".join(conds), params
+
+
+def _whole_phrase(text: str, ps: list[Part]) -> str | None:
+    """The whole query as one phrase, when it has several parts in one script (合肥中试, concept verification
+    centre): records holding it exactly rank first."""
+    if len(ps) < 2:
+        return None
+    squeezed = re.sub(r"\s+", "", text)
+    if has_han(squeezed) and re.fullmatch(f"[{HAN}]+", squeezed):
+        return _zh_expr(squeezed)
+    if not has_han(text):
+        return _en_expr(" ".join(re.findall(r"[^\W_]+", text)))
+    return None
 
 
 def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20) -> list[dict]:
-    """Records matching ``text``, best first, each with ``score`` and ``match``."""
-    from .facets import parse_kind
-
-    expr = match_expression(text)
-    w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
-    sql = f"SELECT rowid, bm25(search, {w}) AS score FROM search WHERE search MATCH ?"
-    params: list = [expr]
+    """Records matching any part of ``text``, best first, each with ``score``, ``matched`` (the parts it
+    matches) and ``match`` (where the query shows)."""
+    ps = parts(kb, text)
+    if not ps:
+        raise UsageError(f"nothing to search for in {text!r}")
+    allowed: set[int] | None = None
     if kinds:
-        ks = sorted({parse_kind(k) for k in kinds})
-        sql += f" AND rowid IN (SELECT rowid FROM records WHERE kind IN ({','.join('?' * len(ks))}))"
-        params.extend(ks)
-    sql += " ORDER BY score"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    hits = kb.conn.execute(sql, params).fetchall()
-    if not hits:
+        ks = sorted(parse_kinds(kinds))
+        allowed = {r[0] for r in kb.conn.execute(
+            f"SELECT rowid FROM records WHERE kind IN ({','.join('?' * len(ks))})", ks)}
+    matched: dict[int, list[int]] = {}
+    weight: dict[int, float] = {}
+    for i, p in enumerate(ps):
+        sql, params = _part_sql(p)
+        tagged = set()
+        if p.terms:  # a record tagged with the term counts 1; one that only mentions it, 1/2
+            tsql, tparams = _part_sql(p, tagged_only=True)
+            tagged = {r[0] for r in kb.conn.execute(tsql, tparams)}
+        for (rowid,) in kb.conn.execute(sql, params):
+            if allowed is None or rowid in allowed:
+                matched.setdefault(rowid, []).append(i)
+                weight[rowid] = weight.get(rowid, 0.0) + (1.0 if not p.terms or rowid in tagged else 0.5)
+    if not matched:
         return []
-    scores = dict(hits)
-    ids = [rowid for rowid, _ in hits]
+    phrase = _whole_phrase(text, ps)
+    in_phrase: set[int] = set()
+    if phrase:
+        in_phrase = {r[0] for r in kb.conn.execute("SELECT rowid FROM search WHERE search MATCH ?", (phrase,))}
+    w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
+    every = " OR ".join(f"({e})" for p in ps for e in p.fts)
+    relevance: dict[int, float] = {}
+    if every:
+        relevance = {rowid: -b for rowid, b in kb.conn.execute(
+            f"SELECT rowid, bm25(search, {w}) FROM search WHERE search MATCH ?", (every,))}
+    scored = []
+    for rowid in matched:
+        b = max(relevance.get(rowid, 0.0), 0.0)
+        scored.append((weight[rowid] + (rowid in in_phrase) + b / (1 + b), rowid))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    if limit is not None:
+        scored = scored[:limit]
+    ids = [rowid for _, rowid in scored]
     kind_of = dict(kb.conn.execute(f"SELECT rowid, kind FROM records WHERE rowid IN ({','.join('?' * len(ids))})",
                                    ids))
     rows = [(rowid, kind_of[rowid]) for rowid in ids]
     records = kb.records_from_rows(kb.docs(rows))
-    needles = _needles(text)
-    for rec, (rowid, _) in zip(records, rows):
-        rec["score"] = round(-scores[rowid], 4)
+    needles = [fold_quote(fold(n)) for p in ps for n in p.needles]
+    for rec, (score, rowid) in zip(records, scored):
+        rec["score"] = round(score, 4)
+        rec["matched"] = [ps[i].text for i in matched[rowid]]
         rec["match"] = best_match(rec, needles)
     return records
 
 
-def _needles(text: str) -> list[str]:
-    """What to look for when pointing at the match: each query part, Latin words cut to a rough stem."""
-    out = []
-    for chunk in fold(text).split():
-        if chunk.isascii() and chunk.isalpha() and len(chunk) > 4:
-            chunk = chunk[: max(4, len(chunk) - 3)]
-        out.append(fold_quote(chunk))
-    return out
-
-
 def best_match(rec: dict, needles: list[str]) -> dict | None:
-    """Where the query shows in a record: the first field or quote containing it."""
+    """Where the query shows in a record: the first field or quote containing one of its parts."""
+    stems = [n[: max(4, len(n) - 3)] if n.isascii() and n.isalpha() and len(n) > 4 else n for n in needles]
+
     def has(s: str | None) -> bool:
         if not s:
             return False
         f = fold(fold_quote(s))
-        return any(n and n in f for n in needles)
+        return any(n and n in f for n in stems)
 
-    for field in ("name_zh", "name_en", "summary_en"):
-        if has(rec.get(field)):
-            return {"field": field, "text": rec[field]}
+    for field_name in ("name_zh", "name_en", "summary_en"):
+        if has(rec.get(field_name)):
+            return {"field": field_name, "text": rec[field_name]}
     for e in record_evidence(rec):
         if has(e["quote"]):
             m = {"field": "quote", "text": e["quote"], "source": e["source"], "locator": e["locator"]}
@@ -107,6 +238,6 @@ def best_match(rec: dict, needles: list[str]) -> dict | None:
                 m["citation_note"] = e.get("citation_note")
             return m
     for t in rec["regions"] + rec["mechanisms"] + rec["instruments"] + rec["addresses"]:
-        if has(t.get("name_zh")) or has(t.get("name_en")):
+        if has(t.get("name_zh")) or has(t.get("name_en")) or has(t.get("id")):
             return {"field": "terms", "text": f"{t['id']} ({t['name_zh']}, {t['name_en']})"}
     return None
