@@ -79,7 +79,6 @@ class Column:
     header: str | None = None
     flatten: Callable[[Any], str] | None = None
     numeric: bool = False
-    wrap: bool = False  # long text: allowed to wrap in terminal tables
 
     def text(self, row: dict) -> str:
         v = row.get(self.key)
@@ -142,16 +141,31 @@ def rich_console(out: TextIO):
 
 
 def _rich_table(cells: list[list[str]], columns: list[Column], out: TextIO) -> None:
+    """A table that fits the terminal: text columns wrap, ids, numbers and dates keep their whole
+    width; when even that does not fit, one block per row (see ``terminal``)."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(show_lines=False, header_style="bold")
-    for c in columns:
-        table.add_column(Text(c.title), justify="right" if c.numeric else "left",
-                         overflow="fold", no_wrap=not c.wrap)
-    for row in cells:
+    from .terminal import blocks, layout, wrap
+
+    console = rich_console(out)
+    headers = [c.title for c in columns]
+    wrappable = [not c.numeric for c in columns]
+    widths = layout(headers, cells, wrappable, console.width, chrome=2 * (len(columns) - 1))
+    if widths is None:
+        for line in blocks(headers, cells, console.width):
+            console.print(Text(line, style="bold" if line.startswith("── ") else ""))
+        return
+    rows = [["\n".join(wrap(v, w)) if ok else v for v, w, ok in zip(row, widths, wrappable)] for row in cells]
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True, header_style="bold",
+                  show_lines=any("\n" in v for row in rows for v in row))  # a rule between rows that wrap
+    for c, w in zip(columns, widths):
+        table.add_column(Text(c.title), justify="right" if c.numeric else "left", width=w, no_wrap=True,
+                         overflow="ignore")
+    for row in rows:
         table.add_row(*[Text(v) for v in row])
-    rich_console(out).print(table)
+    console.print(table)
 
 
 def _md_cell(s: str) -> str:
