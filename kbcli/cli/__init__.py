@@ -17,12 +17,13 @@ import sys
 from importlib import import_module
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from ..errors import KbError
+from ..errors import KbError, UsageError
 
 # command name -> (module in kbcli.cli, function); the order is the order of `kb --help`
 COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("ask_cmds", "ask_cmd"),
     "query": ("query_cmds", "query_cmd"),
     "search": ("query_cmds", "search_cmd"),
     "show": ("query_cmds", "show_cmd"),
@@ -59,6 +60,49 @@ class KbGroup(TyperGroup):
             raise typer.Exit(0) from None
 
 
+class KbCommand(TyperCommand):
+    """A command whose unknown options are answered with the option meant (or the command it belongs to)."""
+
+    def parse_args(self, ctx, args):
+        known = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if name.startswith("--") and name not in known:
+                raise UsageError(_no_such_option(self.name or "", name, known))
+        return super().parse_args(ctx, args)
+
+
+def _no_such_option(command: str, name: str, known: set[str]) -> str:
+    """'no such option' with the closest options of this command, else the commands that have it."""
+    import difflib
+
+    msg = f"kb {command} has no option {name}"
+    longs = sorted(o for o in known if o.startswith("--"))
+    prefixed = [o for o in longs if o.startswith(name) or name.startswith(o)]
+    close = prefixed or difflib.get_close_matches(name, longs, n=3, cutoff=0.75)
+    if close:
+        return msg + "; did you mean " + " or ".join(close) + "?"
+    elsewhere = []
+    for other, cmd in _all_commands().items():
+        if other == command:
+            continue
+        opts = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts) if o.startswith("--")}
+        hits = [o for o in opts if o.startswith(name) or difflib.SequenceMatcher(None, name, o).ratio() >= 0.75]
+        elsewhere += [f"{o} (kb {other})" for o in sorted(hits)]
+    if elsewhere:
+        return msg + "; other commands have " + ", ".join(elsewhere[:4])
+    return msg + f"; see kb {command} --help"
+
+
+def _all_commands() -> dict:
+    import typer.main
+
+    group = typer.main.get_command(build_app())
+    return dict(group.commands)  # type: ignore[attr-defined]
+
+
 def _located(line: str) -> bool:
     """A FILE:LINE:COL: line prints as is, so editors can jump to it."""
     head = line.split(": ", 1)[0]
@@ -76,7 +120,7 @@ def _version(value: bool) -> None:
 
 def build_app(names: list[str] | None = None) -> typer.Typer:
     """A Typer app with the named commands (all when ``names`` is None)."""
-    app = typer.Typer(cls=KbGroup, name="kb", help=HELP, no_args_is_help=True, add_completion=False,
+    app = typer.Typer(cls=KbGroup, name="kb", help=HELP, no_args_is_help=True, add_completion=True,
                       pretty_exceptions_enable=False, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]})
 
@@ -88,7 +132,9 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
     for name in names if names is not None else COMMANDS:
         module, func = COMMANDS[name]
         fn = getattr(import_module(f"{__name__}.{module}"), func)
-        app.command(name)(fn)
+        examples = "\n".join(f"  {e}" for e in getattr(fn, "kb_examples", ()))
+        app.command(name, cls=KbCommand, short_help=getattr(fn, "kb_summary", None),
+                    epilog=f"\b\nExamples:\n{examples}" if examples else None)(fn)
     return app
 
 

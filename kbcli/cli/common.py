@@ -1,9 +1,10 @@
-"""Options shared by several commands, declared once."""
+"""Options shared by several commands, declared once, and the help every command carries."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -17,14 +18,92 @@ class Format(str, Enum):
     md = "md"
 
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)]
-DbOpt = Annotated[str | None, typer.Option("--db", envvar="KB_DB", show_envvar=True,
-                                              help="SQLite database to use (default: one in the user cache, "
-                                                   "built from the seed).")]
-SeedOpt = Annotated[str | None, typer.Option("--seed", envvar="KB_SEED", show_envvar=True,
-                                                help="Seed file (default: the packaged data/seed.yaml).")]
-SourcesOpt = Annotated[str, typer.Option("--sources", help="Folder holding the source texts (*.txt).")]
-OutputOpt = Annotated[str | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def about(summary: str, *examples: str) -> Callable[[F], F]:
+    """Declare a command's one-sentence summary (the command list shows it whole) and the real
+    examples that end its ``--help``."""
+
+    def mark(fn: F) -> F:
+        fn.kb_summary = summary  # type: ignore[attr-defined]
+        fn.kb_examples = examples  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+# ---------------------------------------------------------------- completion (runs only when a shell asks)
+
+
+def _complete(kind: str) -> Callable[[typer.Context, str], list[tuple[str, str]]]:
+    """Shell completion of ids and names from the database the command would use."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+        try:
+            kb = open_kb(ctx.params.get("db"), ctx.params.get("seed"))
+            if kind == "records":
+                rows = kb.conn.execute("SELECT id, name_en FROM records WHERE id LIKE ? ORDER BY id LIMIT 200",
+                                       (incomplete + "%",)).fetchall()
+                return [(i, n) for i, n in rows]
+            out = [(tid, f"{t['name_zh']} {t['name_en']}") for tid, t in kb.terms.items()
+                   if (kind == "terms" or t["vocab"] == kind) and (tid.startswith(incomplete)
+                                                                   or t["name_zh"].startswith(incomplete))]
+            if kind == "terms":
+                out += complete_records(ctx, incomplete)
+            return out
+        except Exception:  # noqa: BLE001 - completion must never break the shell
+            return []
+
+    return complete
+
+
+def complete_records(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    return _complete("records")(ctx, incomplete)
+
+
+complete_ids = _complete("terms")  # records and terms, for `kb show`, `kb cite`, `--record`
+
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", metavar="FORMAT", case_sensitive=False,
+                                           help="Output format: table, json, jsonl, csv, tsv or md.")]
+DbOpt = Annotated[str | None, typer.Option("--db", envvar="KB_DB", show_envvar=True, metavar="PATH",
+                                           help="SQLite database to use (default: one in the user cache, "
+                                                "built from the seed).")]
+SeedOpt = Annotated[str | None, typer.Option("--seed", envvar="KB_SEED", show_envvar=True, metavar="PATH",
+                                             help="Seed file (default: the packaged data/seed.yaml).")]
+SourcesOpt = Annotated[str, typer.Option("--sources", metavar="DIR",
+                                         help="Folder holding the source texts (*.txt).")]
+OutputOpt = Annotated[str | None, typer.Option("--output", "-o", metavar="FILE",
+                                               help="Write to this file instead of stdout.")]
+RegionOpt = Annotated[list[str] | None, typer.Option(
+    "--region", "-r", metavar="REGION", autocompletion=_complete("regions"),
+    help="Region (id, Chinese name in either script, English name or alias); includes places within it "
+         "unless --exact. Repeat for OR.")]
+ExactOpt = Annotated[bool, typer.Option("--exact", help="With --region: this place only, not the places within it.")]
+LevelOpt = Annotated[list[str] | None, typer.Option(
+    "--level", "-l", metavar="LEVEL",
+    help="Placed in a region of this level or within one: country, province, municipality, city, district, "
+         "zone, park ... Repeat for OR.")]
+MechanismOpt = Annotated[list[str] | None, typer.Option(
+    "--mechanism", "-m", metavar="MECHANISM", autocompletion=_complete("mechanisms"),
+    help="Mechanism set up or changed (e.g. 概念验证中心, poc-centre). Repeat for OR.")]
+InstrumentOpt = Annotated[list[str] | None, typer.Option(
+    "--instrument", "-i", metavar="INSTRUMENT", autocompletion=_complete("instruments"),
+    help="Instrument of public authority (e.g. funding, which includes subsidies, awards, grants and fund "
+         "investment). Repeat for OR.")]
+BlockageOpt = Annotated[list[str] | None, typer.Option(
+    "--blockage", "-b", metavar="BLOCKAGE", autocompletion=_complete("blockages"),
+    help="Blockage (堵点) addressed, e.g. 不敢转. Repeat for OR.")]
+KindOpt = Annotated[list[str] | None, typer.Option(
+    "--kind", "-k", metavar="KIND", help="law, pilot, model or practice. Repeat for OR.")]
+SinceOpt = Annotated[str | None, typer.Option(
+    metavar="DATE", help="Dated on or after (YYYY, YYYY-MM or YYYY-MM-DD); says how many undated records it "
+                         "leaves out.")]
+UntilOpt = Annotated[str | None, typer.Option(metavar="DATE", help="Dated on or before (YYYY, YYYY-MM or "
+                                                                   "YYYY-MM-DD).")]
+TextOpt = Annotated[list[str] | None, typer.Option(
+    "--text", "-t", metavar="TEXT", help="Full-text condition: every part must match (as kb search). Repeat "
+                                         "for AND.")]
 
 
 def open_kb(db: str | None, seed: str | None):
@@ -33,6 +112,13 @@ def open_kb(db: str | None, seed: str | None):
     from ..store.db import open_db
 
     return KB(open_db(db, seed))
+
+
+def note(message: str) -> None:
+    """A note on stderr (data stays on stdout)."""
+    from ..text import clean
+
+    typer.echo(f"kb: {clean(message)}", err=True)
 
 
 def warn_restricted(kb, items: list) -> None:
@@ -44,9 +130,9 @@ def warn_restricted(kb, items: list) -> None:
         for s in {e["source"] for e in record_evidence(item) if e.get("restricted")}:
             hits[s] = hits.get(s, 0) + 1
     for sid, n in hits.items():
-        note = kb.sources[sid]["citation_note"]
+        msg = kb.sources[sid]["citation_note"]
         if len(items) == 1:
             what = "this item rests"
         else:
             what = f"{n} of these results {'rests' if n == 1 else 'rest'}"
-        typer.echo(f"kb: note: {what} on {sid}, which asks not to be cited: {note}", err=True)
+        note(f"note: {what} on {sid}, which asks not to be cited: {msg}")

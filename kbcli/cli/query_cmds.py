@@ -6,85 +6,131 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, Format, FormatOpt, SeedOpt, open_kb, warn_restricted
+from .common import (
+    BlockageOpt,
+    DbOpt,
+    ExactOpt,
+    Format,
+    FormatOpt,
+    InstrumentOpt,
+    KindOpt,
+    LevelOpt,
+    MechanismOpt,
+    RegionOpt,
+    SeedOpt,
+    SinceOpt,
+    TextOpt,
+    UntilOpt,
+    about,
+    complete_ids,
+    note,
+    open_kb,
+    warn_restricted,
+)
 
-RegionOpt = Annotated[list[str] | None, typer.Option(
-    "--region", "-r", help="Region (id, Chinese name in either script, English name or alias); includes "
-                           "places within it. Repeat for OR.")]
-MechanismOpt = Annotated[list[str] | None, typer.Option(
-    "--mechanism", "-m", help="Mechanism set up or changed (e.g. 概念验证中心, poc-centre). Repeat for OR.")]
-InstrumentOpt = Annotated[list[str] | None, typer.Option(
-    "--instrument", "-i", help="Instrument of public authority (e.g. funding, which includes subsidies, awards, "
-                               "grants and fund investment). Repeat for OR.")]
-BlockageOpt = Annotated[list[str] | None, typer.Option(
-    "--blockage", "-b", help="Blockage (堵点) addressed, e.g. 不敢转. Repeat for OR.")]
-KindOpt = Annotated[list[str] | None, typer.Option(
-    "--kind", "-k", help="law, pilot, model or practice. Repeat for OR.")]
-SinceOpt = Annotated[str | None, typer.Option(help="Dated on or after (YYYY, YYYY-MM or YYYY-MM-DD).")]
-UntilOpt = Annotated[str | None, typer.Option(help="Dated on or before (YYYY, YYYY-MM or YYYY-MM-DD).")]
-TextOpt = Annotated[list[str] | None, typer.Option(
-    "--text", "-t", help="Full-text condition (as kb search). Repeat for AND.")]
 
-
-def _filters(region, mechanism, instrument, blockage, kind, since, until, text):
+def _filters(region, mechanism, instrument, blockage, kind, since, until, text, exact=False, level=None):
     from ..query.facets import Filters
 
     return Filters(regions=region or [], mechanisms=mechanism or [], instruments=instrument or [],
-                   blockages=blockage or [], kinds=kind or [], since=since, until=until, text=text or [])
+                   blockages=blockage or [], kinds=kind or [], since=since, until=until, text=text or [],
+                   exact=exact, levels=level or [])
 
 
+def report_empty_or_undated(kb, f, found: bool) -> None:
+    """On stderr: why nothing matched, and how many undated records the dates left out."""
+    from ..query.facets import undated
+    from ..query.hints import empty_query
+
+    if not found:
+        for line in empty_query(kb, f):
+            note(line)
+    n = undated(kb, f)
+    if n:
+        note(f"{n} undated record(s) matching the other filters left out by --since/--until")
+
+
+@about("Find records by region, mechanism, instrument, blockage, kind, date and text.",
+       "kb query --mechanism 概念验证中心 --instrument funding",
+       "kb query --region 陝西 --kind pilot --since 2020",
+       "kb query --region 北京 --exact --blockage 不敢转 --format csv")
 def query_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    text: TextOpt = None,
-    sort: Annotated[str, typer.Option(help="Order: kind, date, id or name.")] = "kind",
-    limit: Annotated[int | None, typer.Option(min=1, help="At most this many records.")] = None,
+    text: TextOpt = None, exact: ExactOpt = False, level: LevelOpt = None,
+    sort: Annotated[str, typer.Option(metavar="ORDER", help="Order: kind, date, id or name.")] = "kind",
+    limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N records.")] = None,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Find records by region, mechanism, instrument, blockage, kind, date and text.
 
     With no filter, lists every record. Values match ids, Chinese names in
     either script, English names and aliases; a term includes its narrower
-    terms (--region 陕西 finds records placed in 西安 or 商洛).
+    terms (--region 陕西 finds records placed in 西安 or 商洛). Repeating an
+    option means OR, different options AND.
     """
     from ..query.facets import query
     from ..render.views import RECORD_COLUMNS_ALL, emit_rows, record_rows
 
     kb = open_kb(db, seed)
-    records = query(kb, _filters(region, mechanism, instrument, blockage, kind, since, until, text), sort, limit)
+    f = _filters(region, mechanism, instrument, blockage, kind, since, until, text, exact, level)
+    records = query(kb, f, sort, limit)
     emit_rows(record_rows(records), RECORD_COLUMNS_ALL, fmt.value)
+    report_empty_or_undated(kb, f, bool(records))
     warn_restricted(kb, records)
 
 
+@about("Full-text search over names, summaries, quotes and term names, best first.",
+       "kb search 合肥中试",
+       "kb search \"concept-verification centre\"",
+       "kb search 中梗阻 --kind practice --format json")
 def search_cmd(
-    text: Annotated[str, typer.Argument(help="Words or phrases, in Chinese (either script) or English.")],
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="Words or phrases, in Chinese (either script, "
+                                                            "spaces not needed) or English.")],
     kind: KindOpt = None,
-    limit: Annotated[int, typer.Option(min=1, help="At most this many records.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most N records.")] = 20,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
-    """Full-text search over names, summaries, quotes and aliases, best first.
+    """Full-text search over names, summaries, quotes and term names, best first.
 
-    Chinese is matched by character bigrams, so two-character terms (中试, 赋权)
-    and phrases work, and simplified finds traditional and the reverse.
-    Several words must all match.
+    Unspaced Chinese is split against the names the base knows (合肥中试 is
+    合肥 + 中试); a part that names a term also finds the records tagged
+    with it, so aliases (中梗阻) and English phrasings work. Records matching
+    more parts rank first, then the exact phrase, then text relevance; the
+    score's whole part counts the parts matched. Chinese matches by
+    character pairs, so simplified finds traditional and the reverse.
     """
-    from ..query.search import search
+    from ..query.hints import empty_search, partial_search, scope_notes
+    from ..query.search import parts, search
     from ..render.views import SEARCH_COLUMNS, emit_rows, search_rows
 
     kb = open_kb(db, seed)
     records = search(kb, text, kind, limit)
     emit_rows(search_rows(records) if fmt.value not in ("json", "jsonl") else records, SEARCH_COLUMNS, fmt.value)
+    if not records:
+        for line in empty_search(kb, text):
+            note(line)
+    else:
+        for line in partial_search(text, records, len(parts(kb, text))) + scope_notes(kb, text):
+            note(line)
     warn_restricted(kb, records)
 
 
+@about("Everything about one record, term, source, law article or figure, named by id or by name.",
+       "kb show 合肥", "kb show 協議轉化模式", "kb show law-sttl#art14")
 def show_cmd(
-    ident: Annotated[str, typer.Argument(metavar="ID", help="A record, vocabulary term or source id.")],
+    ident: Annotated[str, typer.Argument(
+        metavar="NAME", autocompletion=complete_ids,
+        help="A record, term or source: its id, Chinese name in either script, English name, short name or "
+             "alias; law-id#art14 for an article; ID#2, ID#metric or ID#metric@2022 for a figure.")],
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
-    """Everything about one record: fields, figures, evidence and relations both ways.
+    """Everything about one record, term, source, law article or figure.
 
-    Also shows vocabulary terms (with the records using them) and sources.
-    Figures on which the sources disagree are listed with each source's value.
+    A record comes with its figures, evidence and relations both ways;
+    figures on which the sources disagree are listed with each source's
+    value. A term lists the records tagged with it. A name shared by several
+    things lists them (exit 2).
     """
     from ..query.show import show
     from ..render.views import emit_detail
@@ -95,6 +141,8 @@ def show_cmd(
     warn_restricted(kb, [obj] if obj.get("kind") not in ("source",) else [])
 
 
+@about("List the terms or records of one kind, with how many records use each term.",
+       "kb list", "kb list mechanisms", "kb list practices --format csv")
 def list_cmd(
     what: Annotated[str | None, typer.Argument(
         metavar="[KIND]", help="regions, mechanisms, instruments, blockages, sources, laws, pilots, models or "
@@ -127,43 +175,67 @@ def list_cmd(
         emit_rows(record_rows(rows), RECORD_COLUMNS_ALL, fmt.value)
 
 
+@about("Numbers in base units (money in yuan), to sort, filter by period and add.",
+       "kb figures --region 合肥 --unit yuan --sort -value",
+       "kb figures --metric \"technology contract turnover\" --as-of 2022",
+       "kb figures --metric subsidy-cap --sum")
 def figures_cmd(
-    metric: Annotated[list[str] | None, typer.Option(help="Only this metric. Repeat for OR.")] = None,
-    unit: Annotated[list[str] | None, typer.Option(help="Only this unit (yuan, percent, ...).")] = None,
-    record: Annotated[list[str] | None, typer.Option(help="Only figures of this record or term id.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(
+        metavar="METRIC", help="Only this metric (its id or label). Repeat for OR.")] = None,
+    unit: Annotated[list[str] | None, typer.Option(
+        metavar="UNIT", help="Only this unit (yuan, percent, ...). Repeat for OR.")] = None,
+    record: Annotated[list[str] | None, typer.Option(
+        metavar="NAME", autocompletion=complete_ids,
+        help="Only figures of this record or term (id or name). Repeat for OR.")] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="PERIOD", help="Only figures whose period overlaps this one (2022, 2022-03, "
+                                          "2018/2022).")] = None,
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
-    sort: Annotated[str, typer.Option(help="Order: owner, metric, value, -value or as_of.")] = "owner",
+    exact: ExactOpt = False, level: LevelOpt = None,
+    sort: Annotated[str, typer.Option(metavar="ORDER", help="Order: owner, metric, value, -value or as_of.")] = "owner",
     total: Annotated[bool, typer.Option("--sum", help="Print count, sum, min and max per metric and unit.")] = False,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
-    """Numbers in base units (money in yuan), to sort and add.
+    """Numbers in base units (money in yuan), to sort, filter by period and add.
 
     Each row is one figure with its qualifier (exact, max, over, target ...),
-    the wording as printed and its sources. Record filters work as in kb query.
+    the wording as printed and its sources. Record filters work as in kb
+    query (and select the records whose figures are shown).
     """
     from ..query.listing import figures, sum_figures
     from ..render.views import FIGURE_COLUMNS, SUM_COLUMNS, emit_rows
 
     kb = open_kb(db, seed)
-    rows = figures(kb, _filters(region, mechanism, instrument, blockage, kind, since, until, None),
-                   metric, unit, record, sort)
+    f = _filters(region, mechanism, instrument, blockage, kind, since, until, None, exact, level)
+    rows = figures(kb, f, metric, unit, record, sort, as_of)
     if total:
         emit_rows(sum_figures(rows), SUM_COLUMNS, fmt.value)
     else:
         emit_rows(rows, FIGURE_COLUMNS, fmt.value)
+    if not rows:
+        note("no figure matches" + (f" the period {as_of}" if as_of else "") + "; `kb figures` with fewer "
+             "options lists more")
+    elif f.dated:
+        report_empty_or_undated(kb, f, True)
 
 
+@about("Count records by two dimensions, for example region by blockage.",
+       "kb crosstab region kind --depth 2 --mechanism 概念验证中心",
+       "kb crosstab blockage kind --format csv")
 def crosstab_cmd(
-    rows: Annotated[str, typer.Argument(help="region, mechanism, instrument, blockage, kind, year or status.")],
-    cols: Annotated[str, typer.Argument(help="Same choices as ROWS.")],
+    rows: Annotated[str, typer.Argument(metavar="ROWS", help="region, mechanism, instrument, blockage, kind, year "
+                                                             "or status.")],
+    cols: Annotated[str, typer.Argument(metavar="COLS", help="Same choices as ROWS.")],
     depth: Annotated[int | None, typer.Option(
-        min=0, help="Roll terms up to their ancestor at this depth (regions: 1 = countries, 2 = provinces).")] = None,
+        min=0, metavar="N", help="Roll terms up to their ancestor at depth N (regions: 1 = countries, "
+                                 "2 = provinces).")] = None,
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+    exact: ExactOpt = False, level: LevelOpt = None,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
-    """Count records by two dimensions, e.g. region by blockage.
+    """Count records by two dimensions, for example region by blockage.
 
     A record tagged with several terms counts once in each of their cells;
     'total' counts each record once per row.
@@ -173,8 +245,9 @@ def crosstab_cmd(
     from ..render.views import emit_rows
 
     kb = open_kb(db, seed)
-    row_dim, col_values, table = crosstab(kb, rows, cols, _filters(region, mechanism, instrument, blockage, kind,
-                                                                   since, until, None), depth)
+    f = _filters(region, mechanism, instrument, blockage, kind, since, until, None, exact, level)
+    row_dim, col_values, table = crosstab(kb, rows, cols, f, depth)
     columns = [Column(row_dim)] + ([Column("name_zh")] if table and "name_zh" in table[0] else []) + \
               [Column(c, numeric=True) for c in col_values] + [Column("total", numeric=True)]
     emit_rows(table, columns, fmt.value)
+    report_empty_or_undated(kb, f, bool(table))

@@ -31,7 +31,7 @@ def _evidence(rec: dict):
     """Every evidence item of a record, as ``query.kb.record_evidence`` walks it (this layer
     does not import the query layer): its own, its figures', articles' and components'."""
     yield from rec.get("evidence", ())
-    for part in ("figures", "articles", "components"):
+    for part in ("figures", "articles", "components", "versions"):
         for x in rec.get(part) or ():
             yield from x.get("evidence", ())
 
@@ -60,7 +60,7 @@ def record_rows(records: list[dict]) -> list[dict]:
 RECORD_COLUMNS_ALL = RECORD_COLUMNS + [TColumn("sources"), Column("restricted")]
 
 SEARCH_COLUMNS = [Column("score", numeric=True), Column("id"), Column("kind"), Column("name_zh"), Column("name_en"),
-                  Column("match", flatten=lambda m: (m or {}).get("text", "") if m else "", wrap=True),
+                  Column("match", flatten=lambda m: (m or {}).get("text", "") if m else ""),
                   TColumn("match_source", flatten=None), Column("restricted")]
 
 
@@ -69,10 +69,7 @@ def search_rows(records: list[dict]) -> list[dict]:
     for r in rows:
         m = r.get("match") or {}
         r["match_source"] = m.get("source", m.get("field", ""))
-        text = m.get("text", "")
-        if len(text) > 80:
-            text = text[:80] + "…"
-        r["match"] = dict(m, text=text) if m else None
+        r["match"] = m or None
     return rows
 
 
@@ -162,6 +159,26 @@ def detail_lines(obj: dict) -> list[str]:
         if obj.get("evidence"):
             lines.append("evidence:")
             lines.extend(_ev_lines(obj["evidence"], "  "))
+        return lines
+    if kind == "article":
+        law = obj["law"]
+        lines[1:] = [f"art. {obj['number']} of {law['id']} ({law['name_zh']})", law.get("name_en") or ""]
+        for v in obj.get("versions", []):
+            ver = f" (numbering of the {v['version']} text)" if v.get("version") else ""
+            items = (" items " + "、".join(v["items"])) if v.get("items") else ""
+            lines.append(f"gist{ver}{items}: {v['gist_en']}")
+            lines.append("evidence:")
+            lines.extend(_ev_lines(v["evidence"], "  "))
+        lines.append(f"cited as legal basis by {len(obj.get('cited_by', []))} records:")
+        lines.extend(f"  {r['id']} [{r['kind']}] {r['name_zh']}" for r in obj.get("cited_by", []))
+        return lines
+    if kind == "figure":
+        owner = obj["owner"]
+        lines[1:] = [f"figure of {owner['id']} [{owner['kind']}] ({owner['name_zh']})", _fig_line(obj)]
+        if obj.get("note"):
+            lines.append(f"note: {obj['note']}")
+        lines.append("evidence:")
+        lines.extend(_ev_lines(obj["evidence"], "  "))
         return lines
     if kind in ("region", "mechanism", "instrument", "blockage"):
         if obj.get("level"):
@@ -261,15 +278,72 @@ def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
             flat = {k: v for k, v in obj.items() if not isinstance(v, (list, dict))}
             emit([flat], [Column(k) for k in flat], fmt, out=out)
     else:
-        lines = [clean(line) for line in detail_lines(obj)]
-        text = "\n".join(lines) + "\n"
-        if is_terminal(out):
-            from rich.text import Text
+        emit_lines(detail_lines(obj), out, bold={0})
 
-            from .output import rich_console
 
-            t = Text(text)
-            t.stylize("bold", 0, len(lines[0]))
-            rich_console(out).print(t, end="")
-        else:
-            out.write(text)
+def emit_lines(lines: list[str], out: TextIO | None = None, bold: set[int] | None = None) -> None:
+    """Lines of text, cleaned; on a terminal wrapped to its width (indentation kept, nothing cut) with the
+    lines numbered in ``bold`` (and lines starting with '## ') in bold."""
+    out = out or sys.stdout
+    lines = [clean(line) for line in lines]
+    if not is_terminal(out):
+        out.write("\n".join(line.removeprefix("## ") for line in lines) + "\n")
+        return
+    from rich.text import Text
+
+    from .output import rich_console
+    from .terminal import wrap_indented
+
+    console = rich_console(out)
+    text = Text()
+    for i, line in enumerate(lines):
+        heading = i in (bold or ()) or line.startswith("## ")
+        if heading:
+            line = line.removeprefix("## ")
+        for part in wrap_indented(line, console.width):
+            text.append(part + "\n", style="bold" if heading else "")
+    console.print(text, end="")
+
+
+# ---------------------------------------------------------------- ask
+
+_AS = {"region": "region", "mechanism": "mechanism", "instrument": "instrument", "blockage": "blockage",
+       "kind": "kind", "level": "places of level", "grouping": "grouped by place", "money": "money named",
+       "amount": "an amount asked", "count": "a count asked", "record": "record", "date": "date",
+       "out-of-scope": "outside the base"}
+
+
+def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
+    """The answer to ``kb ask`` as text: the reading (the equivalent command, what each word was taken
+    for, the words not used, notes), then the records best first, grouped by place when asked."""
+    lines = [f"## {it['command']}"]
+    read = []
+    for d in it["recognised"]:
+        what = _AS.get(d["as"], d["as"])
+        target = f" {d['id']}" if d.get("id") and d["as"] not in ("grouping",) else ""
+        name = f" ({d['name_zh']})" if d.get("name_zh") and d.get("name_zh") != d["text"] else ""
+        dropped = " [left out]" if d.get("dropped") else ""
+        read.append(f"{d['text']} → {what}{target}{name}{dropped}")
+    lines.append("  read: " + ("; ".join(read) if read else "nothing the base knows"))
+    lines.append("  not recognised (used to rank): " + (", ".join(it["unused"]) if it["unused"] else "-"))
+    lines.extend(f"  note: {n}" for n in it["notes"])
+    lines.append("")
+    if not records:
+        lines.append("No record answers the question.")
+        return lines
+    group = object()
+    for n, rec in enumerate(records, 1):
+        if it.get("group_by") and rec.get("group") != group:
+            group = rec.get("group")
+            lines.append(f"## {group['name_zh']} {group['name_en']}" if group else "## (no place)")
+        lines.append(f"{n}. {rec['id']} [{rec['kind']}] {rec['name_zh']}")
+        lines.append(f"   {rec['name_en']}")
+        if rec.get("regions") and not it.get("group_by"):
+            lines.append("   in: " + ", ".join(f"{t['name_zh']} {t['name_en']}" for t in rec["regions"]))
+        answer = rec.get("answer") or {}
+        for f in answer.get("figures", []):
+            lines.append("   " + _fig_line(f))
+        q = answer.get("quote")
+        if q:
+            lines.extend(_ev_lines([q], "   "))
+    return lines

@@ -1,0 +1,533 @@
+"""``kb ask QUESTION``: a question in English or Chinese (either script, no spaces needed), answered
+from the base, deterministically and explainably.
+
+1. Dates are read first (in 2020, since 2018, 2018年以来, 2018—2022年, 2022年3月).
+2. The rest is cut into pieces (``resolve.segment``) against the base's names (regions at every level,
+   mechanisms, instruments, blockages, record names) and the question words below: record kinds
+   (laws, 试点, 做法 …), places to group by (cities, 哪些省, where …), money (fund, 资助 …), amounts
+   (how much, 多少, 成交额 …) and counts (how many, 多少家 …). What is left is reported as unused.
+3. The pieces become filters of ``kb query`` (records) or, when the question asks for an amount or a
+   count, of ``kb figures`` (numbers, with the date as the figures' period). The interpretation is
+   the equivalent command line. When nothing matches every part, parts are left out one at a time
+   (money first, then kinds, levels, instruments, blockages, mechanisms, dates) and the answer says
+   which; when no part is recognised at all, it is a ranked ``kb search``.
+4. Records are ranked best first: tagged with the question's own terms rather than narrower ones,
+   holding its unused words, carrying the figures it asks for; each comes with the figures that
+   answer the question and one supporting quote.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dates import date_range
+from ..text import fold, loose
+from . import resolve
+from .facets import Filters, query, undated
+from .kb import KB, VOCAB_KIND, VOCABS, record_evidence
+from .listing import figures as figure_rows
+from .search import STOPWORDS, best_match, part_rowids, parts, search
+
+# ---------------------------------------------------------------- question words
+
+
+def _words(tag: str, text: str) -> dict[str, str]:
+    return {w.strip(): tag for w in text.split("|") if w.strip()}
+
+
+QUESTION_WORDS: dict[str, str] = {
+    **_words("kind:law", "law|laws|legislation|regulation|regulations|policy|policies|policy document|"
+                         "statute|statutes|rule|rules|法律|法规|政策|政策文件|条例|规定|文件|办法|法"),
+    **_words("kind:pilot", "pilot|pilots|piloted|piloting|trial|trials|trialled|trialed|being piloted|"
+                           "试点|试验|改革试点|先行先试"),
+    **_words("kind:model", "model|models|mode|modes|模式|转化模式"),
+    **_words("kind:practice", "practice|practices|measure|measures|initiative|initiatives|做法|措施|举措|实践|"
+                              "经验|具体做法|具体措施"),
+    **_words("level:city", "city|cities|municipal|城市|市|哪些城市|哪个城市"),
+    **_words("level:province", "province|provinces|provincial|省|省份|哪些省|哪个省|哪些省份"),
+    **_words("level:country", "country|countries|nation|nations|哪些国家|哪个国家"),
+    **_words("group", "where|which region|which regions|which places|哪里|哪儿|哪些地方|哪些地区|在哪|在哪里|何地"),
+    **_words("money", "fund|funds|funded|finance|finances|financed|financing|money|pay|pays|paid|paying|give|"
+                      "gives|giving|invest|invests|invested|spend|spends|spent|subsidise|subsidises|subsidize|"
+                      "subsidizes|资金|经费|出资|拨款|钱|投入资金|财政资金|扶持资金|资助|补贴|补助|奖补|奖励资金|"
+                      "财政补贴|资金支持"),
+    **_words("amount", "how much|多少|多少钱|是多少|有多少|多大|几何"),
+    **_words("count", "how many|number of|多少家|多少个|多少项|多少所|多少人|多少名|几家|几个|几项|几所|数量"),
+    **_words("stop", "which|what|who|whom|whose|how|why|when|does|do|did|is|are|was|were|be|been|the|a|an|of|"
+                     "to|for|in|on|by|at|with|and|or|that|this|these|those|there|their|its|it|any|about|from|"
+                     "into|has|have|had|get|gets|got|set|up|done|doing|make|makes|made|use|uses|used|support|"
+                     "supports|supporting|supported|help|helps|address|addresses|tackle|tackles|solve|solves|"
+                     "deal|deals|overcome|promote|promotes|encourage|encourages|tell|me|list|show|give me|"
+                     "哪些|有哪些|有什么|什么|怎样|怎么|怎么样|如何|为什么|是否|是不是|哪个|哪|的|了|吗|呢|吧|"
+                     "以及|可以|解决|破解|应对|针对|关于|采取|采用|进行|开展|推动|推进|促进|支持|实施|出台|提出|"
+                     "建立|一下|请问|各地|是什么|有没有|怎么做|如何做"),
+}
+# one-character words that carry no meaning when they stand alone between recognised words (对 in
+# 杭州对中试基地…); inside a phrase they are left alone (能 in 人工智能, 用 in 用户)
+FUNCTION_CHARS = frozenset("有是在和与及对给为把被于由向都也还又能会做用请呀啊各等将已")
+EXTRA = {loose(k): [v] for k, v in QUESTION_WORDS.items()}
+CITY_LEVELS = ["city", "municipality"]
+MONEY_UNITS = frozenset(("yuan", "eur", "usd"))
+# words that ask for a number, left in the question as content (成交额 also matches a figure's quote)
+AMOUNT_RE = re.compile(r"how much|how many|number of|amount|turnover|spending|budget|percentage|proportion|"
+                       r"多少|成交额|交易额|金额|规模|数量|总额|总量|比例|占比|比重|增速|上限|几[家个项所]")
+
+# ---------------------------------------------------------------- dates
+
+_Y = r"((?:19|20)\d{2})"
+_DATE_PATTERNS: list[tuple[re.Pattern, str]] = [
+    (re.compile(rf"between\s+{_Y}\s+and\s+{_Y}", re.IGNORECASE), "range"),
+    (re.compile(rf"(?:from\s+)?{_Y}\s*(?:-|–|—|to|until|至|到|~|～)\s*{_Y}\s*年?", re.IGNORECASE), "range"),
+    (re.compile(rf"{_Y}\s*年\s*(\d{{1,2}})\s*月(?:份)?"), "month"),
+    (re.compile(rf"(?:since|from|starting)\s+{_Y}", re.IGNORECASE), "since"),
+    (re.compile(rf"after\s+{_Y}", re.IGNORECASE), "after"),
+    (re.compile(rf"(?:自|从)?\s*{_Y}\s*年?\s*(?:以来|以后|之后|起|开始|至今)"), "since"),
+    (re.compile(rf"(?:自|从)\s*{_Y}\s*年?"), "since"),
+    (re.compile(rf"before\s+{_Y}", re.IGNORECASE), "before"),
+    (re.compile(rf"(?:until|till|through|by|up to)\s+{_Y}", re.IGNORECASE), "until"),
+    (re.compile(rf"{_Y}\s*年?\s*(?:以前|之前|前)"), "before"),
+    (re.compile(rf"(?:in|during|for|of)?\s*{_Y}\s*年?(?:度)?", re.IGNORECASE), "year"),
+]
+
+
+def read_dates(text: str) -> tuple[str, str | None, str | None, list[str]]:
+    """The question without its date expressions, the since and until dates, and the expressions read."""
+    since = until = None
+    found: list[str] = []
+    for rx, kind in _DATE_PATTERNS:
+        m = rx.search(text)
+        if not m:
+            continue
+        g = m.groups()
+        if kind == "range":
+            since, until = min(g[0], g[1]), max(g[0], g[1])
+        elif kind == "month" and 1 <= int(g[1]) <= 12:
+            since = until = f"{g[0]}-{int(g[1]):02d}"
+        elif kind == "since":
+            since = g[0]
+        elif kind == "after":
+            since = str(int(g[0]) + 1)
+        elif kind == "until":
+            until = g[0]
+        elif kind == "before":
+            until = str(int(g[0]) - 1)
+        elif kind == "year":
+            since = until = g[0]
+        else:
+            continue
+        found.append(m.group().strip())
+        text = text[:m.start()] + " " + text[m.end():]
+        if since and until:
+            break
+    return text, since, until, found
+
+
+# ---------------------------------------------------------------- interpretation
+
+
+@dataclass
+class Interpretation:
+    question: str
+    mode: str = "query"  # query (records), figures (numbers), search (ranked text) or none (nothing to run)
+    regions: list[str] = field(default_factory=list)
+    mechanisms: list[str] = field(default_factory=list)
+    instruments: list[str] = field(default_factory=list)
+    blockages: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    levels: list[str] = field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+    metrics: list[str] = field(default_factory=list)
+    records: list[str] = field(default_factory=list)  # records the question names
+    money: bool = False
+    amount: bool = False
+    count: bool = False
+    group_by: str | None = None  # "city", "province", "country" or "region"
+    recognised: list[dict] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    added_funding: bool = False
+    prefer: list[str] = field(default_factory=list)  # terms named with money words: ranked first, not filtered
+    soft: list[str] = field(default_factory=list)  # words of parts left out: still used for ranking
+    out_of_scope: list[str] = field(default_factory=list)  # topics the base leaves out that the question names
+
+    def filters(self) -> Filters:
+        return Filters(regions=list(self.regions), mechanisms=list(self.mechanisms),
+                       instruments=list(self.instruments), blockages=list(self.blockages), kinds=list(self.kinds),
+                       levels=list(self.levels),
+                       since=self.since if self.mode == "query" else None,
+                       until=self.until if self.mode == "query" else None)
+
+    @property
+    def as_of(self) -> str | None:
+        if self.since is None and self.until is None:
+            return None
+        if self.since == self.until:
+            return self.since
+        return f"{self.since or '1900'}/{self.until or '2099'}"
+
+    def command(self) -> str:
+        if self.mode == "none":
+            return "-"
+        if self.mode == "search":
+            return shlex.join(["kb", "search", " ".join(self.unused) or self.question])
+        argv = ["kb", "figures" if self.mode == "figures" else "query"]
+        for vocab in VOCABS:
+            for tid in getattr(self, vocab):
+                argv += [f"--{VOCAB_KIND[vocab]}", tid]
+        for level in self.levels:
+            argv += ["--level", level]
+        for kind in self.kinds:
+            argv += ["--kind", kind]
+        if self.mode == "figures":
+            for metric in self.metrics:
+                argv += ["--metric", metric]
+            if self.as_of:
+                argv += ["--as-of", self.as_of]
+        else:
+            if self.since:
+                argv += ["--since", self.since]
+            if self.until:
+                argv += ["--until", self.until]
+        return shlex.join(argv)
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"command": self.command(), "mode": self.mode}
+        for k in ("regions", "mechanisms", "instruments", "blockages", "kinds", "levels", "metrics", "records",
+                  "out_of_scope"):
+            out[k] = list(getattr(self, k))
+        out.update({"since": self.since, "until": self.until, "group_by": self.group_by,
+                    "intent": {"money": self.money, "amount": self.amount, "count": self.count},
+                    "recognised": self.recognised, "unused": self.unused, "notes": self.notes})
+        return out
+
+
+def interpret(kb: KB, question: str) -> Interpretation:
+    """What the question asks, as filters (nothing is run here)."""
+    it = Interpretation(question)
+    text = re.sub(r"[?？!！。.,，、;；:：\"“”'‘’()（）]+", " ", question)
+    text, it.since, it.until, dates = read_dates(text)
+    for d in dates:
+        it.recognised.append({"text": d, "as": "date", "since": it.since, "until": it.until})
+    funding_family = set(kb.descendants.get("funding", ["funding"]))
+    extra = dict(EXTRA)
+    for k, v in resolve.scope_words(kb).items():
+        extra[k] = v + extra.get(k, [])
+    for piece in resolve.segment(kb, text, extra=extra):
+        tags = [t for t in piece.tags if t != "stop"]
+        scope = [t for t in tags if t.startswith("scope:")]
+        if scope:
+            it.out_of_scope.extend(t[6:] for t in scope if t[6:] not in it.out_of_scope)
+            it.recognised.append({"text": piece.text, "as": "out-of-scope", "id": scope[0][6:]})
+            continue
+        if piece.tags and not tags and not piece.terms:
+            continue  # a question word with no meaning here
+        if tags:
+            for tag in tags:
+                _apply_tag(it, tag, piece.text)
+            it.prefer.extend(t for t in piece.terms if t in funding_family)  # 补贴: funding, subsidies first
+            continue
+        if piece.terms:
+            vocab, ids = _pick_vocab(kb, piece.terms)
+            target = getattr(it, vocab)
+            for tid in ids:
+                if tid not in target:
+                    target.append(tid)
+                it.recognised.append({"text": piece.text, "as": VOCAB_KIND[vocab], "id": tid,
+                                      "name_zh": kb.terms[tid]["name_zh"], "name_en": kb.terms[tid]["name_en"]})
+            continue
+        if piece.records:
+            for rid in piece.records:
+                if rid not in it.records:
+                    it.records.append(rid)
+                it.recognised.append({"text": piece.text, "as": "record", "id": rid})
+            continue
+        for w in _content_words(piece.text):
+            it.unused.append(w)
+    it.amount = it.amount or it.count or bool(AMOUNT_RE.search(fold(question)))
+    if it.money and not funding_family & set(it.instruments):
+        it.instruments.append("funding")
+        it.added_funding = True
+    if it.amount or it.count:
+        it.mode = "figures"
+        it.metrics = _metrics_named(kb, it.unused)
+    return it
+
+
+def _apply_tag(it: Interpretation, tag: str, text: str) -> None:
+    kind, _, value = tag.partition(":")
+    if kind == "kind" and value not in it.kinds:
+        it.kinds.append(value)
+        it.recognised.append({"text": text, "as": "kind", "id": value})
+    elif kind == "level":
+        levels = CITY_LEVELS if value == "city" else [value]
+        it.levels.extend(lv for lv in levels if lv not in it.levels)
+        it.group_by = value
+        it.recognised.append({"text": text, "as": "level", "id": value})
+    elif kind == "group":
+        it.group_by = it.group_by or "region"
+        it.recognised.append({"text": text, "as": "grouping", "id": "region"})
+    elif kind in ("money", "amount", "count"):
+        setattr(it, kind, True)
+        it.recognised.append({"text": text, "as": kind})
+
+
+def _pick_vocab(kb: KB, ids: list[str]) -> tuple[str, list[str]]:
+    """A name shared by terms of several vocabularies counts in one: regions, then blockages,
+    mechanisms, instruments."""
+    for vocab in ("regions", "blockages", "mechanisms", "instruments"):
+        mine = [t for t in ids if kb.terms[t]["vocab"] == vocab]
+        if mine:
+            return vocab, mine
+    return "mechanisms", ids  # pragma: no cover - every term has a vocabulary
+
+
+def _content_words(text: str) -> list[str]:
+    words = [text.strip()] if re.search(r"[^\x00-\x7f]", text) else re.findall(r"[^\W_]+", text)
+    return [w for w in words if w and w.casefold() not in STOPWORDS and w not in FUNCTION_CHARS
+            and not (w.isdigit() and len(w) < 3)]
+
+
+def _metrics_named(kb: KB, words: list[str]) -> list[str]:
+    """Metrics whose id or label the question's unused English words spell out (technology contract
+    turnover); Chinese words are matched against the figures' own text when ranking instead."""
+    latin = [w for w in words if w.isascii()]
+    if len(latin) < 2:
+        return []
+    key = loose(" ".join(latin))
+    found = []
+    for metric, label in kb.conn.execute("SELECT DISTINCT metric, label_en FROM figures"):
+        if loose(metric) in key or (label and loose(label).startswith(key)):
+            found.append(metric)
+    return sorted(set(found))
+
+
+# ---------------------------------------------------------------- answering
+
+# what is left out first when nothing matches every part: the question's framing before its place,
+# its place before its topic
+RELAX_ORDER = ("added_funding", "kinds", "levels", "metrics", "instruments", "dates", "regions", "blockages",
+               "mechanisms")
+
+
+@dataclass
+class Answer:
+    interpretation: Interpretation
+    records: list[dict]
+
+
+def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
+    it = interpret(kb, question)
+    for topic in resolve.out_of_scope(kb, question):
+        it.notes.append(f"{topic['topic_en']} ({topic['topic_zh']}) is outside the base: {topic['reason']}")
+        if topic["topic_en"] not in it.out_of_scope:
+            it.out_of_scope.append(topic["topic_en"])
+    topical = any([it.mechanisms, it.instruments, it.blockages, it.kinds, it.metrics, it.records])
+    if it.out_of_scope and not topical:
+        it.mode = "none"
+        return Answer(it, [])  # a place or a date alone says nothing about a topic the base leaves out
+    nothing = not any([it.regions, it.mechanisms, it.instruments, it.blockages, it.kinds, it.levels, it.records,
+                       it.since, it.until, it.metrics])
+    if nothing:
+        return _search_answer(kb, it, limit, "no term of the base recognised in the question")
+    records = _run(kb, it)
+    if not records and it.mode == "figures":
+        it.mode = "query"
+        it.notes.append("no figure matches; records instead")
+        records = _run(kb, it)
+    dropped: list[str] = []
+    for step in RELAX_ORDER:
+        if records:
+            break
+        what = _relax(it, step)
+        if what:
+            dropped.append(what)
+            it.soft.extend(d["text"] for d in it.recognised if d.get("dropped") == step)
+            records = _run(kb, it)
+    if dropped:
+        it.notes.append("no record matches every part of the question; left out: " + "; ".join(dropped))
+    if not records:
+        return _search_answer(kb, it, limit, "no record matches the recognised terms")
+    if it.mode == "query" and (it.since or it.until):
+        n = undated(kb, it.filters())
+        if n:
+            it.notes.append(f"{n} undated record(s) matching the other parts were left out by the dates")
+    records = _rank(kb, it, records)
+    if limit is not None:
+        records = records[:limit]
+    return Answer(it, records)
+
+
+def _relax(it: Interpretation, step: str) -> str | None:
+    if step == "added_funding" and it.added_funding:
+        it.instruments.remove("funding")
+        it.added_funding = False
+        return "--instrument funding (money in the question)"
+    if step == "dates" and (it.since or it.until):
+        it.since = it.until = None
+        return "the dates"
+    if step in ("kinds", "levels", "metrics", "instruments", "blockages", "mechanisms", "regions"):
+        values = getattr(it, step)
+        if values:
+            setattr(it, step, [])
+            as_ = {"kinds": "kind", "levels": "level"}.get(step, VOCAB_KIND.get(step))
+            for d in it.recognised:
+                if d.get("as") == as_:
+                    d["dropped"] = step
+            option = {"kinds": "kind", "levels": "level", "metrics": "metric"}.get(step, VOCAB_KIND.get(step, step))
+            return " ".join(f"--{option} {v}" for v in values)
+    return None
+
+
+def _run(kb: KB, it: Interpretation) -> list[dict]:
+    """The records the interpretation's command finds (figures mode: the figures' owner records)."""
+    if it.mode == "figures":
+        rows = figure_rows(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
+        rows = [r for r in rows if r["owner_kind"] != "term"]
+        owners = list(dict.fromkeys(r["owner"] for r in rows))
+        return [r for r in (kb.get_record(o) for o in owners) if r is not None]
+    recs = query(kb, it.filters()) if _has_filters(it) else []
+    named = [r for r in (kb.get_record(rid) for rid in it.records) if r is not None]
+    named_ids = {r["id"] for r in named}
+    return named + [r for r in recs if r["id"] not in named_ids]
+
+
+def _has_filters(it: Interpretation) -> bool:
+    return any([it.regions, it.mechanisms, it.instruments, it.blockages, it.kinds, it.levels, it.since, it.until])
+
+
+def _search_answer(kb: KB, it: Interpretation, limit: int | None, why: str) -> Answer:
+    it.mode = "search"
+    words = it.unused or [it.question]
+    it.notes.append(f"{why}; ranked full-text search instead")
+    try:
+        recs = search(kb, " ".join(words), limit=limit or 20)
+    except Exception:  # noqa: BLE001 - nothing searchable left (punctuation only)
+        recs = []
+    for r in recs:
+        r["answer"] = {"figures": _answer_figures(it, r, [])[:3], "quote": _quote(r, words)}
+    return Answer(it, recs)
+
+
+def _needles(kb: KB, it: Interpretation) -> list[str]:
+    out = [fold(w) for w in it.unused + it.soft]
+    for d in it.recognised:
+        if d.get("as") in ("region", "mechanism", "instrument", "blockage"):
+            out += [fold(d["text"]), fold(d["name_zh"])]
+    return [n for n in dict.fromkeys(out) if n]
+
+
+def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
+    needles = _needles(kb, it)
+    unused_rows: list[set[int]] = []
+    if it.unused or it.soft:
+        try:
+            unused_rows = [part_rowids(kb, p) for p in parts(kb, " ".join(it.unused + it.soft))]
+        except Exception:  # noqa: BLE001 - words with nothing to search (punctuation)
+            unused_rows = []
+    rowid_of = dict(kb.conn.execute(
+        f"SELECT id, rowid FROM records WHERE id IN ({','.join('?' * len(records))})", [r["id"] for r in records]))
+    asked = {v: set(getattr(it, v)) for v in VOCABS}
+    scored = []
+    for order, rec in enumerate(records):
+        score = 0.0
+        if rec["id"] in it.records:
+            score += 5
+        for vocab, field_name in zip(VOCABS, ("regions", "mechanisms", "instruments", "addresses")):
+            if not asked[vocab]:
+                continue
+            tags = {t["id"] for t in rec[field_name]}
+            score += 2 if tags & asked[vocab] else 1 if tags else 0
+        if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
+            score += 1
+        rowid = rowid_of.get(rec["id"])
+        score += sum(1 for rows in unused_rows if rowid in rows)
+        figs = _answer_figures(it, rec, needles)
+        if figs:
+            score += 1 + max(f["_score"] for f in figs) / 10
+        if it.since or it.until:
+            d = rec.get("date")
+            if d and _overlaps(d, it.since, it.until):
+                score += 1
+        rec["score"] = round(score, 2)
+        rec["answer"] = {"figures": [{k: v for k, v in f.items() if k != "_score"} for f in figs[:3]],
+                         "quote": _quote(rec, needles, figs)}
+        scored.append((-score, order, rec))
+    scored.sort(key=lambda x: (x[0], x[1]))
+    out = [rec for _, _, rec in scored]
+    if it.group_by:
+        out = _grouped(kb, it, out)
+    return out
+
+
+def _overlaps(period: str, since: str | None, until: str | None) -> bool:
+    a, b = date_range(period)
+    return (since is None or b >= date_range(since)[0]) and (until is None or a <= date_range(until)[1])
+
+
+def _answer_figures(it: Interpretation, rec: dict, needles: list[str]) -> list[dict]:
+    """The record's figures that answer the question, best first (none when it asks for no number,
+    names no date and has no money in it)."""
+    if not (it.amount or it.count or it.money or it.since or it.until or it.metrics):
+        return []
+    out = []
+    for f in rec.get("figures", []):
+        s = 0.0
+        money = f["unit"] in MONEY_UNITS
+        if it.metrics and f["metric"] in it.metrics:
+            s += 3
+        if it.money or (it.amount and not it.count):
+            s += 2 if money else 0
+        if it.count:
+            s += 2 if not money and f["unit"] != "percent" else 0
+        if it.since or it.until:
+            if f.get("as_of") and _overlaps(f["as_of"], it.since, it.until):
+                s += 2
+            elif f.get("as_of"):
+                s -= 2
+        text = fold(" ".join([f["metric"].replace("-", " "), f.get("label_en") or "", f["original"],
+                              *(e["quote"] for e in f["evidence"])]))
+        s += sum(1 for n in needles if n in text)
+        if s > 0:
+            out.append(dict(f, _score=s))
+    out.sort(key=lambda f: -f["_score"])
+    return out
+
+
+def _quote(rec: dict, needles: list[str], figs: list[dict] | None = None) -> dict | None:
+    """One supporting quote: the best figure's, else the first quote holding a word of the question."""
+    if figs and figs[0]["evidence"]:
+        return figs[0]["evidence"][0]
+    m = best_match(rec, needles)
+    if m and m.get("field") == "quote":
+        for e in record_evidence(rec):
+            if e["quote"] == m["text"]:
+                return e
+    return rec["evidence"][0] if rec.get("evidence") else None
+
+
+def _grouped(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
+    """Records grouped by place (in the order of each group's best record); ``group`` names the place."""
+    groups: dict[str, list[dict]] = {}
+    for rec in records:
+        place = _place(kb, rec, it.group_by or "region")
+        rec["group"] = kb.mini(place) if place else None
+        groups.setdefault(place or "", []).append(rec)
+    return [r for g in groups.values() for r in g]
+
+
+def _place(kb: KB, rec: dict, level: str) -> str | None:
+    regions = [t["id"] for t in rec.get("regions", [])]
+    if not regions:
+        return None
+    if level == "region":
+        return regions[0]
+    wanted = set(CITY_LEVELS) if level == "city" else {level}
+    for rid in regions:
+        for tid in [rid, *kb.ancestors(rid)]:
+            if kb.terms.get(tid, {}).get("level") in wanted:
+                return tid
+    return regions[0]
