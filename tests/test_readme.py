@@ -58,7 +58,7 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "test-command" in ci and "README.md" in ci, ".ci/run takes the test command from the README"
     assert _marked("test-command").endswith("python -m pytest")
-    assert "kb query --mechanism 概念验证中心 --instrument funding" in _marked("run-command")
+    assert "kb ask \"Which cities fund concept-verification centres?\"" in _marked("run-command")
 
 
 def test_every_command_is_documented():

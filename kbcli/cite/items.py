@@ -17,15 +17,12 @@ give).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..errors import NotFoundError
+from ..query import resolve
 from ..query.kb import KB, record_evidence
-
-ARTICLE_RE = re.compile(r"^(?P<id>[^#]+)#(?:art(?:icle)?[-.]?)(?P<n>\d+)$")
-FRAGMENT_RE = re.compile(r"^(?P<id>[^#]+)#(?P<frag>.+)$")
 
 CN_DIGITS = "零一二三四五六七八九"
 
@@ -121,23 +118,22 @@ class Resolver:
 
     # -------------------------------------------------------------- targets
     def resolve(self, ident: str) -> Target:
+        """What one id on the command line asks for; ids and names resolve as everywhere (``query.resolve``)."""
         kb = self.kb
-        if ident in kb.sources:
-            return Target([self.source_item(ident)])
-        m = ARTICLE_RE.match(ident)
-        if m:
-            return self._article(m.group("id"), int(m.group("n")), ident)
-        m = FRAGMENT_RE.match(ident)
-        if m:
-            return self._figure(m.group("id"), m.group("frag"), ident)
-        rec = kb.get_record(ident)
-        if rec is None:
-            if ident in kb.terms:
-                return self._evidence_target(kb.term_doc(ident).get("evidence", []))
-            raise kb.not_found(ident)
+        ref = resolve.ident(kb, ident)
+        if ref.kind == "source":
+            return Target([self.source_item(ref.id)])
+        if ref.kind == "article":
+            return self._article(ref.id, int(ref.fragment or 0), ident)
+        if ref.kind == "figure":
+            return self._figure(ref.id, ref.fragment or "", ident)
+        if ref.kind == "term":
+            return self._evidence_target(kb.term_doc(ref.id).get("evidence", []))
+        rec = kb.get_record(ref.id)
+        assert rec is not None  # resolved above
         items: list[Item] = []
         if rec["kind"] == "law":
-            items.append(self.law_item(ident))
+            items.append(self.law_item(ref.id))
         target = self._evidence_target(record_evidence(rec))
         target.items = items + target.items
         return target

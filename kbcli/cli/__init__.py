@@ -61,7 +61,16 @@ class KbGroup(TyperGroup):
 
 
 class KbCommand(TyperCommand):
-    """A command whose unknown options are answered with the option meant (or the command it belongs to)."""
+    """A command whose unknown options are answered with the option meant (or the command it belongs to),
+    and whose arguments show in help by their name (QUESTION), not their Python type (<list[str]>)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: ""  # type: ignore[attr-defined]
+            elif param.metavar is None and not getattr(param, "is_flag", False):
+                param.metavar = _word_metavar(param)
 
     def parse_args(self, ctx, args):
         known = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
@@ -72,6 +81,23 @@ class KbCommand(TyperCommand):
             if name.startswith("--") and name not in known:
                 raise UsageError(_no_such_option(self.name or "", name, known))
         return super().parse_args(ctx, args)
+
+
+def _word_metavar(param) -> str:
+    """An option's value as a word in help (TEXT, N, NUMBER, [a|b|c]), never a Python type."""
+    desc = getattr(param, "type_descriptor", None)
+    if desc is None:
+        return "TEXT"
+    if desc.choices:
+        return "[" + "|".join(str(getattr(c, "value", c)) for c in desc.choices) + "]"
+    ann = desc.annotation
+    if desc.is_list:
+        from typing import get_args
+
+        ann = (get_args(ann) or (str,))[0]
+    if desc.is_path:
+        return "PATH"
+    return {int: "N", float: "NUMBER"}.get(ann, "TEXT")
 
 
 def _no_such_option(command: str, name: str, known: set[str]) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, OutputOpt, SeedOpt, open_kb
+from .common import DbOpt, OutputOpt, SeedOpt, about, open_kb
 
 
 class Style(str, Enum):
@@ -24,9 +24,13 @@ class RefStyle(str, Enum):
     apa = "apa"
 
 
+@about('Citations a writer can paste: GB/T 7714, APA, BibTeX, CSL-JSON, RIS or Markdown, without duplicates.',
+       'kb cite law-sttl#art14 --quote',
+       'kb cite 協議轉化模式 --style apa',
+       'kb cite news-2024-11-14 --style bibtex --output kb.bib')
 def cite_cmd(
     idents: Annotated[list[str], typer.Argument(
-        metavar="ID...", help="Records (cited through the sources of their evidence), figures (ID#2 or "
+        metavar="ID", help="Records (cited through the sources of their evidence), figures (ID#2 or "
                               "ID#metric), sources, laws, or law articles (law-id#art14).")],
     style: Annotated[Style, typer.Option("--style", "-s", help="Citation style.", case_sensitive=False)] = Style.gbt7714,
     quote: Annotated[bool, typer.Option("--quote", "-q", help="Add each verbatim quote and its locator under "

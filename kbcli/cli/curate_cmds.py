@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 
-from .common import Format, FormatOpt, SeedOpt, SourcesOpt
+from .common import Format, FormatOpt, SeedOpt, SourcesOpt, about
 
 
+@about('Check that every evidence quote stands verbatim in its own source.',
+       'kb verify-quotes --sources ../shared/sources',
+       'kb verify-quotes --sources ../shared/sources --seed my-seed.yaml')
 def verify_quotes_cmd(
     sources: SourcesOpt = "../shared/sources",
     seed: SeedOpt = None,
@@ -31,6 +34,9 @@ def verify_quotes_cmd(
         raise DataError(f"{len(report.misses)} quote(s) not found verbatim in their sources")
 
 
+@about("Report the share of each source's paragraphs that the seed cites.",
+       'kb coverage --sources ../shared/sources --min 100',
+       'kb coverage --sources ../shared/sources --format json')
 def coverage_cmd(
     sources: SourcesOpt = "../shared/sources",
     seed: SeedOpt = None,

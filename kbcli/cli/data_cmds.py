@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, open_kb
+from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, about, open_kb
 
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
 
@@ -37,6 +37,9 @@ def _columns(table: str, rows):
     return v.columns_for(rows)
 
 
+@about('Export a table to stdout or a file, or every table into a folder.',
+       'kb export figures --format csv --output figures.csv',
+       'kb export --all --dir export --format tsv')
 def export_cmd(
     table: Annotated[str | None, typer.Argument(
         help="records, figures, evidence, links, articles, sources, regions, mechanisms, instruments, "
@@ -72,6 +75,9 @@ def export_cmd(
     _write(rows, _columns(table, rows), fmt.value, output)
 
 
+@about('Run one read-only SQL statement on the database; any write is refused and changes nothing.',
+       'kb sql "SELECT kind, COUNT(*) AS n FROM records GROUP BY kind"',
+       'kb sql "SELECT id FROM records WHERE date >= ?" -p 2022 --format csv')
 def sql_cmd(
     statement: Annotated[str, typer.Argument(metavar="SQL", help="One SELECT statement.")],
     param: Annotated[list[str] | None, typer.Option("--param", "-p", help="A ? parameter, in order.")] = None,

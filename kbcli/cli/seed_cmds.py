@@ -6,12 +6,15 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt
+from .common import DbOpt, about
 
 SeedArg = Annotated[str | None, typer.Argument(
     help="Seed file (default: $KB_SEED or the packaged data/seed.yaml).", show_default=False)]
 
 
+@about('Check a seed and report every problem at once, located as FILE:LINE:COL.',
+       'kb validate',
+       'kb validate my-seed.yaml')
 def validate_cmd(seed: SeedArg = None) -> None:
     """Check a seed and report every problem at once as FILE:LINE:COL: message (at path)."""
     from ..paths import seed_path
@@ -23,6 +26,9 @@ def validate_cmd(seed: SeedArg = None) -> None:
     typer.echo(f"{path}: valid ({counts})", err=True)
 
 
+@about('Validate a seed and build a database from it, atomically.',
+       'kb load --db kb.sqlite',
+       'kb load my-seed.yaml --db my.sqlite')
 def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     """Validate a seed and build the database from it, atomically.
 

@@ -18,6 +18,7 @@ from the base, deterministically and explainably.
 
 from __future__ import annotations
 
+import copy
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -29,7 +30,7 @@ from . import resolve
 from .facets import Filters, query, undated
 from .kb import KB, VOCAB_KIND, VOCABS, record_evidence
 from .listing import figures as figure_rows
-from .search import STOPWORDS, best_match, part_rowids, parts, search
+from .search import STOPWORDS, best_match, part_rowids, parts, search, text_relevance
 
 # ---------------------------------------------------------------- question words
 
@@ -333,22 +334,11 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
                        it.since, it.until, it.metrics])
     if nothing:
         return _search_answer(kb, it, limit, "no term of the base recognised in the question")
-    records = _run(kb, it)
-    if not records and it.mode == "figures":
-        it.mode = "query"
+    tried = it
+    it, records = _relaxed(kb, tried)
+    if not records and tried.mode == "figures":  # no number answers: the records themselves
+        it, records = _relaxed(kb, copy.deepcopy(tried), mode="query")
         it.notes.append("no figure matches; records instead")
-        records = _run(kb, it)
-    dropped: list[str] = []
-    for step in RELAX_ORDER:
-        if records:
-            break
-        what = _relax(it, step)
-        if what:
-            dropped.append(what)
-            it.soft.extend(d["text"] for d in it.recognised if d.get("dropped") == step)
-            records = _run(kb, it)
-    if dropped:
-        it.notes.append("no record matches every part of the question; left out: " + "; ".join(dropped))
     if not records:
         return _search_answer(kb, it, limit, "no record matches the recognised terms")
     if it.mode == "query" and (it.since or it.until):
@@ -359,6 +349,53 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
     if limit is not None:
         records = records[:limit]
     return Answer(it, records)
+
+
+def _relaxed(kb: KB, original: Interpretation, mode: str | None = None) -> tuple[Interpretation, list[dict]]:
+    """Run the interpretation; when nothing matches, leave parts out in ``RELAX_ORDER`` until something
+    does (on a copy, so a second mode can start again from the question)."""
+    it = copy.deepcopy(original)
+    it.mode = mode or it.mode
+    start = copy.deepcopy(it)
+    records = _run(kb, it)
+    dropped: list[tuple[str, str]] = []
+    for step in RELAX_ORDER:
+        if records:
+            break
+        what = _relax(it, step)
+        if what:
+            dropped.append((step, what))
+            records = _run(kb, it)
+    if records:  # put back what need not have been left out (only the last step had to go)
+        for step, what in dropped[:-1]:
+            trial = copy.deepcopy(it)
+            _restore(trial, start, step)
+            found = _run(kb, trial)
+            if found:
+                it, records = trial, found
+                dropped.remove((step, what))
+    for step, _ in dropped:
+        for d in it.recognised:
+            if d.get("as") == _STEP_AS.get(step) or (step == "added_funding" and d.get("as") == "money"):
+                d["dropped"] = True
+                it.soft.append(d["text"])
+    if dropped:
+        it.notes.append("no record matches every part of the question; left out: "
+                        + "; ".join(w for _, w in dropped))
+    return it, records
+
+
+_STEP_AS = {"kinds": "kind", "levels": "level", "dates": "date", **VOCAB_KIND}
+
+
+def _restore(it: Interpretation, start: Interpretation, step: str) -> None:
+    if step == "added_funding":
+        it.instruments.append("funding")
+        it.added_funding = True
+    elif step == "dates":
+        it.since, it.until = start.since, start.until
+    else:
+        setattr(it, step, list(getattr(start, step)))
 
 
 def _relax(it: Interpretation, step: str) -> str | None:
@@ -373,10 +410,6 @@ def _relax(it: Interpretation, step: str) -> str | None:
         values = getattr(it, step)
         if values:
             setattr(it, step, [])
-            as_ = {"kinds": "kind", "levels": "level"}.get(step, VOCAB_KIND.get(step))
-            for d in it.recognised:
-                if d.get("as") == as_:
-                    d["dropped"] = step
             option = {"kinds": "kind", "levels": "level", "metrics": "metric"}.get(step, VOCAB_KIND.get(step, step))
             return " ".join(f"--{option} {v}" for v in values)
     return None
@@ -423,11 +456,11 @@ def _needles(kb: KB, it: Interpretation) -> list[str]:
 def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
     needles = _needles(kb, it)
     unused_rows: list[set[int]] = []
-    if it.unused or it.soft:
-        try:
-            unused_rows = [part_rowids(kb, p) for p in parts(kb, " ".join(it.unused + it.soft))]
-        except Exception:  # noqa: BLE001 - words with nothing to search (punctuation)
-            unused_rows = []
+    relevance: dict[int, float] = {}
+    word_parts = parts(kb, " ".join(it.unused + it.soft)) if it.unused or it.soft else []
+    if word_parts:  # the words not recognised still rank: by the parts they match, then by BM25
+        unused_rows = [part_rowids(kb, p) for p in word_parts]
+        relevance = text_relevance(kb, word_parts)
     rowid_of = dict(kb.conn.execute(
         f"SELECT id, rowid FROM records WHERE id IN ({','.join('?' * len(records))})", [r["id"] for r in records]))
     asked = {v: set(getattr(it, v)) for v in VOCABS}
@@ -445,6 +478,8 @@ def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
             score += 1
         rowid = rowid_of.get(rec["id"])
         score += sum(1 for rows in unused_rows if rowid in rows)
+        b = max(relevance.get(rowid, 0.0), 0.0) if rowid is not None else 0.0
+        score += 0.5 * b / (1 + b)
         figs = _answer_figures(it, rec, needles)
         if figs:
             score += 1 + max(f["_score"] for f in figs) / 10

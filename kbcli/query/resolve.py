@@ -122,14 +122,17 @@ def metrics(kb: KB, value: str) -> list[str]:
     if kb.conn.execute("SELECT 1 FROM figures WHERE metric = ? LIMIT 1", (value,)).fetchone():
         return [value]
     key = loose(value)
-    by_key: dict[str, set[str]] = {}
+    by_id: dict[str, set[str]] = {}
+    by_label: dict[str, set[str]] = {}
     for metric, label in kb.conn.execute("SELECT DISTINCT metric, label_en FROM figures"):
-        by_key.setdefault(loose(metric), set()).add(metric)
+        by_id.setdefault(loose(metric), set()).add(metric)
         if label:
-            by_key.setdefault(loose(label), set()).add(metric)
-    hit = by_key.get(key) or {m for k, ms in by_key.items() if len(key) >= 6 and k.startswith(key) for m in ms}
+            by_label.setdefault(loose(label), set()).add(metric)
+    hit = by_id.get(key) or by_label.get(key) or {
+        m for k, ms in by_label.items() if len(key) >= 6 and k.startswith(key) for m in ms}
     if hit:
         return sorted(hit)
+    by_key = {**by_label, **by_id}
     import difflib
 
     close = difflib.get_close_matches(key, list(by_key), n=8, cutoff=0.6)

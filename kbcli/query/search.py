@@ -136,6 +136,16 @@ def part_rowids(kb: KB, part: Part) -> set[int]:
     return {r[0] for r in kb.conn.execute(sql, params)}
 
 
+def text_relevance(kb: KB, ps: list[Part]) -> dict[int, float]:
+    """BM25 relevance (higher is better) of every record matching any part's text."""
+    every = " OR ".join(f"({e})" for p in ps for e in p.fts)
+    if not every:
+        return {}
+    w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
+    return {rowid: -b for rowid, b in kb.conn.execute(
+        f"SELECT rowid, bm25(search, {w}) FROM search WHERE search MATCH ?", (every,))}
+
+
 def text_condition(kb: KB, text: str) -> tuple[str, list]:
     """A condition on ``records r`` that every part of ``text`` matches (``kb query --text``)."""
     ps = parts(kb, text)
@@ -191,12 +201,7 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
     in_phrase: set[int] = set()
     if phrase:
         in_phrase = {r[0] for r in kb.conn.execute("SELECT rowid FROM search WHERE search MATCH ?", (phrase,))}
-    w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
-    every = " OR ".join(f"({e})" for p in ps for e in p.fts)
-    relevance: dict[int, float] = {}
-    if every:
-        relevance = {rowid: -b for rowid, b in kb.conn.execute(
-            f"SELECT rowid, bm25(search, {w}) FROM search WHERE search MATCH ?", (every,))}
+    relevance = text_relevance(kb, ps)
     scored = []
     for rowid in matched:
         b = max(relevance.get(rowid, 0.0), 0.0)

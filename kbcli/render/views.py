@@ -169,7 +169,8 @@ def detail_lines(obj: dict) -> list[str]:
             lines.append(f"gist{ver}{items}: {v['gist_en']}")
             lines.append("evidence:")
             lines.extend(_ev_lines(v["evidence"], "  "))
-        lines.append(f"cited as legal basis by {len(obj.get('cited_by', []))} records:")
+        n = len(obj.get("cited_by", []))
+        lines.append(f"cited as legal basis by {n} record{'' if n == 1 else 's'}:")
         lines.extend(f"  {r['id']} [{r['kind']}] {r['name_zh']}" for r in obj.get("cited_by", []))
         return lines
     if kind == "figure":
