@@ -114,7 +114,7 @@ def test_detail_and_ask_views_wrap_without_cutting(env, cols):
 
 def test_narrow_terminal_prints_one_block_per_record(env):
     shown = run_in_terminal(["figures", "--region", "合肥", "--unit", "yuan", "--sort", "-value"], 60, env)
-    assert "── 1 of 5 " in shown and re.search(r"^value\s+1400000000$", shown, re.M)
+    assert "── 1 of 5 " in shown and re.search(r"^value\s+1400000000$", shown, re.MULTILINE)
 
 
 def test_wide_terminal_prints_a_table(env):
