@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +56,7 @@ QUESTION_WORDS: dict[str, str] = {
                       "gives|giving|invest|invests|invested|spend|spends|spent|subsidise|subsidises|subsidize|"
                       "subsidizes|资金|经费|出资|拨款|钱|投入资金|财政资金|扶持资金|资助|补贴|补助|奖补|奖励资金|"
                       "财政补贴|资金支持"),
-    **_words("amount", "how much|多少|多少钱|是多少|有多少|多大|几何"),
+    **_words("amount", "how much|how big|how large|多少|多少钱|多大|几何"),
     **_words("count", "how many|number of|多少家|多少个|多少项|多少所|多少人|多少名|几家|几个|几项|几所|数量"),
     **_words("stop", "which|what|who|whom|whose|how|why|when|does|do|did|is|are|was|were|be|been|the|a|an|of|"
                      "to|for|in|on|by|at|with|and|or|that|this|these|those|there|their|its|it|any|about|from|"
@@ -64,7 +65,9 @@ QUESTION_WORDS: dict[str, str] = {
                      "deal|deals|overcome|promote|promotes|encourage|encourages|tell|me|list|show|give me|"
                      "哪些|有哪些|有什么|什么|怎样|怎么|怎么样|如何|为什么|是否|是不是|哪个|哪|的|了|吗|呢|吧|"
                      "以及|可以|解决|破解|应对|针对|关于|采取|采用|进行|开展|推动|推进|促进|支持|实施|出台|提出|"
-                     "建立|一下|请问|各地|是什么|有没有|怎么做|如何做"),
+                     "建立|一下|请问|各地|是什么|有没有|怎么做|如何做|设立|成立|设置|推出|发布|印发|"
+                     "establish|established|establishes|launch|launched|launches|create|created|creates|"
+                     "build|builds|built|introduce|introduced|start|started|starts"),
 }
 # one-character words that carry no meaning when they stand alone between recognised words (对 in
 # 杭州对中试基地…); inside a phrase they are left alone (能 in 人工智能, 用 in 用户)
@@ -73,8 +76,12 @@ EXTRA = {loose(k): [v] for k, v in QUESTION_WORDS.items()}
 CITY_LEVELS = ["city", "municipality"]
 MONEY_UNITS = frozenset(("yuan", "eur", "usd"))
 # words that ask for a number, left in the question as content (成交额 also matches a figure's quote)
-AMOUNT_RE = re.compile(r"how much|how many|number of|amount|turnover|spending|budget|percentage|proportion|"
-                       r"多少|成交额|交易额|金额|规模|数量|总额|总量|比例|占比|比重|增速|上限|几[家个项所]")
+AMOUNT_RE = re.compile(r"how much|how many|how big|how large|number of|amount|turnover|spending|budget|percentage|"
+                       r"proportion|size|多少|多大|成交额|交易额|金额|规模|数量|总额|总量|比例|占比|比重|增速|强度|"
+                       r"上限|几[家个项所]|授权量|申请量|交易量|成交量|登记量|存量|增量")
+
+SHARE_RE = re.compile(r"share|rate|ratio|percent|proportion|growth|grow|increase|intensity|"
+                      r"比例|占比|比重|比率|率|增长|增速|增幅|强度|百分")
 
 # ---------------------------------------------------------------- dates
 
@@ -85,8 +92,8 @@ _DATE_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(rf"{_Y}\s*年\s*(\d{{1,2}})\s*月(?:份)?"), "month"),
     (re.compile(rf"(?:since|from|starting)\s+{_Y}", re.IGNORECASE), "since"),
     (re.compile(rf"after\s+{_Y}", re.IGNORECASE), "after"),
-    (re.compile(rf"(?:自|从)?\s*{_Y}\s*年?\s*(?:以来|以后|之后|起|开始|至今)"), "since"),
-    (re.compile(rf"(?:自|从)\s*{_Y}\s*年?"), "since"),
+    (re.compile(rf"(?:自|从|從)?\s*{_Y}\s*年?\s*(?:以来|以來|以后|以後|之后|之後|起|开始|開始|至今)"), "since"),
+    (re.compile(rf"(?:自|从|從)\s*{_Y}\s*年?"), "since"),
     (re.compile(rf"before\s+{_Y}", re.IGNORECASE), "before"),
     (re.compile(rf"(?:until|till|through|by|up to)\s+{_Y}", re.IGNORECASE), "until"),
     (re.compile(rf"{_Y}\s*年?\s*(?:以前|之前|前)"), "before"),
@@ -96,6 +103,7 @@ _DATE_PATTERNS: list[tuple[re.Pattern, str]] = [
 
 def read_dates(text: str) -> tuple[str, str | None, str | None, list[str]]:
     """The question without its date expressions, the since and until dates, and the expressions read."""
+    text = unicodedata.normalize("NFKC", text)  # full-width digits
     since = until = None
     found: list[str] = []
     for rx, kind in _DATE_PATTERNS:
@@ -144,10 +152,11 @@ class Interpretation:
     metrics: list[str] = field(default_factory=list)
     records: list[str] = field(default_factory=list)  # records the question names
     money: bool = False
+    share: bool = False  # the question asks for a rate, share or growth
     amount: bool = False
     count: bool = False
     group_by: str | None = None  # "city", "province", "country" or "region"
-    recognised: list[dict] = field(default_factory=list)
+    recognised: list[dict[str, Any]] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     added_funding: bool = False
@@ -175,7 +184,13 @@ class Interpretation:
             return "-"
         if self.mode == "search":
             return shlex.join(["kb", "search", " ".join(self.unused) or self.question])
+        named_only = self.records and not any([self.mechanisms, self.instruments, self.blockages, self.metrics])
+        if named_only and self.mode != "figures":
+            return shlex.join(["kb", "show", self.records[0]])
         argv = ["kb", "figures" if self.mode == "figures" else "query"]
+        if self.mode == "figures" and named_only:
+            for rid in self.records:
+                argv += ["--record", rid]
         for vocab in VOCABS:
             for tid in getattr(self, vocab):
                 argv += [f"--{VOCAB_KIND[vocab]}", tid]
@@ -211,8 +226,8 @@ def interpret(kb: KB, question: str) -> Interpretation:
     it = Interpretation(question)
     text = re.sub(r"[?？!！。.,，、;；:：\"“”'‘’()（）]+", " ", question)
     text, it.since, it.until, dates = read_dates(text)
-    for d in dates:
-        it.recognised.append({"text": d, "as": "date", "since": it.since, "until": it.until})
+    for expr in dates:
+        it.recognised.append({"text": expr, "as": "date", "since": it.since, "until": it.until})
     funding_family = set(kb.descendants.get("funding", ["funding"]))
     extra = dict(EXTRA)
     for k, v in resolve.scope_words(kb).items():
@@ -249,12 +264,20 @@ def interpret(kb: KB, question: str) -> Interpretation:
         for w in _content_words(piece.text):
             it.unused.append(w)
     it.amount = it.amount or it.count or bool(AMOUNT_RE.search(fold(question)))
+    it.share = bool(SHARE_RE.search(fold(question)))
     if it.money and not funding_family & set(it.instruments):
+        # money is the filter; another instrument named beside it (培训 in 补贴…培训) ranks instead of
+        # widening the filter (values of one option are OR'd)
+        for d in it.recognised:
+            if d.get("as") == "instrument" and d["id"] not in funding_family and d["id"] in it.instruments:
+                it.instruments.remove(d["id"])
+                it.soft.append(d["text"])
+                d["dropped"] = True
         it.instruments.append("funding")
         it.added_funding = True
-    if it.amount or it.count:
+    it.metrics = _metrics_named(kb, question)
+    if it.amount or it.count or it.metrics:
         it.mode = "figures"
-        it.metrics = _metrics_named(kb, it.unused)
     return it
 
 
@@ -292,26 +315,27 @@ def _content_words(text: str) -> list[str]:
             and not (w.isdigit() and len(w) < 3)]
 
 
-def _metrics_named(kb: KB, words: list[str]) -> list[str]:
-    """Metrics whose id or label the question's unused English words spell out (technology contract
-    turnover); Chinese words are matched against the figures' own text when ranking instead."""
-    latin = [w for w in words if w.isascii()]
-    if len(latin) < 2:
-        return []
-    key = loose(" ".join(latin))
-    found = []
-    for metric, label in kb.conn.execute("SELECT DISTINCT metric, label_en FROM figures"):
-        if loose(metric) in key or (label and loose(label).startswith(key)):
-            found.append(metric)
-    return sorted(set(found))
+def _metrics_named(kb: KB, question: str) -> list[str]:
+    """Metrics whose id the question's English words spell out (technology contract turnover, R&D intensity),
+    the most specific when one metric's words hold another's; Chinese questions are matched against the
+    figures' own text when ranking instead."""
+    words = {loose(w) for w in re.findall(r"[a-z0-9]+", fold(question).replace("r&d", "rd"))}
+    found: list[set[str]] = []
+    names: dict[frozenset, str] = {}
+    for (metric,) in kb.conn.execute("SELECT DISTINCT metric FROM figures"):
+        mw = {loose(w) for w in metric.split("-")}
+        if len(mw) >= 2 and mw <= words:
+            found.append(mw)
+            names[frozenset(mw)] = metric
+    return sorted(names[frozenset(m)] for m in found if not any(m < other for other in found))
 
 
 # ---------------------------------------------------------------- answering
 
 # what is left out first when nothing matches every part: the question's framing before its place,
 # its place before its topic
-RELAX_ORDER = ("added_funding", "kinds", "levels", "metrics", "instruments", "dates", "regions", "blockages",
-               "mechanisms")
+RELAX_ORDER = ("kinds", "levels", "metrics", "widen", "added_funding", "instruments", "dates", "regions",
+               "blockages", "mechanisms")
 
 
 @dataclass
@@ -362,7 +386,7 @@ def _relaxed(kb: KB, original: Interpretation, mode: str | None = None) -> tuple
     for step in RELAX_ORDER:
         if records:
             break
-        what = _relax(it, step)
+        what = _relax(it, step, kb)
         if what:
             dropped.append((step, what))
             records = _run(kb, it)
@@ -375,12 +399,18 @@ def _relaxed(kb: KB, original: Interpretation, mode: str | None = None) -> tuple
                 it, records = trial, found
                 dropped.remove((step, what))
     for step, _ in dropped:
+        if step == "widen":
+            for d in it.recognised:
+                parent = (kb.terms.get(d.get("id") or "") or {}).get("parent")
+                if d.get("as") in ("mechanism", "blockage") and parent and parent in it.mechanisms + it.blockages:
+                    d["widened"] = parent
+            continue
         for d in it.recognised:
             if d.get("as") == _STEP_AS.get(step) or (step == "added_funding" and d.get("as") == "money"):
                 d["dropped"] = True
                 it.soft.append(d["text"])
     if dropped:
-        it.notes.append("no record matches every part of the question; left out: "
+        it.notes.append("no record matches every part of the question; left out or widened: "
                         + "; ".join(w for _, w in dropped))
     return it, records
 
@@ -389,7 +419,9 @@ _STEP_AS = {"kinds": "kind", "levels": "level", "dates": "date", **VOCAB_KIND}
 
 
 def _restore(it: Interpretation, start: Interpretation, step: str) -> None:
-    if step == "added_funding":
+    if step == "widen":
+        it.mechanisms, it.blockages = list(start.mechanisms), list(start.blockages)
+    elif step == "added_funding":
         it.instruments.append("funding")
         it.added_funding = True
     elif step == "dates":
@@ -398,11 +430,20 @@ def _restore(it: Interpretation, start: Interpretation, step: str) -> None:
         setattr(it, step, list(getattr(start, step)))
 
 
-def _relax(it: Interpretation, step: str) -> str | None:
+def _relax(it: Interpretation, step: str, kb: KB | None = None) -> str | None:
     if step == "added_funding" and it.added_funding:
         it.instruments.remove("funding")
         it.added_funding = False
         return "--instrument funding (money in the question)"
+    if step == "widen" and kb is not None:  # a narrower term to its broader one (incubator -> incubation)
+        done = []
+        for vocab in ("mechanisms", "blockages"):
+            values = getattr(it, vocab)
+            wider = [kb.terms[t]["parent"] or t for t in values]
+            if wider != values:
+                done += [f"--{VOCAB_KIND[vocab]} {a} widened to {b}" for a, b in zip(values, wider) if a != b]
+                setattr(it, vocab, list(dict.fromkeys(wider)))
+        return "; ".join(done) or None
     if step == "dates" and (it.since or it.until):
         it.since = it.until = None
         return "the dates"
@@ -418,14 +459,21 @@ def _relax(it: Interpretation, step: str) -> str | None:
 def _run(kb: KB, it: Interpretation) -> list[dict]:
     """The records the interpretation's command finds (figures mode: the figures' owner records)."""
     if it.mode == "figures":
-        rows = figure_rows(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
+        owners_named = it.records if it.records and not _topical(it) else None
+        rows = figure_rows(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of, owners=owners_named)
         rows = [r for r in rows if r["owner_kind"] != "term"]
         owners = list(dict.fromkeys(r["owner"] for r in rows))
         return [r for r in (kb.get_record(o) for o in owners) if r is not None]
-    recs = query(kb, it.filters()) if _has_filters(it) else []
     named = [r for r in (kb.get_record(rid) for rid in it.records) if r is not None]
+    if named and not _topical(it):
+        return named  # the question names its records: they are the answer
+    recs = query(kb, it.filters()) if _has_filters(it) else []
     named_ids = {r["id"] for r in named}
     return named + [r for r in recs if r["id"] not in named_ids]
+
+
+def _topical(it: Interpretation) -> bool:
+    return any([it.mechanisms, it.instruments, it.blockages, it.metrics])
 
 
 def _has_filters(it: Interpretation) -> bool:
@@ -450,6 +498,8 @@ def _needles(kb: KB, it: Interpretation) -> list[str]:
     for d in it.recognised:
         if d.get("as") in ("region", "mechanism", "instrument", "blockage"):
             out += [fold(d["text"]), fold(d["name_zh"])]
+        elif d.get("as") == "record":
+            out.append(fold(d["text"]))
     return [n for n in dict.fromkeys(out) if n]
 
 
@@ -464,6 +514,7 @@ def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
     rowid_of = dict(kb.conn.execute(
         f"SELECT id, rowid FROM records WHERE id IN ({','.join('?' * len(records))})", [r["id"] for r in records]))
     asked = {v: set(getattr(it, v)) for v in VOCABS}
+    term_words = {loose(d["text"]) for d in it.recognised if d.get("as") in ("mechanism", "instrument", "blockage")}
     scored = []
     for order, rec in enumerate(records):
         score = 0.0
@@ -476,12 +527,16 @@ def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
             score += 2 if tags & asked[vocab] else 1 if tags else 0
         if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
             score += 1
+        names = loose(f"{rec['name_zh']} {rec['name_en']}")
+        score += sum(1 for w in term_words if w in names)  # 天使基金 names one kind of venture fund
         rowid = rowid_of.get(rec["id"])
         score += sum(1 for rows in unused_rows if rowid in rows)
         b = max(relevance.get(rowid, 0.0), 0.0) if rowid is not None else 0.0
         score += 0.5 * b / (1 + b)
         figs = _answer_figures(it, rec, needles)
-        if figs:
+        if figs and it.mode == "figures":  # in a question for numbers the best figure weighs fully
+            score += 1 + max(f["_score"] for f in figs)
+        elif figs and it.money:  # money asked of records: one that names its amount first
             score += 1 + max(f["_score"] for f in figs) / 10
         if it.since or it.until:
             d = rec.get("date")
@@ -505,19 +560,26 @@ def _overlaps(period: str, since: str | None, until: str | None) -> bool:
 
 def _answer_figures(it: Interpretation, rec: dict, needles: list[str]) -> list[dict]:
     """The record's figures that answer the question, best first (none when it asks for no number,
-    names no date and has no money in it)."""
+    names no date and has no money in it). What the question asks about weighs most: its metric, then the
+    words it uses that name no term (成交额, 研发投入强度), then the period, then the kind of unit."""
     if not (it.amount or it.count or it.money or it.since or it.until or it.metrics):
         return []
+    words = {fold(w) for w in it.unused + it.soft}
     out = []
     for f in rec.get("figures", []):
         s = 0.0
         money = f["unit"] in MONEY_UNITS
         if it.metrics and f["metric"] in it.metrics:
-            s += 3
-        if it.money or (it.amount and not it.count):
+            s += 4
+        percent = f["unit"] == "percent"
+        if it.share:
+            s += 2 if percent else 0
+        elif it.count:
+            s += 2 if not money and not percent else 0
+        elif it.money or it.amount:
             s += 2 if money else 0
-        if it.count:
-            s += 2 if not money and f["unit"] != "percent" else 0
+        if percent and not it.share:
+            s -= 1  # a growth rate or share answers only a question about one
         if it.since or it.until:
             if f.get("as_of") and _overlaps(f["as_of"], it.since, it.until):
                 s += 2
@@ -525,11 +587,26 @@ def _answer_figures(it: Interpretation, rec: dict, needles: list[str]) -> list[d
                 s -= 2
         text = fold(" ".join([f["metric"].replace("-", " "), f.get("label_en") or "", f["original"],
                               *(e["quote"] for e in f["evidence"])]))
-        s += sum(1 for n in needles if n in text)
+        s += sum(_overlap(n, text) * (3 if n in words else 1) for n in needles)
         if s > 0:
             out.append(dict(f, _score=s))
     out.sort(key=lambda f: -f["_score"])
     return out
+
+
+def _overlap(needle: str, text: str) -> float:
+    """How much of a question's word stands in a text: 1 when whole; for a Chinese phrase of three or more
+    characters, the share of its character pairs found (研发投入强度 in 研发经费投入强度), when at least half."""
+    squeezed = re.sub(r"\s+", "", needle)
+    if len(squeezed) < 2:
+        return 0.0  # one character (量, 家) says nothing about which figure is meant
+    if needle in text:
+        return 1.0
+    if len(squeezed) < 3 or squeezed.isascii():
+        return 0.0
+    pairs = {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}
+    share = sum(1 for p in pairs if p in text) / len(pairs)
+    return share if share >= 0.5 else 0.0
 
 
 def _quote(rec: dict, needles: list[str], figs: list[dict] | None = None) -> dict | None:

@@ -323,7 +323,7 @@ def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
         what = _AS.get(d["as"], d["as"])
         target = f" {d['id']}" if d.get("id") and d["as"] not in ("grouping",) else ""
         name = f" ({d['name_zh']})" if d.get("name_zh") and d.get("name_zh") != d["text"] else ""
-        dropped = " [left out]" if d.get("dropped") else ""
+        dropped = " [left out]" if d.get("dropped") else f" [widened to {d['widened']}]" if d.get("widened") else ""
         read.append(f"{d['text']} → {what}{target}{name}{dropped}")
     lines.append("  read: " + ("; ".join(read) if read else "nothing the base knows"))
     lines.append("  not recognised (used to rank): " + (", ".join(it["unused"]) if it["unused"] else "-"))
