@@ -10,8 +10,9 @@
 3. In-process latency at each size (median and 95th percentile of --runs):
    faceted queries as matching ids, as the first page of full records, and as
    every matching record; searches with the first 20 hits.
-4. Start-up on the real seed: `kb query ... --format json` against a minimal
-   Typer app printing one line and `sqlite-utils query` on the same database.
+4. Start-up on the real seed: `kb query ... --format json` and `kb ask ... --format json`
+   against a minimal Typer app printing one line and `sqlite-utils query` on the same database.
+   `--sizes ""` runs only this part.
 
 Results print as Markdown tables and go to OUT/results.json.
 """
@@ -160,6 +161,8 @@ def bench_startup(db: Path, runs: int, workdir: Path) -> dict:
         "kb query --mechanism 概念验证中心 --instrument funding --format json":
             [kb_bin, "query", "--mechanism", "概念验证中心", "--instrument", "funding", "--format", "json",
              "--db", str(db)],
+        "kb ask \"Which cities fund concept-verification centres?\" --format json":
+            [kb_bin, "ask", "Which cities fund concept-verification centres?", "--format", "json", "--db", str(db)],
         "minimal Typer app (prints one line)": [PY, str(minimal)],
         "sqlite-utils query (same database)":
             [sqlite_utils_bin, "query", str(db), "select d.doc from records r join record_docs d on d.rowid = r.rowid where r.id = 'hefei-poc-centre-award'"],

@@ -102,7 +102,7 @@ _WORD_VARIANTS = {"center": "centre", "tech": "technology", "program": "programm
 _NO_PLURAL = ("ss", "us", "is", "ics")
 
 
-def _word_key(w: str) -> str:
+def word_key(w: str) -> str:
     """One English word in its matching form: singular, one spelling (centres -> centre,
     subsidies -> subsidy, tech -> technology, organization -> organisation)."""
     if len(w) > 3 and w.endswith("s") and not w.endswith(_NO_PLURAL):
@@ -124,7 +124,7 @@ def loose(s: str) -> str:
     give one key, as do ``tech brokers`` and ``technology broker``."""
     f = fold(s)
     if _LATIN_WORD_RE.search(f):
-        f = _LATIN_WORD_RE.sub(lambda m: _word_key(m.group()), f)
+        f = _LATIN_WORD_RE.sub(lambda m: word_key(m.group()), f)
     return _LOOSE_RE.sub("", f)
 
 

@@ -145,8 +145,10 @@ def _version(value: bool) -> None:
 
 
 def build_app(names: list[str] | None = None) -> typer.Typer:
-    """A Typer app with the named commands (all when ``names`` is None)."""
-    app = typer.Typer(cls=KbGroup, name="kb", help=HELP, no_args_is_help=True, add_completion=True,
+    """A Typer app with the named commands (all when ``names`` is None). Shell completion (its options
+    and its module) is set up only when no command is run: `kb --install-completion`, `kb --help`, or a
+    shell asking for completions (which runs `kb` with no arguments)."""
+    app = typer.Typer(cls=KbGroup, name="kb", help=HELP, no_args_is_help=True, add_completion=names is None,
                       pretty_exceptions_enable=False, rich_markup_mode=None,
                       context_settings={"help_option_names": ["-h", "--help"]})
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..dates import date_range
-from ..text import fold, loose
+from ..text import fold, loose, word_key
 from . import resolve
 from .facets import Filters, query, undated
 from .kb import KB, VOCAB_KIND, VOCABS, record_evidence
@@ -319,11 +319,13 @@ def _metrics_named(kb: KB, question: str) -> list[str]:
     """Metrics whose id the question's English words spell out (technology contract turnover, R&D intensity),
     the most specific when one metric's words hold another's; Chinese questions are matched against the
     figures' own text when ranking instead."""
-    words = {loose(w) for w in re.findall(r"[a-z0-9]+", fold(question).replace("r&d", "rd"))}
+    words = {word_key(w) for w in re.findall(r"[a-z0-9]+", fold(question).replace("r&d", "rd"))}
+    if len(words) < 2:
+        return []
     found: list[set[str]] = []
     names: dict[frozenset, str] = {}
     for (metric,) in kb.conn.execute("SELECT DISTINCT metric FROM figures"):
-        mw = {loose(w) for w in metric.split("-")}
+        mw = {word_key(w) for w in metric.split("-")}
         if len(mw) >= 2 and mw <= words:
             found.append(mw)
             names[frozenset(mw)] = metric
