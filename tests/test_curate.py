@@ -170,3 +170,67 @@ def test_real_seed_covers_every_source(cli, sources_dir):
     assert json.loads(result.stdout)["overall"]["share"] == 100.0
     quotes = cli("verify-quotes", "--sources", str(sources))
     assert quotes.exit_code == 0, quotes.stderr
+
+
+def test_sentence_coverage_splits_joins_page_breaks_and_lists_uncited(cli, corpus):
+    src, seed, excl = corpus
+    result = cli("coverage", "--by", "sentence", "--sources", str(src), "--seed", str(seed), "--exclusions",
+                 str(excl), "-f", "json")
+    assert result.exit_code == 0, result.stderr
+    a = next(s for s in json.loads(result.stdout)["sources"] if s["source"] == "a.txt")
+    uncited = {s["text"] for s in a["uncited_sentences"]}
+    # the paragraph with a quote is covered, but its second sentence is not cited
+    assert "这一段被引用。" in uncited
+    assert "第一段：科技成果转化是关键环节。" not in uncited
+    # one sentence cut by a page break, cited by one quote across the break
+    assert not any("后半句" in t for t in uncited)
+    # one sentence cut by a footnote: the quote that runs across the footnote cites nothing
+    assert "第六段在页末，注脚之后的下半句。" in uncited
+    assert a["by_locator"] == 1 and a["excluded"] == 1
+    assert a["in_scope"] == a["sentences"] - a["excluded"]
+    assert a["share"] == round(100 * (a["by_quote"] + a["by_locator"]) / a["in_scope"], 1)
+
+
+def test_sentence_cut_by_a_footnote_is_cited_by_two_quotes(cli, corpus):
+    src, seed, excl = corpus
+    seed.write_text(SEED.replace("第六段在页末，注脚之后的下半句。", "第六段在页末，")
+                    + "      - source: a\n        quote: 注脚之后的下半句。\n        locator: 一、总则\n", encoding="utf-8")
+    result = cli("coverage", "--by", "sentence", "--sources", str(src), "--seed", str(seed), "--exclusions",
+                 str(excl), "-f", "json")
+    a = next(s for s in json.loads(result.stdout)["sources"] if s["source"] == "a.txt")
+    assert not any("第六段" in s["text"] for s in a["uncited_sentences"])
+
+
+def test_sentence_exclusions_and_min(cli, corpus, tmp_path):
+    src, seed, _ = corpus
+    more = tmp_path / "more.yaml"
+    more.write_text(EXCLUSIONS + "  - file: a.txt\n    sentence: 这一段被引用\n    reason: Rhetoric.\n"
+                    "  - file: a.txt\n    sentence: 第二段\n    reason: Says nothing.\n", encoding="utf-8")
+    args = ("coverage", "--by", "sentence", "--sources", str(src), "--seed", str(seed), "--exclusions", str(more))
+    data = json.loads(cli(*args, "-f", "json").stdout)
+    a = next(s for s in data["sources"] if s["source"] == "a.txt")
+    assert a["excluded"] == 3
+    assert "这一段被引用。" not in {s["text"] for s in a["uncited_sentences"]}
+    # a paragraph whose every sentence is excluded is out of scope for paragraph coverage too
+    para = json.loads(cli("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(more),
+                          "-f", "json").stdout)
+    pa = next(s for s in para["sources"] if s["source"] == "a.txt")
+    assert "第二段：这一段没有任何引文。" not in {p["text"] for p in pa["uncited_paragraphs"]}
+    table = cli(*args, "--min", "95")
+    assert table.exit_code == 1
+    assert "below 95% sentence coverage: a.txt, b.txt" in table.stderr
+    assert "uncited: a.txt:15: 第六段在页末，注脚之后的下半句。" in table.stderr
+    assert "in-scope sentences cited" in table.stderr
+
+
+def test_sentence_exclusion_must_name_one_sentence(cli, corpus, tmp_path):
+    src, seed, _ = corpus
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("exclusions:\n  - file: a.txt\n    sentence: 重复的话\n    reason: x\n"
+                   "  - file: a.txt\n    sentence: 第二段\n    from: 第二段\n    reason: x\n", encoding="utf-8")
+    result = cli("coverage", "--by", "sentence", "--sources", str(src), "--seed", str(seed), "--exclusions", str(bad))
+    assert result.exit_code == 1
+    assert "'sentence' text '重复的话' is in 2 sentences (lines 13, 13); make it longer" in result.stderr
+    assert f"{bad}:6:5: give either 'from' (paragraphs) or 'sentence' (sentences), not both" in result.stderr
+    assert "Traceback" not in result.stderr
+

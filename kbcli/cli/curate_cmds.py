@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated
 
 import typer
@@ -34,23 +35,34 @@ def verify_quotes_cmd(
         raise DataError(f"{len(report.misses)} quote(s) not found verbatim in their sources")
 
 
-@about("Report the share of each source's paragraphs that the seed cites.",
+class Unit(str, Enum):
+    paragraph = "paragraph"
+    sentence = "sentence"
+
+
+@about("Report the share of each source's paragraphs (or sentences) that the seed cites.",
        'kb coverage --sources ../shared/sources --min 100',
-       'kb coverage --sources ../shared/sources --format json')
+       'kb coverage --sources ../shared/sources --by sentence --min 95')
 def coverage_cmd(
     sources: SourcesOpt = "../shared/sources",
     seed: SeedOpt = None,
     exclusions: Annotated[str | None, typer.Option(
-        help="Out-of-scope paragraphs with reasons (default: data/coverage-exclusions.yaml).")] = None,
+        help="Out-of-scope paragraphs and sentences with reasons (default: data/coverage-exclusions.yaml).")] = None,
+    by: Annotated[Unit, typer.Option("--by", help="Count paragraphs or sentences.")] = Unit.paragraph,
     min_share: Annotated[float, typer.Option("--min", help="Exit 1 if any source is below this share (%).")] = 0.0,
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Report the share of each source's paragraphs that the seed cites.
+    """Report the share of each source's paragraphs (or sentences) that the seed cites.
 
     A paragraph is covered when a quote overlaps it, when it is a heading
     that a locator repeats, or when the exclusions file lists it with a
-    reason. The table lists the uncited paragraphs after the summary; json
-    gives per source the counts and the uncited paragraphs.
+    reason. With --by sentence, a sentence (ended by 。！？； or by a line
+    that does not run on; sentences cut by a page break or footnote are
+    joined) is cited when quotes cover at least half of it or a locator
+    repeats it; the share is cited / in-scope sentences, those an exclusion
+    names (by paragraph or by sentence) left out. The table lists the
+    uncited paragraphs or sentences after the summary; json gives per source
+    the counts and the uncited ones.
     """
     from ..curate.coverage import coverage, summary
     from ..errors import DataError
@@ -58,6 +70,12 @@ def coverage_cmd(
     from ..render.output import Column, emit, json_dumps
 
     report = coverage(seed_path(seed), sources, exclusions or packaged_exclusions())
+    if by == Unit.sentence:
+        _sentence_report(report, fmt)
+        low = [fc.file for fc in report if fc.sentence_share < min_share]
+        if low:
+            raise DataError(f"below {min_share:g}% sentence coverage: {', '.join(low)}")
+        return
     rows, overall = summary(report)
     total, covered, share = overall["paragraphs"], overall["covered"], overall["share"]
     if fmt in (Format.json, Format.jsonl):
@@ -85,3 +103,33 @@ def coverage_cmd(
     low = [fc.file for fc in report if fc.share < min_share]
     if low:
         raise DataError(f"below {min_share:g}% coverage: {', '.join(low)}")
+
+
+def _sentence_report(report, fmt: Format) -> None:
+    from ..curate.coverage import sentence_summary
+    from ..render.output import Column, emit, json_dumps
+
+    rows, overall = sentence_summary(report)
+    if fmt in (Format.json, Format.jsonl):
+        doc = [dict(r, uncited_sentences=[{"line": s.line, "text": s.text, "quoted_chars": s.cited, "chars": s.size}
+                                          for s in fc.uncited_sentences],
+                    ambiguous_quotes=fc.ambiguous, excluded_but_cited=fc.excluded_but_cited)
+               for r, fc in zip(rows, report)]
+        if fmt == Format.json:
+            typer.echo(json_dumps({"sources": doc, "overall": dict(overall, share=round(overall["share"], 1))}))
+        else:
+            for d in doc:
+                typer.echo(json_dumps(d, indent=None))
+        return
+    cols = [Column("source"), Column("sentences", numeric=True), Column("by_quote", numeric=True),
+            Column("by_locator", numeric=True), Column("excluded", numeric=True), Column("in_scope", numeric=True),
+            Column("uncited", numeric=True), Column("share", "share %", numeric=True)]
+    emit(rows, cols, fmt.value)
+    if fmt == Format.table:
+        typer.echo(f"overall: {overall['cited']}/{overall['in_scope']} in-scope sentences cited "
+                   f"({overall['share']:.1f}%)", err=True)
+        for fc in report:
+            for s in fc.uncited_sentences:  # whole: a curator copies from it
+                typer.echo(f"uncited: {fc.file}:{s.line}: {s.text}", err=True)
+            for q in fc.ambiguous:
+                typer.echo(f"ambiguous quote (occurs more than once): {fc.file}: {q[:40]!r}", err=True)

@@ -1,5 +1,7 @@
 """``kb coverage``: how much of each source the seed's quotes cite.
 
+Two units are counted: paragraphs and sentences (``kb coverage --by sentence``).
+
 Each non-empty line of a source is a paragraph (the sources put one paragraph
 per line; page breaks in the PDF extraction split some paragraphs in two, and
 a quote that runs across the break cites both halves). A paragraph counts as
@@ -10,10 +12,30 @@ covered when
 * it is a short heading whose text a locator repeats (headings are cited as
   locators, e.g. ``四、（五）合肥 > 2、成立科技成果概念验证中心…``), or
 * the exclusions file lists it as out of scope, with a reason.
+
+One quote marks a whole paragraph as covered, so a paragraph of ten facts
+with one of them quoted looks complete. Sentences see finer: a sentence ends
+at 。！？；(either width) and at the end of a line that does not run on. A
+line runs on into the next text line when it stops without such an ending
+and is prose rather than a heading: page breaks of the PDF extraction (and
+the footnote lines the extraction put inside them) cut sentences in two, and
+the two halves are one sentence, which a quote may cite in two parts, since
+no quote may run across a footnote (see ``sources``). A heading is a numbered
+line (一、 （二） 3、 (4) 第五 …) with no sentence ending inside it, or a line
+with no sentence ending and no comma at all (titles, bylines, dates). A
+line-final colon ends a lead-in sentence (以下措施：).
+
+A sentence counts as cited when quotes cover at least ``SENTENCE_CITED``
+of its characters (a clause quoted from a long sentence of several facts
+does not cite the rest), as a heading when a locator repeats it, and as out
+of scope when an exclusion names it (``sentence:``) or its paragraph
+(``from:``). Its share is cited / in scope: excluded sentences leave the
+count.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +46,13 @@ from .evidence import seed_quotes
 from .sources import SourceText, read_sources
 
 HEADING_MAX = 60  # folded characters
+SENTENCE_CITED = 0.5  # share of a sentence's characters that quotes must cover
+
+# a sentence ends at one of these, with any closing quotes or brackets after it
+_SENTENCE_END_RE = re.compile(r"[。！？!?；;]+[”’」』）)】\]]*|[：:][”’」』）)】]*\s*$")
+_NUMBERED_RE = re.compile(r"^\s*(?:[#▶●■◆]+\s*)?(?:[（(]\s*[一二三四五六七八九十\d]+\s*[）)]|[一二三四五六七八九十]+、"
+                          r"|\d+\s*[、.．]|第[一二三四五六七八九十]+[,，、])")
+_ENDS_INSIDE_RE = re.compile(r"[。！？!?；;]")
 
 
 @dataclass
@@ -38,9 +67,28 @@ class Paragraph:
 
 
 @dataclass
+class Sentence:
+    line: int  # the line it starts on
+    text: str  # as printed, the parts on several lines joined
+    spans: list[tuple[int, int]]  # its parts in the folded text
+    how: str = ""  # "quote", "locator", "excluded" or "" (uncited)
+    reason: str = ""
+    cited: int = 0  # folded characters inside quotes
+
+    @property
+    def size(self) -> int:
+        return sum(b - a for a, b in self.spans)
+
+    @property
+    def folded(self) -> str:
+        return fold_quote(self.text)
+
+
+@dataclass
 class FileCoverage:
     file: str
     paragraphs: list[Paragraph]
+    sentences: list[Sentence] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)  # quotes that occur more than once
     excluded_but_cited: list[int] = field(default_factory=list)
 
@@ -59,6 +107,26 @@ class FileCoverage:
     def uncited(self) -> list[Paragraph]:
         return [p for p in self.paragraphs if not p.how]
 
+    def count_sentences(self, how: str) -> int:
+        return sum(1 for s in self.sentences if s.how == how)
+
+    @property
+    def sentences_in_scope(self) -> int:
+        return len(self.sentences) - self.count_sentences("excluded")
+
+    @property
+    def sentences_cited(self) -> int:
+        return self.count_sentences("quote") + self.count_sentences("locator")
+
+    @property
+    def sentence_share(self) -> float:
+        n = self.sentences_in_scope
+        return 100.0 * self.sentences_cited / n if n else 100.0
+
+    @property
+    def uncited_sentences(self) -> list[Sentence]:
+        return [s for s in self.sentences if not s.how]
+
 
 @dataclass
 class Exclusion:
@@ -69,6 +137,7 @@ class Exclusion:
     line: int
     col: int
     path: str
+    unit: str = "paragraph"  # or "sentence"
 
 
 def paragraphs_of(src: SourceText) -> list[Paragraph]:
@@ -81,7 +150,75 @@ def paragraphs_of(src: SourceText) -> list[Paragraph]:
     return out
 
 
+def _is_heading(text: str) -> bool:
+    """A numbered line with no sentence ending inside it, or a line with no ending and no comma."""
+    if _ENDS_INSIDE_RE.search(text):
+        return False
+    return bool(_NUMBERED_RE.match(text)) or not any(c in text for c in "，,")
+
+
+def _pieces(text: str) -> list[str]:
+    """A line cut after each sentence ending (the last piece may have none)."""
+    out, start = [], 0
+    for m in _SENTENCE_END_RE.finditer(text):
+        out.append(text[start:m.end()])
+        start = m.end()
+    if text[start:].strip():
+        out.append(text[start:])
+    return out
+
+
+def sentences_of(src: SourceText) -> list[Sentence]:
+    """The sentences of a source, in order; a sentence may span several lines (see the module docstring)."""
+    out: list[Sentence] = []
+    pending: Sentence | None = None  # a sentence running on into the next text line
+    pos = 0
+    for n, (line, f) in enumerate(zip(src.lines, src.folded_lines), 1):
+        start, pos = pos, pos + len(f)
+        if not f:
+            continue
+        text = line.strip()
+        parts = _pieces(text)
+        footnote = n in src.footnotes  # its own sentences; a sentence cut by it runs on after it
+        heading = _is_heading(text)
+        if pending is not None and not footnote and heading and _NUMBERED_RE.match(text):
+            out.append(pending)  # a numbered heading never continues the sentence before it
+            pending = None
+        at = start
+        for i, piece in enumerate(parts):
+            size = len(fold_quote(piece))
+            if not size:
+                continue
+            span = (at, min(at + size, start + len(f)))
+            at += size
+            if i == 0 and pending is not None and not footnote:
+                sent, pending = pending, None
+                sent.spans.append(span)
+                sent.text += piece.strip()
+                continued = True
+            else:
+                sent, continued = Sentence(n, piece.strip(), [span]), False
+            runs_on = (i == len(parts) - 1 and not footnote and not _SENTENCE_END_RE.search(piece)
+                       and not (heading and not continued)
+                       and not (i > 0 and _NUMBERED_RE.match(piece)))
+            if runs_on:
+                pending = sent
+            else:
+                out.append(sent)
+    if pending is not None:
+        out.append(pending)
+    return out
+
+
 def read_exclusions(path: str | Path) -> list[Exclusion]:
+    found, issues = _read_exclusions(path)
+    if issues:
+        raise SeedError(issues)
+    return found
+
+
+def _read_exclusions(path: str | Path) -> tuple[list[Exclusion], list[Issue]]:
+    """The well-formed exclusions, and the problems of the others."""
     label = str(path)
     issues: list[Issue] = []
     out: list[Exclusion] = []
@@ -95,30 +232,36 @@ def read_exclusions(path: str | Path) -> list[Exclusion]:
             issues.append(Issue(label, item.line, item.col, "an exclusion must be a mapping", item.where))
             continue
         for key in d:
-            if key not in ("file", "from", "to", "reason"):
+            if key not in ("file", "from", "sentence", "to", "reason"):
                 line, col = item.locate((key,), key=True)
                 issues.append(Issue(label, line, col, f"unknown field {key!r}",
                                     format_path(item.where, (key,))))
-        for key in ("file", "from", "reason"):
+        first = "sentence" if "sentence" in d else "from"
+        if "sentence" in d and "from" in d:
+            line, col = item.locate(("sentence",), key=True)
+            issues.append(Issue(label, line, col, "give either 'from' (paragraphs) or 'sentence' (sentences), "
+                                "not both", format_path(item.where, ("sentence",))))
+        for key in ("file", first, "reason"):
             if not isinstance(d.get(key), str) or not d[key].strip():
                 line, col = item.locate((key,))
                 issues.append(Issue(label, line, col, f"needs a non-empty {key!r}",
                                     format_path(item.where, (key,))))
-        if isinstance(d.get("file"), str) and isinstance(d.get("from"), str) and isinstance(
+        if isinstance(d.get("file"), str) and isinstance(d.get(first), str) and isinstance(
                 d.get("reason"), str) and d["reason"].strip():
-            out.append(Exclusion(d["file"], d["from"], d.get("to") if isinstance(d.get("to"), str) else None,
-                                 d["reason"], item.line, item.col, item.where))
-    if issues:
-        raise SeedError(issues)
-    return out
+            out.append(Exclusion(d["file"], d[first], d.get("to") if isinstance(d.get("to"), str) else None,
+                                 d["reason"], item.line, item.col, item.where,
+                                 "sentence" if first == "sentence" else "paragraph"))
+    return out, issues
 
 
 def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path | None) -> list[FileCoverage]:
     sq = seed_quotes(seed)
     texts = read_sources(sources_dir)
-    excl = read_exclusions(exclusions) if exclusions else []
-    report: dict[str, FileCoverage] = {name: FileCoverage(name, paragraphs_of(t)) for name, t in texts.items()}
+    excl, issues = _read_exclusions(exclusions) if exclusions else ([], [])
+    report: dict[str, FileCoverage] = {name: FileCoverage(name, paragraphs_of(t), sentences_of(t))
+                                       for name, t in texts.items()}
     locators: dict[str, list[str]] = {name: [] for name in texts}
+    quoted = {name: bytearray(len(t.folded)) for name, t in texts.items()}  # 1 where a quote stands
     for q in sq.quotes:
         fname = sq.source_files.get(q.source)
         if fname not in texts:
@@ -129,22 +272,33 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
             report[fname].ambiguous.append(q.quote)
             continue
         for a, b in spans:
+            quoted[fname][a:b] = b"\x01" * (b - a)
             for p in report[fname].paragraphs:
                 if p.start < b and a < p.end:
                     p.how = "quote"
     for name, fc in report.items():
         locs = locators[name]
+
+        def is_heading(folded: str, locs=locs) -> bool:
+            head = folded.lstrip("#").rstrip(":：")
+            return bool(head) and len(head) <= HEADING_MAX and any(head in loc for loc in locs)
+
         for p in fc.paragraphs:
-            if p.how:
-                continue
-            head = p.folded.lstrip("#").rstrip(":：")
-            if head and len(head) <= HEADING_MAX and any(head in loc for loc in locs):
+            if not p.how and is_heading(p.folded):
                 p.how = "locator"
-    issues: list[Issue] = []
+        for s in fc.sentences:
+            s.cited = sum(quoted[name][a:b].count(1) for a, b in s.spans)
+            if s.cited and s.cited >= SENTENCE_CITED * s.size:
+                s.how = "quote"
+            elif is_heading(s.folded):
+                s.how = "locator"
     for e in excl:
         target = report.get(e.file)
         if target is None:
             issues.append(Issue(str(exclusions), e.line, e.col, f"no source file {e.file!r}", e.path + ".file"))
+            continue
+        if e.unit == "sentence":
+            _exclude_sentences(target, e, str(exclusions), issues)
             continue
         first = _find_para(target.paragraphs, e.start, 0)
         if isinstance(first, str):
@@ -157,14 +311,68 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
                 issues.append(Issue(str(exclusions), e.line, e.col, f"'to' {found}", e.path + ".to"))
                 continue
             last = found
+        lo, hi = target.paragraphs[first].start, target.paragraphs[last].end
         for p in target.paragraphs[first:last + 1]:
             if p.how in ("quote", "locator"):
                 target.excluded_but_cited.append(p.line)
                 continue
             p.how, p.reason = "excluded", e.reason.strip()
+        for s in target.sentences:
+            if not s.how and lo <= s.spans[0][0] < hi:
+                s.how, s.reason = "excluded", e.reason.strip()
     if issues:
         raise SeedError(issues)
+    for fc in report.values():  # a paragraph all of whose sentences are out of scope is out of scope
+        for p in fc.paragraphs:
+            if p.how:
+                continue
+            inside = [s for s in fc.sentences if p.start <= s.spans[0][0] < p.end]
+            if inside and all(s.how == "excluded" for s in inside):
+                p.how, p.reason = "excluded", inside[0].reason
     return [report[n] for n in sorted(report)]
+
+
+def _exclude_sentences(target: FileCoverage, e: Exclusion, label: str, issues: list[Issue]) -> None:
+    first = _find_sentence(target.sentences, e.start, 0)
+    if isinstance(first, str):
+        issues.append(Issue(label, e.line, e.col, f"'sentence' {first}", e.path + ".sentence"))
+        return
+    last = first
+    if e.end is not None:
+        found = _find_sentence(target.sentences, e.end, first, first_only=True)
+        if isinstance(found, str):
+            issues.append(Issue(label, e.line, e.col, f"'to' {found}", e.path + ".to"))
+            return
+        last = found
+    for s in target.sentences[first:last + 1]:
+        if s.how in ("quote", "locator"):
+            target.excluded_but_cited.append(s.line)
+            continue
+        s.how, s.reason = "excluded", e.reason.strip()
+
+
+def _find_sentence(sents: list[Sentence], snippet: str, start: int, first_only: bool = False) -> int | str:
+    s = fold_quote(snippet)
+    hits = [i for i in range(start, len(sents)) if s and s in sents[i].folded]
+    if not hits:
+        return f"text {snippet!r} is in no sentence" + (" after 'sentence'" if start else "")
+    if len(hits) > 1 and not first_only:
+        return (f"text {snippet!r} is in {len(hits)} sentences (lines "
+                f"{', '.join(str(sents[i].line) for i in hits[:5])}); make it longer")
+    return hits[0]
+
+
+def sentence_summary(report: list[FileCoverage]) -> tuple[list[dict], dict]:
+    """One row of sentence counts per source, and the overall {sentences, in_scope, cited, share}."""
+    rows = [{"source": fc.file, "sentences": len(fc.sentences), "by_quote": fc.count_sentences("quote"),
+             "by_locator": fc.count_sentences("locator"), "excluded": fc.count_sentences("excluded"),
+             "uncited": len(fc.uncited_sentences), "in_scope": fc.sentences_in_scope,
+             "share": round(fc.sentence_share, 1)} for fc in report]
+    total = sum(len(fc.sentences) for fc in report)
+    in_scope = sum(fc.sentences_in_scope for fc in report)
+    cited = sum(fc.sentences_cited for fc in report)
+    share = 100.0 * cited / in_scope if in_scope else 100.0
+    return rows, {"sentences": total, "in_scope": in_scope, "cited": cited, "share": share}
 
 
 def summary(report: list[FileCoverage]) -> tuple[list[dict], dict]:
