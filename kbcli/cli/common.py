@@ -93,7 +93,7 @@ InstrumentOpt = Annotated[list[str] | None, typer.Option(
          "investment). Repeat for OR.")]
 BlockageOpt = Annotated[list[str] | None, typer.Option(
     "--blockage", "-b", metavar="BLOCKAGE", autocompletion=_complete("blockages"),
-    help="Blockage (堵点) addressed, e.g. 不敢转. Repeat for OR.")]
+    help="Blockage (堵点) addressed, e.g. 不敢转; includes narrower terms, not see-also terms. Repeat for OR.")]
 KindOpt = Annotated[list[str] | None, typer.Option(
     "--kind", "-k", metavar="KIND", help="law, pilot, model or practice. Repeat for OR.")]
 SinceOpt = Annotated[str | None, typer.Option(

@@ -66,10 +66,14 @@ def query_cmd(
 
     With no filter, lists every record. Values match ids, Chinese names in
     either script, English names and aliases; a term includes its narrower
-    terms (--region 陕西 finds records placed in 西安 or 商洛). Repeating an
-    option means OR, different options AND.
+    terms (--region 陕西 finds records placed in 西安 or 商洛), not the
+    related terms it is linked to by see_also (不能转 and 科研导向与产业需求脱节
+    overlap, but each source frames blockages its own way): a note on stderr
+    names them, and repeating the option adds them. Repeating an option
+    means OR, different options AND.
     """
-    from ..query.facets import query
+    from ..query.facets import linked_not_included, query
+    from ..query.kb import VOCAB_KIND
     from ..render.views import RECORD_COLUMNS_ALL, emit_rows, record_rows
 
     kb = open_kb(db, seed)
@@ -77,6 +81,9 @@ def query_cmd(
     records = query(kb, f, sort, limit)
     emit_rows(record_rows(records), RECORD_COLUMNS_ALL, fmt.value)
     report_empty_or_undated(kb, f, bool(records))
+    for vocab, tid, linked in linked_not_included(kb, f):
+        note(f"note: {VOCAB_KIND[vocab]} {tid} is related to (see also) {', '.join(linked)}, which this query "
+             f"leaves out; repeat --{VOCAB_KIND[vocab]} to include them")
     warn_restricted(kb, records)
 
 

@@ -15,15 +15,37 @@ SeedArg = Annotated[str | None, typer.Argument(
 @about('Check a seed and report every problem at once, located as FILE:LINE:COL.',
        'kb validate',
        'kb validate my-seed.yaml')
-def validate_cmd(seed: SeedArg = None) -> None:
-    """Check a seed and report every problem at once as FILE:LINE:COL: message (at path)."""
+def validate_cmd(
+    seed: SeedArg = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+) -> None:
+    """Check a seed and report every problem at once as FILE:LINE:COL: message (at path).
+
+    Errors make the seed invalid (exit 1). Warnings point at data a curator
+    should look at and leave the seed valid, unless --strict: a record
+    carrying a tag (a funding instrument) whose evidence names none of the
+    words the term's evidence_cues list (money: an amount, 资金, 经费 ...).
+    """
+    from ..errors import DataError, SeedError
     from ..paths import seed_path
-    from ..seed.validate import load_seed
+    from ..seed.validate import Validator, load_seed
 
     path = seed_path(seed)
-    v = load_seed(path)
+    seen: list[Validator] = []
+    try:
+        v = load_seed(path, on_validator=seen.append)
+    except SeedError:
+        for w in seen[0].warnings if seen else ():
+            typer.echo(str(w), err=True)
+        raise
+    for w in v.warnings:
+        typer.echo(str(w), err=True)
     counts = ", ".join(f"{n} {k}" for k, n in v.counts.items() if k != "meta")
-    typer.echo(f"{path}: valid ({counts})", err=True)
+    n = len(v.warnings)
+    warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
+    typer.echo(f"{path}: valid ({counts}){warned}", err=True)
+    if strict and n:
+        raise DataError(f"{n} warning{'s' if n != 1 else ''} in the seed (--strict)")
 
 
 @about('Validate a seed and build a database from it, atomically.',

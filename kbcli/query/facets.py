@@ -2,7 +2,8 @@
 
 Filter values may be a term's id, its Chinese name in either script, its
 English name or an alias, in any case (``proof-of-concept centre`` and
-``Proof of concept center`` both work). A term includes its descendants.
+``Proof of concept center`` both work). A term includes its descendants,
+not the terms it is linked to by ``see_also`` (related, overlapping terms).
 Repeating an option means OR; different options combine with AND.
 """
 
@@ -50,6 +51,26 @@ def level_terms(kb: KB, levels: list[str]) -> set[str]:
     for tid, t in kb.terms.items():
         if t["vocab"] == "regions" and t["level"] in wanted:
             out.update(kb.descendants.get(tid, [tid]))
+    return out
+
+
+def linked_not_included(kb: KB, f: Filters) -> list[tuple[str, str, list[str]]]:
+    """For each filter term with ``see_also`` links: (vocabulary, term, linked terms the filter leaves out).
+
+    A filter includes a term's narrower terms, never its see-also terms; the
+    command tells the user which related terms they may want to add.
+    """
+    out = []
+    for vocab in VOCABS:
+        values = getattr(f, vocab)
+        if not values:
+            continue
+        included = expand(kb, vocab, values)
+        for v in values:
+            for tid in sorted(terms(kb, vocab, v)):
+                missing = [o for o in kb.see_also.get(tid, []) if o not in included]
+                if missing:
+                    out.append((vocab, tid, missing))
     return out
 
 

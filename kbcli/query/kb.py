@@ -60,6 +60,17 @@ class KB:
             out.setdefault(anc, []).append(desc)
         return out
 
+    @cached_property
+    def see_also(self) -> dict[str, list[str]]:
+        """Terms linked by ``see_also``, in both directions (a link is written on one of the two terms)."""
+        out: dict[str, list[str]] = {}
+        for tid, doc in self.conn.execute("SELECT id, doc FROM terms WHERE doc LIKE '%\"see_also\"%' ORDER BY ord"):
+            for other in json.loads(doc).get("see_also", ()):
+                for a, b in ((tid, other), (other, tid)):
+                    if b not in out.setdefault(a, []):
+                        out[a].append(b)
+        return out
+
     def ancestors(self, tid: str) -> list[str]:
         """A term's parent, its parent's parent ... up to the root (nearest first)."""
         chain: list[str] = []

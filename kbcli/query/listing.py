@@ -47,7 +47,8 @@ def list_terms(kb: KB, vocab: str) -> list[dict]:
             total |= recs_by_term.get(d, set())
         out.append({"id": tid, "depth": depth, "name_zh": t["name_zh"], "name_en": t["name_en"],
                     "level": t["level"], "parent": t["parent"], "aliases": t["aliases"],
-                    "records": len(recs_by_term.get(tid, ())), "total": len(total)})
+                    "records": len(recs_by_term.get(tid, ())), "total": len(total),
+                    "see_also": kb.see_also.get(tid, [])})
         for c in sorted(children.get(tid, []), key=lambda x: terms[x]["ord"]):
             walk(c, depth + 1)
 

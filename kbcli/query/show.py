@@ -130,6 +130,8 @@ def show_term(kb: KB, tid: str) -> dict:
         "level": t["level"], "aliases": t["aliases"], "description_en": raw.get("description_en"),
         "parents": [kb.mini(p) for p in kb.ancestors(tid)],
         "children": [kb.mini(c) for c, v in kb.terms.items() if v["parent"] == tid],
+        "see_also": [kb.mini(x) for x in kb.see_also.get(tid, [])],
+        "evidence_cues": raw.get("evidence_cues", []),
         "figures": [kb.figure(f) for f in raw.get("figures", ())],
         "evidence": kb.evidence(raw.get("evidence", ())),
         "records": [{"id": i, "kind": k, "name_zh": zh, "name_en": en} for i, k, zh, en in direct],

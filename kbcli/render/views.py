@@ -78,7 +78,7 @@ def term_columns(indent: bool) -> list[Column]:
     if indent:
         name = Column("tree", "name_zh")
     return [Column("id"), name, Column("name_en"), Column("level"), Column("parent"),
-            Column("records", numeric=True), Column("total", numeric=True), TColumn("aliases")]
+            Column("records", numeric=True), Column("total", numeric=True), TColumn("aliases"), TColumn("see_also")]
 
 
 def term_rows(rows: list[dict]) -> list[dict]:
@@ -188,10 +188,14 @@ def detail_lines(obj: dict) -> list[str]:
             lines.append("within: " + " < ".join(f"{p['id']} ({p['name_zh']})" for p in obj["parents"]))
         if obj.get("children"):
             lines.append("contains: " + _terms_line(obj["children"]))
+        if obj.get("see_also"):
+            lines.append("see also: " + _terms_line(obj["see_also"]) + " (related, not included in its queries)")
         if obj.get("aliases"):
             lines.append("aliases: " + ", ".join(obj["aliases"]))
         if obj.get("description_en"):
             lines.append(f"about: {obj['description_en']}")
+        if obj.get("evidence_cues"):
+            lines.append("tag needs evidence naming one of: " + ", ".join(obj["evidence_cues"]))
         lines.append(f"records: {len(obj.get('records', []))} tagged directly, "
                      f"{obj.get('records_with_descendants', 0)} with narrower terms")
         for r in obj.get("records", []):

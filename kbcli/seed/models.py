@@ -193,6 +193,10 @@ class Term(Model):
     name_en: Text
     aliases: list[Text] = Field(default_factory=list)
     parent: Id | None = None
+    see_also: list[Id] = Field(default_factory=list)  # related terms of the same vocabulary (overlapping, not narrower)
+    # words one of which a record's own evidence must contain to carry this term or a narrower one
+    # ("{n}" stands for a number: "{n}元" is an amount in yuan); `kb validate` warns where none does
+    evidence_cues: list[Text] = Field(default_factory=list)
     description_en: Text | None = None
     figures: list[Figure] = Field(default_factory=list)  # statistics that describe the term (a blockage's extent)
     evidence: list[Evidence] = Field(default_factory=list)

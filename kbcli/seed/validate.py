@@ -4,11 +4,25 @@
 its pydantic model and hands the valid ones to a sink (the database builder)
 as it goes. Checks that need the whole seed run at the end: ids unique across
 all kinds, references that resolve, no cycles in hierarchies.
+
+Errors make the seed invalid. Warnings (``Validator.warnings``) do not; they
+are what a curator should look at, and ``kb validate --strict`` fails on them:
+
+* a record tagged with a term that has ``evidence_cues`` (itself or a broader
+  term: ``funding`` lists the words that name money) whose own evidence
+  contains none of them, unless the record's notes say why, naming the term.
+
+Within one vocabulary, a name or alias (folded as matching folds it,
+``kbcli.text.loose``) may name only one term: an error, since a filter value
+would silently pick up the other term's records. Related terms are linked
+with ``see_also`` (or a broader term) instead.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,7 +30,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from ..errors import Issue, SeedError
-from ..text import fold_quote
+from ..text import fold, fold_quote, loose
 from . import models as m
 from .reader import Item, evidence_in, format_path, read_file
 
@@ -28,6 +42,15 @@ _WANT: dict[str, tuple[frozenset, str]] = {
     "records": (frozenset(m.RECORDS), "record"), "implementable": (frozenset(("laws", "pilots")), "law or pilot"),
     "laws": (frozenset(("laws",)), "law"), "sources": (frozenset(("sources",)), "source"),
     **{v: (frozenset((v,)), VOCAB_LABEL[v]) for v in m.VOCABS}}
+
+
+# "{n}" in an evidence cue: a number in digits or Chinese numerals, with its multipliers (50亿多, 百万, 2.4亿)
+_NUMBER = r"(?:\d[\d.,]*|[〇零一二两三四五六七八九十百千万亿几数]+)[十百千万亿]*[多余]?"
+
+
+def _fold_cue(s: str) -> str:
+    """Evidence and cues compared as names are matched: folded (either script), no whitespace."""
+    return re.sub(r"\s+", "", fold(s))
 
 
 class Sink(Protocol):
@@ -57,6 +80,15 @@ class Validator:
     source_parents: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     meta: m.Meta | None = None
+    warnings: list[Issue] = field(default_factory=list)
+    # per vocabulary: folded name -> (term, name as written), to refuse a name shared by two terms
+    term_names: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    cues: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # vocabulary -> term -> evidence_cues
+    sections_done: set[str] = field(default_factory=set)
+    _section: str = ""
+    _cue_res: dict[tuple[str, str], re.Pattern | None] = field(default_factory=dict)
+    # records tagged before their vocabulary was complete: checked at the end
+    _pending_tags: list[tuple] = field(default_factory=list)
 
     # ------------------------------------------------------------------
     def issue(self, line: int, col: int, message: str, path: str = "") -> None:
@@ -70,6 +102,9 @@ class Validator:
     def check(self, item: Item) -> Any:
         """Validate one item; return the model, or None when it is invalid."""
         section = item.section
+        if section != self._section:  # sections come whole: the one before is complete
+            self.sections_done.add(self._section)
+            self._section = section
         if section == "meta":
             model_cls: Any = m.Meta
         elif section in m.SECTIONS:
@@ -190,6 +225,10 @@ class Validator:
         if section in m.VOCABS and obj.parent == obj.id:
             self._at(item, ("parent",), "a term cannot be its own parent")
             ok = False
+        if section in m.VOCABS:
+            for i, other in enumerate(obj.see_also):
+                if other == obj.id:  # reported, but the term stays usable, so references to it resolve
+                    self._at(item, ("see_also", i), "a term cannot be 'see also' to itself")
         return ok
 
     def _at(self, item: Item, loc: tuple, message: str) -> None:
@@ -226,12 +265,19 @@ class Validator:
             line, col = item.locate(("parent",))
             self.parents.setdefault(section, {})[obj.id] = (
                 obj.parent or "", format_path(item.where, ("parent",)), line, col)
+            self._term_names(item, section, obj)
+            for i, other in enumerate(obj.see_also):
+                if other != obj.id:
+                    self._ref(item, ("see_also", i), other, section)
+            if obj.evidence_cues:
+                self.cues.setdefault(section, {})[obj.id] = obj.evidence_cues
             return
         if section not in m.RECORDS:
             return
         for fname, vocab in m.VOCAB_OF_FIELD.items():
             for i, term in enumerate(getattr(obj, fname)):
                 self._ref(item, (fname, i), term, vocab)
+        self._tag_evidence(item, obj)
         for i, lb in enumerate(obj.legal_basis):
             self._ref(item, ("legal_basis", i, "law"), lb.law, "laws")
             for j, n in enumerate(lb.articles):
@@ -253,6 +299,80 @@ class Validator:
         if section == "models":
             for i, c in enumerate(obj.components):
                 self._evidence_refs(item, ("components", i), c.evidence)
+
+    def _term_names(self, item: Item, section: str, obj: Any) -> None:
+        """Refuse a name or alias that, folded as matching folds it, already names another term."""
+        table = self.term_names.setdefault(section, {})
+        label = VOCAB_LABEL[section]
+        names: list[tuple[tuple, str]] = [(("id",), obj.id), (("name_zh",), obj.name_zh), (("name_en",), obj.name_en)]
+        names += [(("aliases", i), a) for i, a in enumerate(obj.aliases)]
+        for loc, name in names:
+            key = loose(name)
+            if not key:
+                continue
+            owner = table.get(key)
+            if owner is None:
+                table[key] = (obj.id, name)
+            elif owner[0] != obj.id:
+                what = "alias" if loc[0] == "aliases" else loc[0]
+                self._at(item, loc, f"{what} {name!r} also names {label} {owner[0]!r} (as {owner[1]!r}); a name "
+                                    f"may name only one term of a vocabulary: keep it on one and link the terms "
+                                    f"with see_also or a broader term")
+
+    def _cue_re(self, vocab: str, tid: str) -> re.Pattern | None:
+        """The evidence cues of a term and its broader terms, as one pattern (None: no cues)."""
+        key = (vocab, tid)
+        if key not in self._cue_res:
+            cues: list[str] = []
+            seen: set[str] = set()
+            parents = self.parents.get(vocab, {})
+            t: str = tid
+            while t and t not in seen:
+                seen.add(t)
+                cues.extend(self.cues.get(vocab, {}).get(t, ()))
+                t = parents[t][0] if t in parents else ""
+            alts = ["".join(_NUMBER if part == "{n}" else re.escape(part)
+                            for part in re.split(r"(\{n\})", _fold_cue(c))) for c in cues]
+            self._cue_res[key] = re.compile("|".join(a for a in alts if a)) if alts else None
+        return self._cue_res[key]
+
+    def _tag_evidence(self, item: Item, obj: Any) -> None:
+        """Warn where a record carries a term whose evidence cues none of its quotes contains."""
+        todo = [(fname, vocab, i, t) for fname, vocab in m.VOCAB_OF_FIELD.items()
+                for i, t in enumerate(getattr(obj, fname))
+                if vocab not in self.sections_done or self._cue_re(vocab, t) is not None]
+        if not todo:
+            return
+        text = "\n".join(_fold_cue(ev["quote"]) for _, ev in evidence_in(item.data) if isinstance(ev.get("quote"), str))
+        for fname, vocab, i, t in todo:
+            line, col = item.pos.get((fname, i)) or item.locate((fname, i))
+            entry = (vocab, t, format_path(item.where, (fname, i)), line, col, text, obj.notes or "")
+            if vocab in self.sections_done:
+                self._check_tag(*entry)
+            else:
+                self._pending_tags.append(entry)
+
+    def _check_tag(self, vocab: str, tid: str, path: str, line: int, col: int, text: str, notes: str) -> None:
+        pattern = self._cue_re(vocab, tid)
+        if pattern is None or pattern.search(text):
+            return
+        if re.search(rf"(?<![\w-]){re.escape(tid)}(?![\w-])", notes):
+            return  # the notes say why
+        owner = next((t for t in self._chain(vocab, tid) if t in self.cues.get(vocab, {})), tid)
+        cues = ", ".join(self.cues[vocab][owner])
+        self.warnings.append(Issue(
+            self.file, line, col,
+            f"warning: {VOCAB_LABEL[vocab]} {tid!r} (under {owner!r}) needs its evidence to name one of: {cues}; "
+            f"no quote of this record does. Drop the tag, quote the passage that names it, or say why in "
+            f"notes, naming {tid!r}", path))
+
+    def _chain(self, vocab: str, tid: str) -> list[str]:
+        out: list[str] = []
+        parents = self.parents.get(vocab, {})
+        while tid and tid not in out:
+            out.append(tid)
+            tid = parents[tid][0] if tid in parents else ""
+        return out
 
     # ------------------------------------------------------------------
     def finish(self) -> list[Issue]:
@@ -297,6 +417,10 @@ class Validator:
                          {t: v[1:] for t, v in table.items() if v[0]}, f"{label} hierarchy")
         for edges, label in ((self.part_of, "part_of chain"), (self.source_parents, "sources' part_of chain")):
             self._cycles({k: v[0] for k, v in edges.items()}, {k: v[1:] for k, v in edges.items()}, label)
+        for entry in self._pending_tags:
+            self._check_tag(*entry)
+        self._pending_tags.clear()
+        self.warnings.sort()
         return self.issues
 
     def _cycles(self, edges: dict[str, str], where: dict[str, tuple], label: str) -> None:
@@ -318,14 +442,19 @@ class Validator:
             done.update(trail)
 
 
-def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None) -> Validator:
+def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None,
+              on_validator: Callable[[Validator], None] | None = None) -> Validator:
     """Validate the seed at ``path``, feeding valid items to ``sink``.
 
-    Raises ``SeedError`` carrying every issue when anything is wrong.
+    Raises ``SeedError`` carrying every issue when anything is wrong;
+    ``on_validator`` receives the validator first, so that a caller can
+    still read its warnings then.
     """
     path = Path(path)
     label = label or str(path)
     v = Validator(label)
+    if on_validator is not None:
+        on_validator(v)
     try:
         for item in read_file(path, label, on_section=v.unknown_section):
             obj = v.check(item)
