@@ -234,3 +234,25 @@ def test_sentence_exclusion_must_name_one_sentence(cli, corpus, tmp_path):
     assert f"{bad}:6:5: give either 'from' (paragraphs) or 'sentence' (sentences), not both" in result.stderr
     assert "Traceback" not in result.stderr
 
+
+
+
+def test_speaker_tail_joins_the_quoted_sentence_and_headings_stay_apart(cli, tmp_path):
+    src = tmp_path / "s"
+    src.mkdir()
+    (src / "a.txt").write_text(
+        "一、标题不带句号\n\n“我们建成了平台。”张三表示。他还说，明年扩建，\n\n下一页接着说完。\n\n"
+        "二、下一节\n\n1、小标题，带逗号\n\n正文。\n", encoding="utf-8")
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED_SOURCES.replace("    file: b.txt", "    file: a.txt") + practice(
+        ("a", "我们建成了平台。", "一、标题不带句号")), encoding="utf-8")
+    excl = tmp_path / "none.yaml"
+    excl.write_text("exclusions: []\n", encoding="utf-8")
+    result = cli("coverage", "--by", "sentence", "--sources", str(src), "--seed", str(seed), "--exclusions", str(excl),
+                 "-f", "json")
+    a = next(s for s in json.loads(result.stdout)["sources"] if s["source"] == "a.txt")
+    texts = [s["text"] for s in a["uncited_sentences"]]
+    assert "张三表示。" not in texts, "the speaker is part of the quoted sentence, which the quote cites"
+    assert "他还说，明年扩建，下一页接着说完。" in texts, "a sentence cut by a page break is joined"
+    assert "1、小标题，带逗号" in texts and "正文。" in texts, "a numbered heading is not joined to the text after it"
+    assert a["by_locator"] == 1  # 一、标题不带句号, repeated in the locator

@@ -23,7 +23,9 @@ the two halves are one sentence, which a quote may cite in two parts, since
 no quote may run across a footnote (see ``sources``). A heading is a numbered
 line (一、 （二） 3、 (4) 第五 …) with no sentence ending inside it, or a line
 with no sentence ending and no comma at all (titles, bylines, dates). A
-line-final colon ends a lead-in sentence (以下措施：).
+line-final colon ends a lead-in sentence (以下措施：). A short tail after a
+closing quotation mark names the speaker (“……。”朴世龙表示。) and belongs to
+the quoted sentence.
 
 A sentence counts as cited when quotes cover at least ``SENTENCE_CITED``
 of its characters (a clause quoted from a long sentence of several facts
@@ -47,6 +49,9 @@ from .sources import SourceText, read_sources
 
 HEADING_MAX = 60  # folded characters
 SENTENCE_CITED = 0.5  # share of a sentence's characters that quotes must cover
+ATTRIBUTION_MAX = 12  # a short tail after a closing quotation mark (周云帆总结说。) joins the sentence before it
+_CLOSERS = "”’」』"
+_OPENERS = "“‘「『"
 
 # a sentence ends at one of these, with any closing quotes or brackets after it
 _SENTENCE_END_RE = re.compile(r"[。！？!?；;]+[”’」』）)】\]]*|[：:][”’」』）)】]*\s*$")
@@ -201,7 +206,11 @@ def sentences_of(src: SourceText) -> list[Sentence]:
             runs_on = (i == len(parts) - 1 and not footnote and not _SENTENCE_END_RE.search(piece)
                        and not (heading and not continued)
                        and not (i > 0 and _NUMBERED_RE.match(piece)))
-            if runs_on:
+            if (not continued and i > 0 and out and out[-1].line == n and size <= ATTRIBUTION_MAX
+                    and out[-1].text[-1] in _CLOSERS and piece.strip()[0] not in _OPENERS):
+                out[-1].spans.append(span)  # “……。”朴世龙表示。: the speaker belongs to the quoted sentence
+                out[-1].text += piece.strip()
+            elif runs_on:
                 pending = sent
             else:
                 out.append(sent)
