@@ -236,6 +236,10 @@ def test_sentence_exclusion_must_name_one_sentence(cli, corpus, tmp_path):
 
 
 
+def test_real_seed_cites_95_percent_of_each_source_by_sentence(cli, sources_dir):
+    result = cli("coverage", "--by", "sentence", "--sources", str(sources_dir), "--min", "95", "-f", "json")
+    assert result.exit_code == 0, result.stderr
+
 
 def test_speaker_tail_joins_the_quoted_sentence_and_headings_stay_apart(cli, tmp_path):
     src = tmp_path / "s"
