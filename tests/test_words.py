@@ -35,8 +35,8 @@ def test_show_an_article_and_a_figure(kb):
 
 
 def test_ambiguous_and_unknown_names_are_usage_errors_with_candidates(kb):
-    amb = kb("show", "产业集群")
-    assert amb.exit_code == 2 and "industrial-cluster" in amb.stderr and "innovation-cluster" in amb.stderr
+    amb = kb("show", "担保")  # an instrument and a mechanism
+    assert amb.exit_code == 2 and "guarantee [instrument]" in amb.stderr and "credit-guarantee [mechanism]" in amb.stderr
     missing = kb("show", "Hefie")
     assert missing.exit_code == 2 and "hefei" in missing.stderr and "Traceback" not in missing.stderr
     art = kb("show", "law-sttl#art999")
