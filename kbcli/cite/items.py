@@ -3,11 +3,11 @@
 A citation *item* is one bibliography entry: a source (a document, or an
 article inside one) or a version of a law. A *target* is what the writer
 asked for: a source, a record (cited through the sources behind its
-evidence, with locators and quotes), a figure of a record (``ID#N`` or
-``ID#metric``), a law (the law itself, in the version in force, then the
-sources behind it) or an article of a law (``law-id#art14``: the law in the
-version whose numbering the article uses, with the article in the running
-text).
+evidence, with locators and quotes), a figure of a record or term (by its
+handle, ``ID#metric@2022``, as ``kb figures`` shows it, or ``ID#N``), a law
+(the law itself, in the version in force, then the sources behind it) or an
+article of a law (``law-id#art14``: the law in the version whose numbering
+the article uses, with the article in the running text).
 
 The bibliographic facts all come from the seed's ``sources`` and ``laws``:
 nothing is invented (no URL, page, place or edition that a source does not
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from ..errors import NotFoundError
 from ..query import resolve
+from ..query.handles import pick_figure
 from ..query.kb import KB, record_evidence
 
 CN_DIGITS = "零一二三四五六七八九"
@@ -126,7 +127,7 @@ class Resolver:
         if ref.kind == "article":
             return self._article(ref.id, int(ref.fragment or 0), ident)
         if ref.kind == "figure":
-            return self._figure(ref.id, ref.fragment or "", ident)
+            return self._figure(ref.id, ref.fragment or "")
         if ref.kind == "term":
             return self._evidence_target(kb.term_doc(ref.id).get("evidence", []))
         rec = kb.get_record(ref.id)
@@ -149,25 +150,17 @@ class Resolver:
                 pulls.append(Pull(e["quote"], e["locator"]))
         return target
 
-    def _figure(self, rid: str, frag: str, ident: str) -> Target:
-        rec = self.kb.get_record(rid)
-        if rec is None:
-            raise self.kb.not_found(rid)
-        figs = rec["figures"]
-        chosen = None
-        if frag.isdigit() and 1 <= int(frag) <= len(figs):
-            chosen = figs[int(frag) - 1]
+    def _figure(self, owner: str, frag: str) -> Target:
+        """A figure of a record or a term, by handle (``ID#metric@2022``) or number (``ID#2``)."""
+        kb = self.kb
+        rec = kb.get_record(owner)
+        if rec is not None:
+            figs = rec["figures"]
+        elif owner in kb.terms:
+            figs = [kb.figure(f) for f in kb.term_doc(owner).get("figures", ())]
         else:
-            same = [f for f in figs if f["metric"] == frag]
-            if len(same) == 1:
-                chosen = same[0]
-            elif len(same) > 1:
-                raise NotFoundError(f"{rid} has {len(same)} figures {frag!r}; cite one by number: "
-                                    + ", ".join(f"{rid}#{figs.index(f) + 1}" for f in same))
-        if chosen is None:
-            listed = ", ".join(f"#{i} {f['metric']}" for i, f in enumerate(figs, 1)) or "none"
-            raise NotFoundError(f"{ident!r}: no such figure of {rid} (its figures: {listed})")
-        return self._evidence_target(chosen["evidence"])
+            raise kb.not_found(owner)
+        return self._evidence_target(figs[pick_figure(owner, figs, frag)]["evidence"])
 
     def _article(self, law_id: str, number: int, ident: str) -> Target:
         rec = self.kb.get_record(law_id)

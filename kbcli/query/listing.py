@@ -10,6 +10,7 @@ from ..errors import UsageError
 from ..text import fold
 from . import resolve
 from .facets import Filters, where_clause
+from .handles import figure_handles
 from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCAB_KIND, VOCABS
 
 LIST_KINDS = (*VOCABS, "sources", "laws", "pilots", "models", "practices")
@@ -112,17 +113,20 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
         params.extend([end, start])
     if sort not in FIGURE_SORT:
         raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(FIGURE_SORT)}")
-    sql = ("SELECT f.owner, f.owner_kind, COALESCE(r.kind, 'term'), COALESCE(r.name_en, t.name_en), f.metric, "
+    sql = ("SELECT f.owner, f.idx, f.owner_kind, COALESCE(r.kind, 'term'), COALESCE(r.name_en, t.name_en), f.metric, "
            "f.label_en, f.value, f.value_max, f.unit, f.qualifier, f.as_of, f.original, f.note, f.sources "
            "FROM figures f LEFT JOIN records r ON r.id = f.owner LEFT JOIN terms t ON t.id = f.owner"
            f" WHERE {' AND '.join(conds) or '1'} ORDER BY {FIGURE_SORT[sort]}")
     out = []
-    for (owner, okind, kind, name, metric, label, value, vmax, unit, qual, asof, orig, note, srcs) in kb.conn.execute(
-            sql, params):
-        out.append({"owner": owner, "owner_kind": kind, "owner_name_en": name, "metric": metric, "label_en": label,
-                    "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual, "as_of": asof,
-                    "original": orig, "note": note, "sources": srcs.split(",") if srcs else [],
+    for (owner, idx, okind, kind, name, metric, label, value, vmax, unit, qual, asof, orig, note,
+         srcs) in kb.conn.execute(sql, params):
+        out.append({"owner": owner, "idx": idx, "owner_kind": kind, "owner_name_en": name, "metric": metric,
+                    "label_en": label, "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual,
+                    "as_of": asof, "original": orig, "note": note, "sources": srcs.split(",") if srcs else [],
                     "restricted": any(kb.sources.get(s, {}).get("restricted") for s in (srcs or "").split(","))})
+    handles = figure_handles_of(kb, {r["owner"] for r in out})
+    for r in out:
+        r["handle"] = handles[(r["owner"], r.pop("idx"))]
     return out
 
 
@@ -132,6 +136,19 @@ def period(value: str, option: str) -> tuple[str, str]:
     start = date_range(resolve.parse_date(a, option))[0]
     end = date_range(resolve.parse_date(b, option))[1] if sep else date_range(a.strip())[1]
     return start, end
+
+
+def figure_handles_of(kb: KB, owners: set[str]) -> dict[tuple[str, int], str]:
+    """(owner, figure index) -> the figure's handle (``owner#metric@2022``), for these owners."""
+    figs: dict[str, list[dict]] = defaultdict(list)
+    ids = sorted(owners)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for owner, metric, as_of in kb.conn.execute(
+                f"SELECT owner, metric, as_of FROM figures WHERE owner IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY owner, idx", chunk):
+            figs[owner].append({"metric": metric, "as_of": as_of})
+    return {(owner, i): h for owner, fs in figs.items() for i, h in enumerate(figure_handles(owner, fs))}
 
 
 def _num(v):

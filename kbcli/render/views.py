@@ -90,7 +90,7 @@ SOURCE_COLUMNS = [Column("id"), Column("part_of"), Column("type"), Column("title
 FIGURE_COLUMNS = [Column("owner"), TColumn("owner_kind"), Column("metric"), TColumn("label_en"),
                   Column("value", numeric=True), Column("value_max", "max", numeric=True), Column("unit"),
                   Column("qualifier"), Column("as_of"), Column("original"), TColumn("note"),
-                  Column("sources", flatten=join_list), Column("restricted")]
+                  Column("sources", flatten=join_list), Column("restricted"), Column("handle")]
 SUM_COLUMNS = [Column("metric"), Column("unit"), Column("n", numeric=True), Column("sum", numeric=True),
                Column("min", numeric=True), Column("max", numeric=True)]
 KINDS_COLUMNS = [Column("kind"), Column("count", numeric=True), Column("in_use", numeric=True)]
