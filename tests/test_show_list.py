@@ -22,13 +22,15 @@ def test_show_record_shows_outgoing_links(kb):
                                    "name_en": obj["legal_basis"][0]["name_en"], "articles": [10, 18]}]
 
 
-def test_show_displays_each_sources_value_where_they_disagree(kb):
+def test_show_puts_each_sources_value_side_by_side(kb):
+    """3000多项 (over 3000) and 3449项 are both kept and agree: a comparison, not a disagreement."""
     obj = json.loads(kb("show", "shaanxi-three-reforms", "-f", "json").stdout)
-    d = next(x for x in obj["disagreements"] if x["metric"] == "results-under-transfer")
-    values = {(v["value"], tuple(v["sources"])) for v in d["values"]}
+    c = next(x for x in obj["comparisons"] if x["metric"] == "results-under-transfer")
+    assert c["status"] == "corroborated" and obj["disagreements"] == []
+    values = {(f["value"], tuple(f["sources"])) for f in c["figures"]}
     assert values == {(3000, ("zgc-transfer-progress",)), (3449, ("qinchuangyuan-brief-2023-01",))}
     text = kb("show", "shaanxi-three-reforms").stdout
-    assert "SOURCES DISAGREE on results-under-transfer" in text
+    assert "results-under-transfer: sources agree" in text and "SOURCES DISAGREE" not in text
     assert "3000多项" in text and "3449项" in text
 
 

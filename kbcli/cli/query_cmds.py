@@ -202,21 +202,41 @@ def figures_cmd(
     exact: ExactOpt = False, level: LevelOpt = None,
     sort: Annotated[str, typer.Option(metavar="ORDER", help="Order: owner, metric, value, -value or as_of.")] = "owner",
     total: Annotated[bool, typer.Option("--sum", help="Print count, sum, min and max per metric and unit.")] = False,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="Compare across sources: each metric two or more sources report for one record, as "
+                          "corroborated, conflicting, different-periods or target-and-outcome, with the "
+                          "evidence.")] = False,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Numbers in base units (money in yuan), to sort, filter by period and add.
 
     Each row is one figure with its qualifier (exact, max, over, target ...),
-    the wording as printed and its sources. Record filters work as in kb
-    query (and select the records whose figures are shown).
-    """
-    from ..query.listing import figures, sum_figures
-    from ..render.views import FIGURE_COLUMNS, SUM_COLUMNS, emit_rows
+    the wording as printed, its sources and its handle, the name kb cite
+    takes (ID#metric@2022). Record filters work as in kb query (and select
+    the records whose figures are shown).
 
+    --compare lists, for the figures selected, every metric that two or more
+    source documents report for the same record: corroborated when the values
+    agree given their qualifiers (3000多 "over 3000" and 3449 agree; exact
+    values within the precision printed, approx within 10%), conflicting
+    when they cannot both hold, different-periods when the sources never
+    report the same period, target-and-outcome when one is a target. kb show
+    prints the same comparisons for one record.
+    """
+    from ..errors import UsageError
+    from ..query.listing import figures, sum_figures
+    from ..render.views import COMPARISON_COLUMNS, FIGURE_COLUMNS, SUM_COLUMNS, emit_rows
+
+    if total and compare:
+        raise UsageError("--sum and --compare do not combine: choose one")
     kb = open_kb(db, seed)
     f = _filters(region, mechanism, instrument, blockage, kind, since, until, None, exact, level)
     rows = figures(kb, f, metric, unit, record, sort, as_of)
-    if total:
+    if compare:
+        from ..query.compare import compare as compare_rows
+
+        emit_rows(compare_rows(kb, rows), COMPARISON_COLUMNS, fmt.value)
+    elif total:
         emit_rows(sum_figures(rows), SUM_COLUMNS, fmt.value)
     else:
         emit_rows(rows, FIGURE_COLUMNS, fmt.value)

@@ -1,17 +1,19 @@
 """``kb show ID``: everything about one record, term or source.
 
 A record comes with its relations in both directions (a law lists the
-models and practices resting on it) and with the figures on which its
-sources disagree.
+models and practices resting on it) and with its figures compared across
+sources (``comparisons``, classified as ``query.compare`` does for
+``kb figures --compare``; ``disagreements`` are the conflicting ones).
 """
 
 from __future__ import annotations
 
 import json
 
-from ..dates import date_range
 from ..errors import NotFoundError, UsageError
 from . import resolve
+from .compare import compare_figures, root_of
+from .handles import figure_handles, pick_figure
 from .kb import KB, VOCAB_KIND
 
 REL_INVERSE = {"legal_basis": "basis_of", "implements": "implemented_by", "part_of": "has_part",
@@ -24,40 +26,6 @@ def incoming(kb: KB, rid: str) -> list[dict]:
         "WHERE l.dst = ? ORDER BY l.rel, r.ord", (rid,)).fetchall()
     return [{"rel": REL_INVERSE[rel], "id": src, "kind": kind, "name_zh": zh, "name_en": en,
              "articles": json.loads(arts) if arts else []} for src, rel, arts, kind, zh, en in rows]
-
-
-def disagreements(figures: list[dict]) -> list[dict]:
-    """Figures of one metric whose periods overlap but whose values and sources differ."""
-    groups: dict[tuple, list[dict]] = {}
-    for f in figures:
-        groups.setdefault((f["metric"], f["unit"]), []).append(f)
-    out = []
-    for (metric, unit), figs in groups.items():
-        if len(figs) < 2:
-            continue
-        for i, a in enumerate(figs):
-            clash = [b for b in figs[i + 1:] if _overlap(a, b) and (a["value"], a.get("value_max")) != (
-                b["value"], b.get("value_max")) and _sources(a) != _sources(b)]
-            if clash:
-                vals = [a] + clash
-                out.append({"metric": metric, "unit": unit, "values": [
-                    {"value": v["value"], "value_max": v.get("value_max"), "qualifier": v["qualifier"],
-                     "as_of": v.get("as_of"), "original": v["original"], "sources": sorted(_sources(v))}
-                    for v in vals]})
-                break
-    return out
-
-
-def _sources(f: dict) -> set[str]:
-    return {e["source"] for e in f["evidence"]}
-
-
-def _overlap(a: dict, b: dict) -> bool:
-    if not a.get("as_of") or not b.get("as_of"):
-        return True
-    a0, a1 = date_range(a["as_of"])
-    b0, b1 = date_range(b["as_of"])
-    return a0 <= b1 and b0 <= a1
 
 
 def show(kb: KB, value: str) -> dict:
@@ -75,7 +43,8 @@ def show(kb: KB, value: str) -> dict:
     if ref.kind == "figure":
         return show_figure(kb, rec, ref.fragment or "")
     rec["incoming"] = incoming(kb, ref.id)
-    rec["disagreements"] = disagreements(rec["figures"])
+    rec["comparisons"] = compare_figures(ref.id, rec["figures"], root_of(kb), rec["kind"], rec["name_en"])
+    rec["disagreements"] = [c for c in rec["comparisons"] if c["status"] == "conflicting"]
     return rec
 
 
@@ -97,23 +66,14 @@ def show_article(kb: KB, law: dict, number: int) -> dict:
 
 
 def show_figure(kb: KB, rec: dict, frag: str) -> dict:
-    """One figure of a record, by its number (``ID#2``), metric (``ID#metric``) or metric and period
-    (``ID#metric@2022``)."""
+    """One figure of a record, by its handle (``ID#metric``, ``ID#metric@2022``) or number (``ID#2``)."""
     figs = rec["figures"]
-    metric, _, period = frag.partition("@")
-    chosen = []
-    if frag.isdigit() and 1 <= int(frag) <= len(figs):
-        chosen = [figs[int(frag) - 1]]
-    else:
-        chosen = [f for f in figs if f["metric"] == metric and (not period or (f.get("as_of") or "") == period)]
-    if len(chosen) != 1:
-        listed = ", ".join(f"#{i} {f['metric']}" + (f"@{f['as_of']}" if f.get("as_of") else "")
-                           for i, f in enumerate(figs, 1)) or "none"
-        what = "several figures match" if chosen else "no such figure"
-        raise UsageError(f"{rec['id']}#{frag}: {what} (its figures: {listed})")
-    fig = chosen[0]
-    return {"id": f"{rec['id']}#{figs.index(fig) + 1}", "kind": "figure",
-            "owner": {k: rec[k] for k in ("id", "kind", "name_zh", "name_en")}, **fig}
+    try:
+        i = pick_figure(rec["id"], figs, frag)
+    except NotFoundError as exc:
+        raise UsageError(str(exc)) from None
+    return {"id": figure_handles(rec["id"], figs)[i], "kind": "figure",
+            "owner": {k: rec[k] for k in ("id", "kind", "name_zh", "name_en")}, **figs[i]}
 
 
 def show_term(kb: KB, tid: str) -> dict:

@@ -91,6 +91,27 @@ FIGURE_COLUMNS = [Column("owner"), TColumn("owner_kind"), Column("metric"), TCol
                   Column("value", numeric=True), Column("value_max", "max", numeric=True), Column("unit"),
                   Column("qualifier"), Column("as_of"), Column("original"), TColumn("note"),
                   Column("sources", flatten=join_list), Column("restricted"), Column("handle")]
+COMPARISON_LABEL = {"corroborated": "sources agree", "conflicting": "SOURCES DISAGREE",
+                    "different-periods": "different periods", "target-and-outcome": "a target and an outcome"}
+
+
+def comparison_values(c: dict) -> str:
+    """Each figure of a comparison: value, unit, qualifier, date, wording as printed, sources, handle."""
+    def one(f: dict) -> str:
+        val = fmt_number(f["value"]) + (f"–{fmt_number(f['value_max'])}" if f.get("value_max") is not None else "")
+        q = "" if f.get("qualifier") in (None, "exact") else f" ({f['qualifier']})"
+        when = f", as of {f['as_of']}" if f.get("as_of") else ""
+        by = f.get("reported_by") or f["sources"]
+        return f"{val} {f['unit']}{q}{when} [{f['original']}] per {', '.join(by)} ({f['handle']})"
+    return "; ".join(one(f) for f in c["figures"])
+
+
+COMPARISON_COLUMNS = [Column("owner"), TColumn("owner_kind"), Column("metric"), TColumn("label_en"), Column("unit"),
+                      Column("status"), Column("as_of", flatten=lambda v: "; ".join(x or "n.d." for x in v or [])),
+                      Column("figures", "values", flatten=lambda v: comparison_values({"figures": v or []}), wrap=True),
+                      TColumn("basis"), Column("sources", flatten=join_list), Column("restricted")]
+
+
 SUM_COLUMNS = [Column("metric"), Column("unit"), Column("n", numeric=True), Column("sum", numeric=True),
                Column("min", numeric=True), Column("max", numeric=True)]
 KINDS_COLUMNS = [Column("kind"), Column("count", numeric=True), Column("in_use", numeric=True)]
@@ -248,11 +269,11 @@ def detail_lines(obj: dict) -> list[str]:
             if f.get("note"):
                 lines.append(f"    note: {f['note']}")
             lines.extend(_ev_lines(f["evidence"], "    "))
-    for d in obj.get("disagreements", []):
-        vals = "; ".join(f"{fmt_number(v['value'])} {d['unit']}"
-                         + ("" if v["qualifier"] == "exact" else f" ({v['qualifier']})")
-                         + f" [{v['original']}] per {', '.join(v['sources'])}" for v in d["values"])
-        lines.append(f"SOURCES DISAGREE on {d['metric']}: {vals}")
+    if obj.get("comparisons"):
+        lines.append("figures across sources:")
+        for c in obj["comparisons"]:
+            lines.append(f"  {c['metric']}: {COMPARISON_LABEL.get(c['status'], c['status'])} — {comparison_values(c)}")
+            lines.append(f"    {c['basis']}")
     if kind not in ("region", "mechanism", "instrument", "blockage"):
         lines.append("evidence:")
         lines.extend(_ev_lines(obj.get("evidence", []), "  "))
