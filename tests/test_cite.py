@@ -24,6 +24,7 @@ def test_gbt7714_entries(kb):
     assert out.splitlines() == [
         "[1] 周世祥. 推动精准对接 助力成果转化[N]. 2024-11-14.",
         "[2] 秦创原战略研究院. 秦创原战略研究院工作简报: 2023年第1期（总第1期）[R]. 秦创原战略研究院, 2023.",
+        "    NOT FOR CITATION — marked by the source: 内部研究资料 请勿引用外传",
         "[3] 科技創新與產業創新深度融合:模式、堵點與突破[EB/OL]. 高新院, 2025.",
         "[4] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015.",
         "[5] 打通科技成果转化“最后一公里”[J]. 许昌竞争情报快递.",  # a source behind the law's evidence
@@ -38,7 +39,7 @@ def test_a_law_cites_its_current_version_and_an_article_the_version_it_is_number
     assert "[1] 国家. 中华人民共和国促进科技成果转化法[A]. 1996." in art
     assert "第十四条" not in art.split("\n", 2)[2].split("[2]")[0], "the article stays out of the bracket entry"
     items = kb("cite", "law-sttl#art17", "--style", "csl-json").stdout
-    assert json.loads(items)[0]["id"] == "law-sttl@1996"
+    assert json.loads(items)[0]["id"] == "law-sttl:1996"
     assert "第十七条（一）（二）（四）" in kb("cite", "law-sttl#art17").stdout
 
 
@@ -61,7 +62,7 @@ def test_apa_orders_by_author_and_tells_apart_same_author_and_year(kb):
 
 def test_quote_adds_verbatim_quotes_and_locators(kb):
     out = kb("cite", "hefei-poc-centre-award#award-cap", "--quote").stdout
-    assert "给予最高 100 万元奖补。” (四、（五）合肥 > 2、成立科技成果概念验证中心，最高奖补百万元)" in out
+    assert "给予最高 100 万元奖补。’ (四、（五）合肥 > 2、成立科技成果概念验证中心，最高奖补百万元)" in out
     md = kb("cite", "pilot-empowerment", "--style", "markdown").stdout
     assert md.startswith("> ") and "\n>\n> — [" in md
     apa_md = kb("cite", "news-2024-11-14", "--style", "markdown", "--ref-style", "apa").stdout
@@ -101,3 +102,91 @@ def test_ris_records(kb):
     assert "TY  - NEWS\nID  - news-2024-11-14\nAU  - 周世祥\nA2  - 李昉" in out
     assert "TY  - STAT" in out
     assert out.count("ER  - ") == 4  # the news report, the law, and the two sources behind the law
+
+
+RESTRICTION = "NOT FOR CITATION — marked by the source: 内部研究资料 请勿引用外传"
+
+
+def test_no_punctuation_moved_inside_chinese_quotation_marks(kb):
+    from kbcli.cite.styles import _end
+
+    out = kb("cite", "xuchang-last-mile", "--style", "apa").stdout
+    assert out == "打通科技成果转化“最后一公里”. (n.d.). 许昌竞争情报快递.\n"
+    assert _end("打通科技成果转化“最后一公里”") == "打通科技成果转化“最后一公里”."
+    assert _end("平台‘千校万企’", ",") == "平台‘千校万企’,"
+    assert _end("Clearing the “last mile”") == "Clearing the “last mile.”", "English keeps the US rule"
+    for style in ("apa", "gbt7714", "markdown"):
+        text = kb("cite", "--all", "--style", style).stdout
+        assert not re.search(r"[\u3000-\u9fff][.,][”’]", text), style
+
+
+def test_pull_quotes_are_in_single_quotation_marks_never_doubled(kb):
+    out = kb("cite", "xixian-2023-investment-drive", "--quote").stdout
+    assert "    ‘“今年 1 月，西咸新区秦创原总窗口 2023 年招商引资活动中" in out
+    assert "服务陕西经济高质量发展。”’ (四、（八）陕西" in out
+    for style in ("gbt7714", "apa", "csl-json", "bibtex", "ris"):
+        text = kb("cite", "xixian-2023-investment-drive", "cn-tech-contract-registration#technology-contracts@2022",
+                  "--quote", "--style", style).stdout
+        assert "““" not in text and "””" not in text, style
+        assert "‘“" in text, style
+
+
+def test_one_key_per_item_in_csl_json_bibtex_and_ris(kb):
+    ids = ["law-sttl#art14", "law-sttl", "news-2024-11-14"]
+    csl = [c["id"] for c in json.loads(kb("cite", *ids, "--style", "csl-json").stdout)]
+    bib = re.findall(r"^@\w+\{([^,]+),", kb("cite", *ids, "--style", "bibtex").stdout, re.MULTILINE)
+    ris = re.findall(r"^ID  - (.+)$", kb("cite", *ids, "--style", "ris").stdout, re.MULTILINE)
+    assert csl == bib == ris
+    assert csl[:2] == ["law-sttl:1996", "qinchuangyuan-brief-2023-01"]
+    pandoc_key = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_:.#$%&+?<>~/-]*[A-Za-z0-9_])?$")
+    assert all(pandoc_key.match(k) for k in csl), csl
+
+
+def test_the_restriction_travels_with_every_reference(kb):
+    """Not only on stderr: under the entry in GB/T, APA and Markdown, in note / N1 when exported."""
+    for ident in ("qinchuangyuan-brief-2023-01", "hefei-poc-centre-award", "law-sttl#art9"):
+        gbt = kb("cite", ident).stdout.splitlines()
+        i = next(n for n, line in enumerate(gbt) if "秦创原战略研究院工作简报" in line and line.startswith("["))
+        assert gbt[i + 1] == f"    {RESTRICTION}"
+        apa = kb("cite", ident, "--style", "apa", "--quote").stdout.splitlines()
+        i = next(n for n, line in enumerate(apa) if line.startswith("秦创原战略研究院. (2023)."))
+        assert apa[i + 1] == f"    {RESTRICTION}"
+        assert f"> {RESTRICTION}" in kb("cite", ident, "--style", "markdown").stdout or \
+            f"  {RESTRICTION}" in kb("cite", ident, "--style", "markdown").stdout
+        csl = {c["id"]: c for c in json.loads(kb("cite", ident, "--style", "csl-json").stdout)}
+        assert csl["qinchuangyuan-brief-2023-01"]["note"].split("\n")[0] == RESTRICTION
+        bib = kb("cite", ident, "--style", "bibtex").stdout
+        assert f"note = {{{RESTRICTION}" in bib
+        ris = kb("cite", ident, "--style", "ris", "--quote").stdout
+        brief = next(r for r in ris.split("ER  - ") if "ID  - qinchuangyuan-brief-2023-01" in r)
+        assert f"N1  - {RESTRICTION}" in brief
+    quoted = json.loads(kb("cite", "hefei-poc-centre-award", "--style", "csl-json", "--quote").stdout)[0]["note"]
+    assert quoted.startswith(RESTRICTION + "\n‘合肥市人民政府办公室印发")
+    free = kb("cite", "news-2024-11-14", "--style", "csl-json", "--quote")
+    assert "NOT FOR CITATION" not in free.stdout and "note" not in json.loads(free.stdout)[0]
+
+
+def test_accessed_without_a_url_warns(kb):
+    result = kb("cite", "news-2024-11-14", "law-sttl", "--accessed", "2025-01-02")
+    assert result.exit_code == 0
+    assert ("kb: warning: --accessed applies only to sources with a URL; not printed for news-2024-11-14, "
+            "law-sttl") in result.stderr
+    assert "2025-01-02" not in result.stdout
+    assert "--accessed" not in kb("cite", "news-2024-11-14").stderr
+
+
+def test_cite_all_is_the_whole_base(kb):
+    result = kb("cite", "--all", "--style", "csl-json")
+    assert result.exit_code == 0
+    ids = [c["id"] for c in json.loads(result.stdout)]
+    sources = [s["id"] for s in json.loads(kb("list", "sources", "--format", "json").stdout)]
+    laws = [r["id"] for r in json.loads(kb("query", "--kind", "law", "--format", "json").stdout)]
+    assert ids[:len(sources)] == sources
+    assert set(ids) == set(sources) | set(laws) | {"law-sttl:1996"}
+    assert len(ids) == len(set(ids))
+    both = kb("cite", "law-sttl#art14", "--all").stdout
+    assert both.startswith("In text: 《中华人民共和国促进科技成果转化法》（1996年）第十四条[1]\n")
+    assert both.count("[1] ") == 1 and len(re.findall(r"^\[\d+\] ", both, re.MULTILINE)) == len(ids)
+    bare = kb("cite")
+    assert bare.exit_code == 2 and "--all" in bare.stderr
+

@@ -2,8 +2,11 @@
 
 Several ids give one bibliography without duplicates, in the style's order:
 GB/T 7714 numbers entries in the order they are first cited, APA sorts them
-by author (or title) and year. ``--quote`` adds each verbatim quote and its
-locator under the reference of the source it comes from.
+by author (or title) and year. ``--quote`` adds each verbatim quote, in
+single quotation marks, and its locator under the reference of the source it
+comes from. A source that asks not to be cited says so under its reference in
+every style: a line under the entry (GB/T 7714, APA, Markdown), ``note`` in
+CSL-JSON and BibTeX, ``N1`` in RIS, so a pasted or exported reference keeps it.
 """
 
 from __future__ import annotations
@@ -24,31 +27,47 @@ class Citation:
     pulls: dict[str, list[Pull]] = field(default_factory=dict)
     running: list[tuple[str, str]] = field(default_factory=list)  # (running text, item key)
     csl: dict[str, dict] = field(default_factory=dict)
+    accessed: str | None = None
 
     @property
     def restricted(self) -> list[Item]:
         return [i for i in self.items if i.restricted]
 
+    @property
+    def without_url(self) -> list[Item]:
+        """Items an access date cannot apply to: kb prints one only with a URL."""
+        return [i for i in self.items if not i.has_url]
 
-def collect(kb: KB, idents: list[str], accessed: str | None = None) -> Citation:
+
+def collect(kb: KB, idents: list[str], accessed: str | None = None, everything: bool = False) -> Citation:
+    """The bibliography for ``idents`` (and, with ``everything``, every item of the base after them)."""
     resolver = Resolver(kb)
-    cit = Citation()
+    cit = Citation(accessed=accessed)
+
+    def add(item: Item) -> None:
+        if item.key not in cit.csl:
+            cit.items.append(item)
+            cit.csl[item.key] = to_csl(item, accessed)
+
     for ident in idents:
         target = resolver.resolve(ident)
         for item in target.items:
-            if item.key not in cit.csl:
-                cit.items.append(item)
-                cit.csl[item.key] = to_csl(item, accessed)
+            add(item)
         for key, pulls in target.pulls.items():
             have = cit.pulls.setdefault(key, [])
             have.extend(p for p in pulls if all(p.quote != h.quote for h in have))
         if target.running_text:
             cit.running.append((target.running_text, target.items[0].key))
+    if everything:
+        for item in resolver.all_items():
+            add(item)
     return cit
 
 
-def _quote_lines(pulls: list[Pull], indent: str) -> list[str]:
-    return [f"{indent}{p.line}" for p in pulls]
+def _notes(cit: Citation, item: Item, quote: bool) -> list[str]:
+    """What travels with an entry: the source's restriction, then (with --quote) its pulled quotes."""
+    quotes = [p.line for p in cit.pulls.get(item.key, [])] if quote else []
+    return [n for n in (item.restriction, *quotes) if n]
 
 
 def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt7714") -> str:
@@ -56,24 +75,20 @@ def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt
         items = []
         for item in cit.items:
             c = dict(cit.csl[item.key])
-            if quote and cit.pulls.get(item.key):
-                c["note"] = "\n".join(p.line for p in cit.pulls[item.key])
+            notes = _notes(cit, item, quote)
+            if notes:
+                c["note"] = "\n".join(notes)
             items.append(c)
         return json_dumps(items) + "\n"
     if style == "bibtex":
-        out = []
-        for item in cit.items:
-            note = None
-            if quote and cit.pulls.get(item.key):
-                note = " ".join(p.line for p in cit.pulls[item.key])
-            out.append(bibtex(cit.csl[item.key], note))
-        return "\n".join(out)
+        return "\n".join(bibtex(cit.csl[i.key], _quotes(cit, i, quote), i.restriction, i.title_en)
+                         for i in cit.items)
     if style == "ris":
-        return "\n".join(ris(cit.csl[i.key], [p.line for p in cit.pulls.get(i.key, [])]
-                             if quote else None) for i in cit.items)
+        return "\n".join(ris(cit.csl[i.key], _quotes(cit, i, quote), i.restriction, i.title_en) for i in cit.items)
     if style == "markdown":
         return _markdown(cit, ref_style)
     numbered, entries = _entries(cit, style)
+    by_key = {i.key: i for i in cit.items}
     lines: list[str] = []
     for text, key in cit.running:
         lines.append(f"In text: {text}{_in_text(cit, style, key, numbered)}")
@@ -81,16 +96,20 @@ def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt
         lines.append("")
     for key, entry in entries:
         lines.append(entry)
-        if quote:
-            lines.extend(_quote_lines(cit.pulls.get(key, []), "    "))
+        lines.extend(f"    {n}" for n in _notes(cit, by_key[key], quote))
     return "\n".join(lines) + "\n"
+
+
+def _quotes(cit: Citation, item: Item, quote: bool) -> list[str]:
+    return [p.line for p in cit.pulls.get(item.key, [])] if quote else []
 
 
 def _entries(cit: Citation, style: str, md: bool = False) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """(number of each item, [(item key, entry text)]) in the style's order."""
     if style == "apa":
         order = apa_order([cit.csl[i.key] for i in cit.items])
-        return {}, [(c["id"], apa(c, suffix, md=md)) for c, suffix in order]
+        title_en = {i.key: i.title_en for i in cit.items}
+        return {}, [(c["id"], apa(c, suffix, md=md, title_en=title_en[c["id"]])) for c, suffix in order]
     numbered = {item.key: n for n, item in enumerate(cit.items, 1)}
     return numbered, [(item.key, f"[{numbered[item.key]}] {gbt(cit.csl[item.key])}") for item in cit.items]
 
@@ -102,19 +121,21 @@ def _in_text(cit: Citation, style: str, key: str, numbered: dict[str, int]) -> s
 
 
 def _markdown(cit: Citation, ref_style: str) -> str:
-    """A block quote per quote, the reference beneath; references without quotes as a list."""
+    """A block quote per quote, the reference beneath; references without quotes as a list.
+    A source's restriction follows its reference every time."""
     numbered, entries = _entries(cit, ref_style, md=True)
     by_key = dict(entries)
+    items = {i.key: i for i in cit.items}
     out: list[str] = []
     for text, key in cit.running:
         out.append(f"{text}{_in_text(cit, ref_style, key, numbered)}\n")
-    for key, entry in entries:
-        pulls = cit.pulls.get(key, [])
-        if not pulls:
-            continue
-        for p in pulls:
-            out.append(f"> {p.quote}\n>\n> — {by_key[key]}（{p.locator}）\n")
-    rest = [entry for key, entry in entries if not cit.pulls.get(key)]
+    for key, _ in entries:
+        restriction = items[key].restriction
+        for p in cit.pulls.get(key, []):
+            out.append(f"> {p.quote}\n>\n> — {by_key[key]}（{p.locator}）\n"
+                       + (f">\n> {restriction}\n" if restriction else ""))
+    rest = [(key, entry) for key, entry in entries if not cit.pulls.get(key)]
     if rest:
-        out.append("\n".join(f"- {e}" for e in rest) + "\n")
+        out.append("\n".join(f"- {entry}" + (f"\n  {items[key].restriction}" if items[key].restriction else "")
+                             for key, entry in rest) + "\n")
     return "\n".join(out)

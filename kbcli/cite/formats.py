@@ -3,7 +3,15 @@
 BibTeX uses entry types that both bibtex and biber know (@techreport,
 @article, @misc), keeps Chinese as UTF-8, wraps literal names and titles in
 an extra pair of braces so that no style splits or re-cases them, and
-escapes the characters TeX treats specially.
+escapes the characters TeX treats specially. Only fields of biblatex's data
+model for the entry type are written (``biber --tool --validate-datamodel``
+then reports nothing but data the sources do not give: a date, an author).
+
+Every format uses the item's key as it is (CSL id, BibTeX key, RIS ID): ids
+are already keys that pandoc can cite as ``[@key]`` (see items.Resolver).
+Notes (the source's citation restriction first, then pulled quotes) go to
+``note`` in BibTeX and one ``N1`` line each in RIS; a law's English title,
+a translation, to ``titleaddon`` in brackets and to RIS ``TT``.
 """
 
 from __future__ import annotations
@@ -24,10 +32,6 @@ def tex(s: str) -> str:
     return _TEX_RE.sub(lambda m: _TEX[m.group()], s)
 
 
-def bib_key(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.:-]", "-", key)
-
-
 def _year_month(c: dict) -> tuple[str, str, str]:
     p = date_parts_of(c)
     year = str(p[0]) if p else ""
@@ -35,7 +39,8 @@ def _year_month(c: dict) -> tuple[str, str, str]:
     return year, month, iso_date(c)
 
 
-def bibtex(c: dict, note: str | None = None) -> str:
+def bibtex(c: dict, quotes: list[str] | None = None, restriction: str | None = None,
+           title_en: str | None = None) -> str:
     t = c["type"]
     fields: list[tuple[str, str]] = []
     names = c.get("author") or []
@@ -45,6 +50,8 @@ def bibtex(c: dict, note: str | None = None) -> str:
     if c.get("editor") and t != "article-newspaper":
         fields.append(("editor", " and ".join("{" + tex(n.get("literal", "")) + "}" for n in c["editor"])))
     fields.append(("title", "{" + tex(c["title"]) + "}"))
+    if title_en:
+        fields.append(("titleaddon", "{[" + tex(title_en) + "]}"))
     container = c.get("container-title")
     if t == "report":
         entry = "techreport"
@@ -59,12 +66,11 @@ def bibtex(c: dict, note: str | None = None) -> str:
             fields.append(("number", tex(str(c["issue"]))))
     else:
         entry = "misc"
-        if container or c.get("publisher"):
-            fields.append(("howpublished", tex(container or c["publisher"])))
-        if c.get("number"):
-            fields.append(("number", tex(str(c["number"]))))
-    if t not in ("report",) and c.get("publisher") and entry != "misc":
-        fields.append(("publisher", tex(c["publisher"])))
+        # @misc has no number: a document number (渝府办发〔2023〕24号) is how the document was issued
+        issued_as = [str(x) for x in (container or c.get("publisher"), c.get("number")) if x]
+        if issued_as:
+            fields.append(("howpublished", tex(", ".join(issued_as))))
+    # biblatex's @article has no publisher (the journal stands for it); @techreport names it as institution
     if c.get("publisher-place"):
         fields.append(("address", tex(c["publisher-place"])))
     year, month, date = _year_month(c)
@@ -78,24 +84,27 @@ def bibtex(c: dict, note: str | None = None) -> str:
         fields.append(("url", c["URL"]))
     fields.append(("language", "chinese" if c.get("language", "").startswith("zh") else "english"))
     kind = BIB_NOTE.get(t)
-    notes = [n for n in (kind, note) if n]
-    if notes:
-        fields.append(("note", tex(". ".join(notes))))
+    parts = [n for n in (restriction, kind, *(quotes or ())) if n]
+    if parts:
+        fields.append(("note", tex(". ".join(" ".join(p.split()) for p in parts))))
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
-    return f"@{entry}{{{bib_key(c['id'])},\n{body}\n}}\n"
+    return f"@{entry}{{{c['id']},\n{body}\n}}\n"
 
 
 RIS_TYPE = {"report": "RPRT", "article-newspaper": "NEWS", "article-magazine": "MGZN", "article-journal": "JOUR",
             "periodical": "JFULL", "webpage": "ELEC", "legislation": "STAT", "regulation": "GOVDOC"}
 
 
-def ris(c: dict, notes: list[str] | None = None) -> str:
+def ris(c: dict, quotes: list[str] | None = None, restriction: str | None = None,
+        title_en: str | None = None) -> str:
     lines = [f"TY  - {RIS_TYPE.get(c['type'], 'GEN')}", f"ID  - {c['id']}"]
     for n in c.get("author") or []:
         lines.append(f"AU  - {n.get('literal') or n.get('family', '')}")
     for n in c.get("editor") or []:
         lines.append(f"A2  - {n.get('literal', '')}")
     lines.append(f"TI  - {c['title']}")
+    if title_en:
+        lines.append(f"TT  - {title_en}")
     if c.get("container-title"):
         lines.append(f"T2  - {c['container-title']}")
     if c.get("publisher"):
@@ -113,7 +122,8 @@ def ris(c: dict, notes: list[str] | None = None) -> str:
     if c.get("URL"):
         lines.append(f"UR  - {c['URL']}")
     lines.append(f"LA  - {c.get('language', 'zh-CN')}")
-    for n in notes or []:
-        lines.append(f"N1  - {' '.join(n.split())}")
+    for n in (restriction, *(quotes or ())):
+        if n:
+            lines.append(f"N1  - {' '.join(n.split())}")
     lines.append("ER  - ")
     return "\n".join(lines) + "\n"

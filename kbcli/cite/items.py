@@ -48,12 +48,28 @@ def cn_number(n: int) -> str:
 class Item:
     """One bibliography entry."""
 
-    key: str  # citation key / CSL id
+    key: str  # the citation key in every format (CSL id, BibTeX key, RIS ID): see Resolver.law_item
     kind: str  # "source" or "law"
     data: dict  # the source's fields (resolved through part_of), or the law's
     version: str | None = None  # for laws: the version date cited
     restricted: bool = False
     citation_note: str | None = None
+
+    @property
+    def restriction(self) -> str | None:
+        """The line every output carries under a source that asks not to be cited."""
+        if not self.restricted:
+            return None
+        return f"NOT FOR CITATION — marked by the source: {self.citation_note or 'do not cite'}"
+
+    @property
+    def title_en(self) -> str | None:
+        """A law's English title (a translation, given where the sources give or imply it)."""
+        return self.data.get("title_en") if self.kind == "law" else None
+
+    @property
+    def has_url(self) -> bool:
+        return bool(self.data.get("url")) if self.kind == "source" else False
 
 
 @dataclass
@@ -65,8 +81,11 @@ class Pull:
 
     @property
     def line(self) -> str:
-        """The quote and its locator on one line: “…” (locator)."""
-        return f"“{self.quote}” ({self.locator})"
+        """The quote and its locator on one line: ‘…’ (locator).
+
+        Single quotation marks, so that a quote which opens or closes with its own
+        “…” (a speaker's words) reads ‘“…”’, never ““…””; the quote stays verbatim."""
+        return f"‘{self.quote}’ ({self.locator})"
 
 
 @dataclass
@@ -112,10 +131,24 @@ class Resolver:
         data = json.loads(row[0])
         current = current_version(data)
         version = version or current
-        key = law_id if version == current else f"{law_id}@{version}"
+        # one key in CSL-JSON, BibTeX and RIS, citable by pandoc as [@key]: an id is [a-z0-9] runs
+        # joined by - _ . (seed.models.ID_RE), so law-id:1996 is a valid key that no id can take
+        key = law_id if version == current else f"{law_id}:{version}"
         if key not in self._items:
             self._items[key] = Item(key, "law", data, version=version)
         return self._items[key]
+
+    def all_items(self) -> list[Item]:
+        """Every item of the base: the sources, then each law in the version in force and in
+        every other version whose numbering a cited article uses."""
+        items = [self.source_item(sid) for sid in self.kb.sources]
+        rows = self.kb.conn.execute("SELECT r.id, d.doc FROM records r JOIN record_docs d ON d.rowid = r.rowid "
+                                    "WHERE r.kind = 'law' ORDER BY r.ord").fetchall()
+        for law_id, doc in rows:
+            items.append(self.law_item(law_id))
+            versions = dict.fromkeys(a.get("version") for a in json.loads(doc).get("articles", ()))
+            items.extend(self.law_item(law_id, v) for v in versions if v)
+        return list({i.key: i for i in items}.values())
 
     # -------------------------------------------------------------- targets
     def resolve(self, ident: str) -> Target:

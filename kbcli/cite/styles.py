@@ -176,25 +176,41 @@ def _apa_date(c: dict, suffix: str = "") -> str:
 
 
 def _end(text: str, punct: str = ".") -> str:
-    """Append punctuation, inside a closing quotation mark as US English places it."""
+    """Append punctuation; after a closing quotation mark, inside it as US English places it,
+    but never inside Chinese quotation marks (a quote ending in a CJK character or mark).
+
+    This is where kb departs from the official APA CSL style, whose en-US locale sets
+    punctuation-in-quote and so renders a Chinese title 打通科技成果转化“最后一公里.”;
+    Chinese punctuation (GB/T 15834) keeps the full stop outside: “最后一公里”."""
     if not text:
         return text
     if text[-1] in "”’\"" and punct in ".,":
+        if len(text) > 1 and is_cjk(text[-2]):
+            return text + punct
         return text[:-1] + punct + text[-1]
     if text[-1] in ".?!" and punct == ".":
         return text
     return text + punct
 
 
-def apa(c: dict, suffix: str = "", md: bool = False) -> str:
-    """One APA 7 entry. ``suffix`` tells apart works of one author and year (a, b, ...)."""
+def is_cjk(ch: str) -> bool:
+    """A wide East Asian character: Han, kana, hangul, CJK and full-width punctuation."""
+    return unicodedata.east_asian_width(ch) in "WF"
+
+
+def apa(c: dict, suffix: str = "", md: bool = False, title_en: str | None = None) -> str:
+    """One APA 7 entry. ``suffix`` tells apart works of one author and year (a, b, ...).
+    ``title_en``, an English translation of a law's title, follows the title in square
+    brackets, as APA marks a translated title (the official APA CSL style has no variable
+    for it, so pandoc's rendering of kb's CSL-JSON leaves it out)."""
     def it(s: str) -> str:
         return f"*{s}*" if md and s else s
 
     t = c["type"]
     title = c.get("title", "")
+    tr = f" [{title_en}]" if title_en else ""
     if t in LEGAL:
-        head = title
+        head = title + tr
         if c.get("number"):
             head = _end(head, ",") + (" Pub. L. No. " if t == "legislation" else " No. ") + str(c["number"])
         year = date_parts_of(c)
@@ -203,19 +219,19 @@ def apa(c: dict, suffix: str = "", md: bool = False) -> str:
     date = f"({_apa_date(c, suffix)})"
     container = c.get("container-title", "")
     if t in SERIAL:
-        titled = title if container else it(title)
+        titled = (title if container else it(title)) + tr
         tail = [_end(it(container))] if container else []
     elif t == "report":
-        titled = it(title) + (f" ({c['number']})" if c.get("number") else "")
+        titled = it(title) + tr + (f" ({c['number']})" if c.get("number") else "")
         tail = [_end(c["publisher"])] if c.get("publisher") else []
     elif t == "periodical":
-        titled, tail = it(title), []
+        titled, tail = it(title) + tr, []
     elif t == "webpage":
-        titled = it(title) + (f" [{c['medium']}]" if c.get("medium") else "")
+        titled = it(title) + tr + (f" [{c['medium']}]" if c.get("medium") else "")
         site = container or ("" if author == c.get("publisher") else c.get("publisher", ""))
         tail = [_end(site)] if site else []
     else:
-        titled = it(title)
+        titled = it(title) + tr
         tail = [_end(c["publisher"])] if c.get("publisher") else []
     if c.get("URL"):
         tail.append(c["URL"])

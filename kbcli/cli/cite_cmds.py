@@ -29,15 +29,19 @@ class RefStyle(str, Enum):
        'kb cite 協議轉化模式 --style apa',
        'kb cite news-2024-11-14 --style bibtex --output kb.bib')
 def cite_cmd(
-    idents: Annotated[list[str], typer.Argument(
-        metavar="ID", help="Records (cited through the sources of their evidence), figures (ID#2 or "
-                              "ID#metric), sources, laws, or law articles (law-id#art14).")],
+    idents: Annotated[list[str] | None, typer.Argument(
+        metavar="ID", help="Records (cited through the sources of their evidence), figures (by the handle "
+                                "kb figures shows, ID#metric@2022), sources, laws, or law articles "
+                                "(law-id#art14).")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="Cite every source and law of the base (after any "
+                                                             "ID given).")] = False,
     style: Annotated[Style, typer.Option("--style", "-s", help="Citation style.", case_sensitive=False)] = Style.gbt7714,
     quote: Annotated[bool, typer.Option("--quote", "-q", help="Add each verbatim quote and its locator under "
                                                               "its reference.")] = False,
     ref_style: Annotated[RefStyle, typer.Option(help="Reference style inside --style markdown.")] = RefStyle.gbt7714,
     accessed: Annotated[str | None, typer.Option(
-        help="Access date (YYYY-MM-DD) for sources with a URL; kb stores none of its own.")] = None,
+        help="Access date (YYYY-MM-DD) for sources with a URL; kb stores none of its own and warns "
+             "about cited items without a URL.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit 1 when a cited source asks not to be cited.")] = False,
     output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
@@ -45,20 +49,26 @@ def cite_cmd(
 
     GB/T 7714-2015 and APA 7 follow the official CSL styles (Citation Style
     Language, https://citationstyles.org/); CSL-JSON, BibTeX and RIS load
-    into Zotero, pandoc and reference managers. A source that asks not to be
-    cited is named on stderr every time it is cited; --strict makes that an
-    error.
+    into Zotero, pandoc and reference managers, with one citation key per
+    item in all three. A source that asks not to be cited says so under its
+    reference in every style and on stderr every time it is cited; --strict
+    makes that an error.
     """
     from ..cite.cite import collect, render
-    from ..errors import RestrictedSourceError
+    from ..errors import RestrictedSourceError, UsageError
     from ..query.resolve import parse_date
 
+    if not idents and not everything:
+        raise UsageError("name at least one ID to cite, or --all for the whole base")
     if accessed:
         parse_date(accessed, "--accessed")
     kb = open_kb(db, seed)
-    cit = collect(kb, idents, accessed)
+    cit = collect(kb, idents or [], accessed, everything=everything)
     for item in cit.restricted:
         typer.echo(f"kb: warning: {item.key} asks not to be cited: {item.citation_note}", err=True)
+    if accessed and cit.without_url:
+        typer.echo(f"kb: warning: --accessed applies only to sources with a URL; not printed for "
+                   f"{', '.join(i.key for i in cit.without_url)}", err=True)
     if strict and cit.restricted:
         raise RestrictedSourceError(
             f"--strict: {len(cit.restricted)} cited source(s) ask not to be cited: "

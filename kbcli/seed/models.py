@@ -268,6 +268,9 @@ class Article(Model):
 
 class Law(RecordBase):
     level: LawLevel
+    # the English title citations print (APA in square brackets, as a translation; BibTeX titleaddon,
+    # RIS TT): only where the sources give or imply it, as for foreign laws the sources name in Chinese
+    title_en: Text | None = None
     issuers: list[Text] = Field(default_factory=list)
     doc_number: Text | None = None
     issued: PartialDate | None = None
