@@ -190,3 +190,12 @@ def test_cite_all_is_the_whole_base(kb):
     bare = kb("cite")
     assert bare.exit_code == 2 and "--all" in bare.stderr
 
+
+def test_foreign_laws_carry_their_english_title_as_a_translation(kb):
+    assert kb("cite", "us-bayh-dole-act", "--style", "apa").stdout.startswith("拜杜法案 [Bayh-Dole Act] (1980).\n")
+    assert kb("cite", "us-bayh-dole-act").stdout.startswith("[1] 拜杜法案[A]. 1980.\n")
+    assert "titleaddon = {{[Bayh-Dole Act]}}" in kb("cite", "us-bayh-dole-act", "--style", "bibtex").stdout
+    assert "TI  - 拜杜法案\nTT  - Bayh-Dole Act\n" in kb("cite", "us-bayh-dole-act", "--style", "ris").stdout
+    # a garbled name the sources print gets no English title: none is given or implied
+    assert kb("cite", "us-budele-tech-innovation-act", "--style", "apa").stdout.startswith("不德勒技术创新法案 (1980).")
+    assert "[" not in kb("cite", "law-sttl", "--style", "apa").stdout.splitlines()[0]
