@@ -196,3 +196,33 @@ def test_figure_references_that_name_none_or_several(kb):
     assert missing.exit_code == 2 and "its figures: shaanxi-three-reforms#" in missing.stderr
     assert kb("cite", "no-such-record#metric").exit_code == 2
     assert kb("cite", "hefei-poc-centre-award#1").exit_code == 0  # the figure's number still works
+
+
+@pytest.mark.parametrize("width", [60, 100, 200])
+def test_compare_table_in_a_real_terminal_folds_and_never_cuts(real_db, width):
+    """Through a pseudo-terminal (script): a Rich table whose every cell, read column by column
+    with the folding undone, holds the whole value the csv prints."""
+    import os
+    import re
+    import shlex
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("script") is None:
+        pytest.skip("script (util-linux) is not installed")
+    args = [sys.executable, "-m", "kbcli", "figures", "--compare", "--db", str(real_db)]
+    env = {**os.environ, "COLUMNS": str(width), "TERM": "xterm-256color"}
+    out = subprocess.run(["script", "-qec", shlex.join(args), "/dev/null"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.stdout).replace("\r", "")
+    lines = text.splitlines()
+    assert lines and all(len(line) <= width for line in lines)
+    body = [line.strip("│").split("│") for line in lines if line.startswith("│")]
+    shown = ["".join(seg.strip() for seg in col) for col in zip(*body)]
+    plain = subprocess.run(args + ["--format", "csv"], capture_output=True, text=True, env=env, timeout=60).stdout
+    table = list(csv.DictReader(io.StringIO(plain)))
+    for i, key in enumerate(["owner", "metric", "status", "values", "restricted"]):
+        expected = "".join(r[key] for r in table)
+        assert re.sub(r"\s", "", shown[i]) == re.sub(r"\s", "", expected), (width, key)
