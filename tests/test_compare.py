@@ -195,6 +195,9 @@ def test_figure_references_that_name_none_or_several(kb):
     missing = kb("cite", "shaanxi-three-reforms#results-under-transfer@2019")
     assert missing.exit_code == 2 and "its figures: shaanxi-three-reforms#" in missing.stderr
     assert kb("cite", "no-such-record#metric").exit_code == 2
+    source = kb("cite", "qinchuangyuan-brief-2023-01#x")
+    assert source.exit_code == 2 and "is a source; figures belong to records and terms" in source.stderr
+    assert kb("cite", "shaanxi#universities", "--quote").exit_code == 0  # a term's figure
     assert kb("cite", "hefei-poc-centre-award#1").exit_code == 0  # the figure's number still works
 
 

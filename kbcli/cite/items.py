@@ -191,6 +191,9 @@ class Resolver:
             figs = rec["figures"]
         elif owner in kb.terms:
             figs = [kb.figure(f) for f in kb.term_doc(owner).get("figures", ())]
+        elif owner in kb.sources:
+            raise NotFoundError(f"'{owner}#{frag}': {owner} is a source; figures belong to records and terms "
+                                "(kb figures lists their handles)")
         else:
             raise kb.not_found(owner)
         return self._evidence_target(figs[pick_figure(owner, figs, frag)]["evidence"])
