@@ -229,3 +229,41 @@ def test_compare_table_in_a_real_terminal_folds_and_never_cuts(real_db, width):
     for i, key in enumerate(["owner", "metric", "status", "values", "restricted"]):
         expected = "".join(r[key] for r in table)
         assert re.sub(r"\s", "", shown[i]) == re.sub(r"\s", "", expected), (width, key)
+
+
+def test_terms_figures_are_compared_too(kb, tmp_path):
+    """A vocabulary term (a blockage, a region) can hold figures from several sources: kb show and
+    kb figures --compare classify them as for records."""
+    from kbcli.store.build import build
+
+    seed = (SEEDS / "compare.yaml").read_text(encoding="utf-8").replace(
+        "    level: city\n", "    level: city\n" + """    figures:
+      - metric: population
+        value: 13000000
+        unit: person
+        qualifier: over
+        as_of: '2023'
+        original: 1300万
+        evidence:
+          - source: brief
+            quote: 常住人口超过1300万
+            locator: 一
+      - metric: population
+        value: 12000000
+        unit: person
+        qualifier: under
+        as_of: '2023'
+        original: 1200万
+        evidence:
+          - source: paper-art
+            quote: 人口不足1200万
+            locator: 一
+""", 1)
+    (tmp_path / "seed.yaml").write_text(seed, encoding="utf-8")
+    db = tmp_path / "t.sqlite"
+    build(tmp_path / "seed.yaml", db)
+    shown = json.loads(kb("show", "xian", "--format", "json", db=db).stdout)
+    assert [(c["metric"], c["status"]) for c in shown["comparisons"]] == [("population", "conflicting")]
+    assert json.loads(kb("figures", "--compare", "--record", "xian", "--format", "json", db=db).stdout) == \
+        shown["comparisons"]
+    assert "population: SOURCES DISAGREE" in kb("show", "xian", db=db).stdout

@@ -85,6 +85,7 @@ def show_term(kb: KB, tid: str) -> dict:
         "WHERE rt.term = ? ORDER BY r.ord", (tid,)).fetchall()
     total = kb.conn.execute(
         f"SELECT COUNT(DISTINCT rec) FROM record_terms WHERE term IN ({','.join('?' * len(desc))})", desc).fetchone()[0]
+    figures = [kb.figure(f) for f in raw.get("figures", ())]
     return {
         "id": tid, "kind": VOCAB_KIND[t["vocab"]], "name_zh": t["name_zh"], "name_en": t["name_en"],
         "level": t["level"], "aliases": t["aliases"], "description_en": raw.get("description_en"),
@@ -92,7 +93,8 @@ def show_term(kb: KB, tid: str) -> dict:
         "children": [kb.mini(c) for c, v in kb.terms.items() if v["parent"] == tid],
         "see_also": [kb.mini(x) for x in kb.see_also.get(tid, [])],
         "evidence_cues": raw.get("evidence_cues", []),
-        "figures": [kb.figure(f) for f in raw.get("figures", ())],
+        "figures": figures,
+        "comparisons": compare_figures(tid, figures, root_of(kb), "term", t["name_en"]),
         "evidence": kb.evidence(raw.get("evidence", ())),
         "records": [{"id": i, "kind": k, "name_zh": zh, "name_en": en} for i, k, zh, en in direct],
         "records_with_descendants": total,
