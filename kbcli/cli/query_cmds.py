@@ -233,7 +233,7 @@ def figures_cmd(
     f = _filters(region, mechanism, instrument, blockage, kind, since, until, None, exact, level)
     rows = figures(kb, f, metric, unit, record, sort, as_of)
     if compare:
-        from ..query.compare import compare as compare_rows
+        from ..query.agreement import compare as compare_rows
 
         emit_rows(compare_rows(kb, rows), COMPARISON_COLUMNS, fmt.value)
     elif total:

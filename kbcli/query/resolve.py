@@ -186,6 +186,9 @@ def ident(kb: KB, value: str) -> Ref:
         return Ref("article", base.id, m.group("n"))
     m = FRAGMENT_RE.match(value)
     if m:
+        if m.group("id").strip() in kb.sources:
+            raise UsageError(f"{value!r}: {m.group('id').strip()} is a source; figures belong to records and terms "
+                             "(kb figures shows each figure's handle)")
         base = _named(kb, m.group("id").strip(), kinds=("record", "term"))
         return Ref("figure", base.id, m.group("frag").strip())
     return _named(kb, value)

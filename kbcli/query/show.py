@@ -2,7 +2,7 @@
 
 A record comes with its relations in both directions (a law lists the
 models and practices resting on it) and with its figures compared across
-sources (``comparisons``, classified as ``query.compare`` does for
+sources (``comparisons``, classified as ``query.agreement`` does for
 ``kb figures --compare``; ``disagreements`` are the conflicting ones).
 """
 
@@ -12,7 +12,7 @@ import json
 
 from ..errors import NotFoundError, UsageError
 from . import resolve
-from .compare import compare_figures, root_of
+from .agreement import compare_figures, root_of
 from .handles import figure_handles, pick_figure
 from .kb import KB, VOCAB_KIND
 

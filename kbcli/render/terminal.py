@@ -117,6 +117,11 @@ def blocks(headers: list[str], rows: Iterable[list[str]], total: int) -> list[st
         for h, v in zip(headers, row):
             if not v:
                 continue
+            if min_width(v) > room:  # a token too wide beside the header: the value goes below it, less indented
+                lines.append(h)
+                indent = 2 if min_width(v) <= total - 2 else 0
+                lines.extend(" " * indent + p for p in wrap(v, total - indent))
+                continue
             parts = wrap(v, room)
             pad = " " * (key - width(h))
             lines.append(f"{h}{pad}  {parts[0]}")

@@ -106,10 +106,10 @@ def comparison_values(c: dict) -> str:
     return "; ".join(one(f) for f in c["figures"])
 
 
-# every shown column may wrap: a comparison row is long, and a terminal table must fold, never cut, a value
-COMPARISON_COLUMNS = [Column("owner", wrap=True), TColumn("owner_kind"), Column("metric", wrap=True),
-                      TColumn("label_en"), TColumn("unit"), Column("status", wrap=True), TColumn("as_of", flatten=lambda v: "; ".join(x or "n.d." for x in v or [])),
-                      Column("figures", "values", flatten=lambda v: comparison_values({"figures": v or []}), wrap=True),
+# text columns wrap on a terminal (render.terminal): a comparison row is long, and no value is cut
+COMPARISON_COLUMNS = [Column("owner"), TColumn("owner_kind"), Column("metric"), TColumn("label_en"), TColumn("unit"),
+                      Column("status"), TColumn("as_of", flatten=lambda v: "; ".join(x or "n.d." for x in v or [])),
+                      Column("figures", "values", flatten=lambda v: comparison_values({"figures": v or []})),
                       TColumn("basis"), TColumn("sources", flatten=join_list), Column("restricted")]
 
 
