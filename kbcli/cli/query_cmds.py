@@ -58,7 +58,8 @@ def query_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     text: TextOpt = None, exact: ExactOpt = False, level: LevelOpt = None,
-    sort: Annotated[str, typer.Option(metavar="ORDER", help="Order: kind, date, id or name.")] = "kind",
+    sort: Annotated[str, typer.Option(metavar="ORDER", help="Order: kind, date (oldest first), -date (newest first), "
+                                                           "id or name; undated records come last.")] = "kind",
     limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N records.")] = None,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:

@@ -181,10 +181,12 @@ def _dim(value: str) -> str:
 
 
 def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters,
-             depth: int | None = None) -> tuple[str, list[str], list[dict]]:
+             depth: int | None = None, col_depth: int | None = None) -> tuple[str, list[str], list[dict]]:
     """Count records per (row value, column value): (the row dimension as normalised, the column
-    values, the rows). ``depth`` rolls terms up to their ancestor at that depth (0 = the roots)."""
+    values, the rows). ``depth`` rolls terms up to their ancestor at that depth (0 = the roots);
+    ``col_depth``, when given, does so for the column dimension instead."""
     rd, cd = _dim(rows_dim), _dim(cols_dim)
+    depths = {_DIM_VOCAB.get(cd): depth if col_depth is None else col_depth, _DIM_VOCAB.get(rd): depth}
     where, params = where_clause(kb, f)
     recs = kb.conn.execute(f"SELECT r.rowid, r.kind, r.date_start, r.status FROM records r WHERE {where}",
                            params).fetchall()
@@ -194,7 +196,7 @@ def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters,
         chunk = rowids[i:i + 500]
         for term, rec, vocab in kb.conn.execute(
                 f"SELECT term, rec, vocab FROM record_terms WHERE rec IN ({','.join('?' * len(chunk))})", chunk):
-            tags[rec][vocab].add(_roll(kb, term, depth))
+            tags[rec][vocab].add(_roll(kb, term, depths.get(vocab, depth)))
 
     def values(rec, dim) -> set[str]:
         rowid, kind, start, status = rec

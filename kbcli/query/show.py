@@ -15,6 +15,7 @@ from . import resolve
 from .agreement import compare_figures, root_of
 from .handles import figure_handles, pick_figure
 from .kb import KB, VOCAB_KIND
+from .relations import neighbours
 
 REL_INVERSE = {"legal_basis": "basis_of", "implements": "implemented_by", "part_of": "has_part",
                "related": "related"}
@@ -43,6 +44,7 @@ def show(kb: KB, value: str) -> dict:
     if ref.kind == "figure":
         return show_figure(kb, rec, ref.fragment or "")
     rec["incoming"] = incoming(kb, ref.id)
+    rec["relations"] = neighbours(kb, ref.id)  # each linked record once, with its direction
     rec["comparisons"] = compare_figures(ref.id, rec["figures"], root_of(kb), rec["kind"], rec["name_en"])
     rec["disagreements"] = [c for c in rec["comparisons"] if c["status"] == "conflicting"]
     return rec

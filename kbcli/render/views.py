@@ -234,20 +234,10 @@ def detail_lines(obj: dict) -> list[str]:
                          ("addresses", "addresses")):
             lines.append(f"{label}: {_terms_line(obj.get(k) or [])}")
         links = []
-        def out(rel: str, t: dict, extra: str = "") -> None:
-            links.append(f"  {rel}: {t['id']} [{t.get('kind') or '?'}]{extra} ({t.get('name_zh') or ''})")
-
-        for lb in obj.get("legal_basis", []):
-            out("legal basis", lb, (" art. " + ", ".join(str(a) for a in lb["articles"])) if lb.get("articles") else "")
-        for t in obj.get("implements", []):
-            out("implements", t)
-        if obj.get("part_of"):
-            out("part of", obj["part_of"])
-        for t in obj.get("related", []):
-            out("related", t)
-        for t in obj.get("incoming", []):
-            arts = (" art. " + ", ".join(str(a) for a in t["articles"])) if t.get("articles") else ""
-            links.append(f"  {t['rel'].replace('_', ' ')}: {t['id']} [{t['kind']}]{arts} ({t.get('name_zh') or ''})")
+        arrow = {"out": "→", "in": "←", "both": "↔"}
+        for t in obj.get("relations", []):  # each linked record once (kbcli.query.relations)
+            rels = ", ".join(r["text"] for r in t["rels"])
+            links.append(f"  {arrow[t['direction']]} {rels}: {t['id']} [{t.get('kind') or '?'}] ({t.get('name_zh') or ''})")
         if links:
             lines.append("relations:")
             lines.extend(links)
