@@ -69,10 +69,33 @@ def test_query_path_imports_nothing_heavy(real_db):
     modules = _modules_loaded("query", "--mechanism", "概念验证中心", "--instrument", "funding", "--format", "json",
                               "--db", str(real_db))
     for heavy in ("rich", "sqlite_utils", "yaml", "kbcli.seed", "kbcli.seed.models", "kbcli.cite", "kbcli.curate",
-                  "kbcli.store.build", "multiprocessing"):
+                  "kbcli.store.build", "multiprocessing", *PLOTTING, "kbcli.render.charts",
+                  "kbcli.render.graphs", "kbcli.query.graph", "kbcli.query.chart", "kbcli.query.compare",
+                  "kbcli.query.timeline", "kbcli.query.relations"):
         assert heavy not in modules, f"kb query imports {heavy}"
-    for other in ("kbcli.cli.cite_cmds", "kbcli.cli.curate_cmds", "kbcli.cli.seed_cmds", "kbcli.cli.data_cmds"):
+    for other in ("kbcli.cli.cite_cmds", "kbcli.cli.curate_cmds", "kbcli.cli.seed_cmds", "kbcli.cli.data_cmds",
+                  "kbcli.cli.landscape_cmds"):
         assert other not in modules, f"kb query builds {other}: only the command being run should load"
+
+
+# the plotting libraries: plotext (kb chart in the terminal) and matplotlib with what it brings (the plot extra)
+PLOTTING = ("plotext", "matplotlib", "numpy", "PIL", "kiwisolver", "fontTools")
+
+
+def test_plotting_libraries_are_imported_by_the_chart_renderer_only():
+    for path in PKG.rglob("*.py"):
+        for name, _ in imports(path):
+            if name.split(".")[0] in PLOTTING:
+                assert path == PKG / "render" / "charts.py", f"{path.relative_to(PKG)} imports {name}"
+
+
+def test_chart_and_graph_load_only_what_they_draw_with(real_db):
+    terminal = _modules_loaded("chart", "technology-contract-turnover", "--owner", "中国", "--db", str(real_db))
+    assert "plotext" in terminal and "matplotlib" not in terminal and "numpy" not in terminal
+    graph = _modules_loaded("graph", "law-sttl", "--format", "mermaid", "--db", str(real_db))
+    assert not set(PLOTTING) & graph and "kbcli.render.charts" not in graph
+    compare = _modules_loaded("compare", "合肥", "杭州", "--format", "json", "--db", str(real_db))
+    assert not set(PLOTTING) & compare
 
 
 def test_a_touched_but_unchanged_seed_costs_a_hash_not_the_build_modules(tmp_path):

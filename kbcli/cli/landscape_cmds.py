@@ -54,8 +54,9 @@ def compare_cmd(
     that have a row the others lack.
     """
     from ..query.compare import compare
+    from ..render.fit import emit_fit
     from ..render.output import Column, join_list, json_dumps
-    from ..render.views import emit_rows
+    from ..render.views import TColumn
 
     kb = open_kb(db, seed)
     result = compare(kb, terms, _filters(region, mechanism, instrument, blockage, kind, since, until, text))
@@ -65,14 +66,8 @@ def compare_cmd(
     else:
         columns = [Column("section"), Column("id"), Column("name_zh"), *[Column(i, numeric=True) for i in ids],
                    Column("unit"), Column("qualifier"), Column("as_of"), Column("only", flatten=join_list)]
-        emit_rows(result["rows"], columns[:3] + [_TColumn("name_en")] + columns[3:], fmt.value)
+        emit_fit(result["rows"], columns[:3] + [TColumn("name_en")] + columns[3:], fmt.value)
     _note_sources(kb, [s for figs in result["figures"].values() for x in figs for s in x["sources"]])
-
-
-def _TColumn(key: str):
-    from ..render.views import TColumn
-
-    return TColumn(key)
 
 
 def timeline_cmd(
@@ -89,8 +84,9 @@ def timeline_cmd(
     without a date are listed after the dated ones and counted (on stderr).
     """
     from ..query.timeline import timeline
+    from ..render.fit import emit_fit
     from ..render.output import Column, figures_text, join_list, json_dumps
-    from ..render.views import TColumn, emit_rows
+    from ..render.views import TColumn
 
     kb = open_kb(db, seed)
     result = timeline(kb, _filters(region, mechanism, instrument, blockage, kind, since, until, text), figures)
@@ -109,13 +105,13 @@ def timeline_cmd(
                    TColumn("metric"), TColumn("label_en"), TColumn("value"), TColumn("value_max"), TColumn("unit"),
                    TColumn("qualifier"), TColumn("sources", flatten=join_list), Column("restricted")]
         if fmt == Format.table:
-            emit_rows(result["entries"], columns, fmt.value)
+            emit_fit(result["entries"], columns, fmt.value)
             if result["undated"]:
                 typer.echo(f"\nundated ({len(result['undated'])} records):")
-                emit_rows(result["undated"], [c for c in columns if c.key not in ("year", "date", "figure",
+                emit_fit(result["undated"], [c for c in columns if c.key not in ("year", "date", "figure",
                                                                                     "original")], fmt.value)
         else:
-            emit_rows(rows, columns, fmt.value)
+            emit_fit(rows, columns, fmt.value)
     c = result["counts"]
     typer.echo(f"kb: {c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
                f"{c['undated_records']} records without a date listed apart"
@@ -157,7 +153,7 @@ def graph_cmd(
     """
     from ..query.graph import graph
     from ..render import graphs
-    from ..render.views import emit_rows
+    from ..render.fit import emit_fit
 
     kb = open_kb(db, seed)
     g = graph(kb, ids, depth, rel)
@@ -174,7 +170,7 @@ def graph_cmd(
     elif fmt == GraphFormat.json:
         typer.echo(graphs.to_json(g), nl=False)
     else:
-        emit_rows(g["links"], graphs.EDGE_COLUMNS, fmt.value)
+        emit_fit(g["links"], graphs.EDGE_COLUMNS, fmt.value)
         if fmt == GraphFormat.table:
             typer.echo(f"kb: {len(g['nodes'])} nodes, {len(g['links'])} edges; --format dot, mermaid or json for the "
                        "whole graph", err=True)

@@ -78,7 +78,7 @@ ORDER_BY = {
     "kind": "CASE r.kind WHEN 'law' THEN 0 WHEN 'pilot' THEN 1 WHEN 'model' THEN 2 ELSE 3 END, r.ord",
     # partial dates: a year before its months, a month before its days; undated records last both ways
     "date": "r.date_start IS NULL, r.date_start, length(r.date), r.id",
-    "-date": "r.date_start IS NULL, r.date_start DESC, length(r.date) DESC, r.id",
+    "-date": "r.date_start IS NULL, r.date_start DESC, length(r.date) DESC, r.id DESC",
     "id": "r.id",
     "name": "r.name_en COLLATE NOCASE, r.id",
 }

@@ -20,12 +20,16 @@ ENTRY_KEYS = ("year", "date", "kind", "id", "name_zh", "name_en", "regions", "me
 
 
 def date_key(date: str) -> tuple[int, int, int, int]:
-    """Sort key of a partial date or period: (year, month or 0, day or 0, 1 for a period)."""
-    period = "/" in date
+    """Sort key of a partial date or period: (year, month or 0, day or 0, 0); a period sorts at its end,
+    after everything dated within its last year, month or day: (year, month or 13, day or 32, 1)."""
     end = date.split("/")[-1]
     check_date(end)
-    parts = [int(p) for p in end.split("-")] + [0, 0]
-    return parts[0], parts[1], parts[2], int(period)
+    parts = [int(p) for p in end.split("-")]
+    if "/" in date:
+        parts += [13, 32][len(parts) - 1:]
+        return parts[0], parts[1], parts[2], 1
+    parts += [0, 0]
+    return parts[0], parts[1], parts[2], 0
 
 
 def _sources(rec: dict) -> list[str]:

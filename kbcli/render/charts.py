@@ -400,9 +400,13 @@ def save_chart(data: dict, path: str) -> dict:
     font, font_file = find_cjk_font()
     rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
           "svg.fonttype": "path"}
+    import warnings
+
     import matplotlib
 
-    with matplotlib.rc_context(rc):
+    with matplotlib.rc_context(rc), warnings.catch_warnings():
+        if not font:  # said once on stderr (FONT_HINT), not once per missing glyph
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         fig = _draw(figure_cls, data)
         w, h = fig.get_size_inches()
         import tempfile
@@ -472,6 +476,7 @@ def _draw(figure_cls, data: dict):
     head_h = 0.2 + sum(size / 72 * 1.45 for _, size, _ in head)
     foot_h = 0.2 + 0.17 * len(foot)
     height = head_h + pad_t + axes_h + pad_b + foot_h
+    width, height = round(width * DPI) / DPI, round(height * DPI) / DPI  # whole pixels
     fig.set_size_inches(width, height)
     ax.set_position((pad_l / width, (foot_h + pad_b) / height, axes_w / width, axes_h / height))
     if colourbar is not None:
