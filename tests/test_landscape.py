@@ -130,7 +130,7 @@ def test_timeline_orders_partial_dates_and_lists_undated_apart(kb):
     assert figs and all(e["value"] is not None and e["unit"] for e in figs)
     table = kb("timeline", "--region", "陕西")
     assert f"undated ({len(data['undated'])} records)" in table.stdout
-    assert f"{len(data['undated'])} records without a date" in table.stderr
+    assert f"{len(data['undated'])} without a date listed apart" in table.stderr
 
 
 def test_query_sorts_by_date_both_ways_undated_last(kb):
@@ -299,8 +299,9 @@ def test_chart_heatmap_in_the_terminal(kb):
 
 
 def test_chart_usage_errors(kb):
-    cases = [(("chart",), "name a METRIC"), (("chart", "technology-contract-turnovr"), "closest: "
-              "technology-contract-turnover"), (("chart", "technology-contract-turnover", "--by", "month"), "--by"),
+    cases = [(("chart",), "name a METRIC"),
+             (("chart", "technology-contract-turnovr"), "closest: technology-contract-turnover"),
+             (("chart", "technology-contract-turnover", "--by", "month"), "--by"),
              (("chart", "fund-size", "--crosstab", "region", "kind"), "not both"),
              (("chart", "fund-size", "--owner", "nowhere-x"), "no record or term named")]
     for args, needle in cases:
@@ -386,3 +387,14 @@ def test_no_record_lists_a_relation_twice(real_db):
             rels = [r["rel"] for r in n["rels"]]
             assert len(rels) == len(set(rels)), (rid, n)
             assert not ("related" in rels and len(rels) > 1), "related adds nothing to a directed relation"
+
+
+def test_readme_shows_a_chart_and_a_graph_that_exist():
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    images = re.findall(r"!\[[^\]]+\]\((docs/[^)]+\.png)\)", text)
+    assert any("chart" in i for i in images) and any("graph" in i for i in images)
+    for rel in images:
+        w, h = png_size(ROOT / rel)
+        assert w >= 600 and h >= 400, rel

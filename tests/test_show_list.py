@@ -12,7 +12,7 @@ def test_show_law_lists_records_resting_on_it(kb):
     assert {a["number"] for a in obj["articles"]} >= {9, 10, 12, 13, 14, 17, 18, 19}
     assert all(a["version"] == "1996" for a in obj["articles"])
     text = kb("show", "law-sttl").stdout
-    assert "basis of: model-self-transfer [model] art. 9" in text
+    assert "← basis of art. 9: model-self-transfer [model]" in text
     assert "numbering of the 1996 text" in text
 
 

@@ -107,14 +107,14 @@ def timeline_cmd(
         if fmt == Format.table:
             emit_fit(result["entries"], columns, fmt.value)
             if result["undated"]:
-                typer.echo(f"\nundated ({len(result['undated'])} records):")
+                typer.echo(f"\nundated ({len(result['undated'])} record{'s' if len(result['undated']) != 1 else ''}):")
                 emit_fit(result["undated"], [c for c in columns if c.key not in ("year", "date", "figure",
                                                                                     "original")], fmt.value)
         else:
             emit_fit(rows, columns, fmt.value)
     c = result["counts"]
     typer.echo(f"kb: {c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
-               f"{c['undated_records']} records without a date listed apart"
+               f"{c['undated_records']} without a date listed apart"
                + (f"; {c['undated_figures']} figures without a date not placed" if c["undated_figures"] else ""),
                err=True)
     _note_sources(kb, [s for r in rows for s in r["sources"] or ()])

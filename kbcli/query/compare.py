@@ -74,7 +74,7 @@ def compare(kb: KB, words: list[str], f: Filters | None = None) -> dict:
         out.append(row)
 
     # records by kind
-    by_kind = {i: defaultdict(int) for i in ids}
+    by_kind: dict[str, dict[str, int]] = {i: defaultdict(int) for i in ids}
     for i in ids:
         for _, _, kind in recs[i]:
             by_kind[i][kind] += 1
@@ -93,13 +93,13 @@ def compare(kb: KB, words: list[str], f: Filters | None = None) -> dict:
                     f"SELECT term FROM record_terms WHERE rec IN ({','.join('?' * len(chunk))})", chunk):
                 tagged[term][i] += 1
     for vocab in VOCABS:
-        terms = sorted((t for t in tagged if kb.terms.get(t, {}).get("vocab") == vocab),
-                       key=lambda t: kb.terms[t]["ord"])
-        for t in terms:
-            if t in ids:  # an item's own term: every one of its records, said by `total`
+        in_vocab = sorted((t for t in tagged if kb.terms.get(t, {}).get("vocab") == vocab),
+                          key=lambda t: kb.terms[t]["ord"])
+        for term in in_vocab:
+            if term in ids:  # an item's own term: every one of its records, said by `total`
                 continue
-            add(VOCAB_KIND[vocab], t, dict(tagged[t]), name_zh=kb.terms[t]["name_zh"],
-                name_en=kb.terms[t]["name_en"])
+            add(VOCAB_KIND[vocab], term, dict(tagged[term]), name_zh=kb.terms[term]["name_zh"],
+                name_en=kb.terms[term]["name_en"])
 
     # figures, in base units
     figs: dict[str, list[dict]] = {}

@@ -11,6 +11,8 @@ without a date are counted but not placed.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..dates import check_date
 from .facets import Filters, query
 from .listing import figures
@@ -44,7 +46,7 @@ def timeline(kb, f: Filters, with_figures: bool = True) -> dict:
     entries: list[dict] = []
     undated: list[dict] = []
     for r in records:
-        row = {k: None for k in ENTRY_KEYS}
+        row: dict[str, Any] = dict.fromkeys(ENTRY_KEYS)
         srcs = _sources(r)
         row.update({"date": r["date"], "kind": r["kind"], "id": r["id"], "name_zh": r["name_zh"],
                     "name_en": r["name_en"], "regions": [t["id"] for t in r["regions"]], "sources": srcs,

@@ -20,7 +20,7 @@ import os
 import sys
 import unicodedata
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..errors import KbError, UsageError
 from ..text import clean
@@ -398,7 +398,7 @@ def save_chart(data: dict, path: str) -> dict:
         raise UsageError(f"--output {path}: folder {parent} does not exist")
     figure_cls = _load_matplotlib()
     font, font_file = find_cjk_font()
-    rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
+    rc: Any = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,
           "svg.fonttype": "path"}
     import warnings
 
@@ -415,6 +415,9 @@ def save_chart(data: dict, path: str) -> dict:
         os.close(fd)
         try:
             fig.savefig(tmp, dpi=DPI, format=suffix[1:], metadata={"Software": None} if suffix == ".png" else None)
+            from .graphs import _umask
+
+            os.chmod(tmp, 0o666 & ~_umask())
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
@@ -450,9 +453,9 @@ def _draw(figure_cls, data: dict):
     elif not data["series"]:
         ax.text(0.5, 0.5, "no figures to draw", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
-    elif chart == "time":
+    elif chart == "time" and scale is not None:
         _draw_time(ax, data, scale)
-    else:
+    elif scale is not None:
         _draw_regions(ax, data, scale)
     renderer = FigureCanvasAgg(fig).get_renderer()
     tight, box = ax.get_tightbbox(renderer), ax.get_window_extent(renderer)
