@@ -313,7 +313,8 @@ def _plotext_canvas(data: dict, scale: Scale, width: int, colour: bool) -> str:
             labels.append(f"{where} {p['as_of']}" if p.get("as_of") else where)
             vals.append(p["value"] / scale.factor)
         height = min(max(2 * len(vals) + 4, 8), 40)
-        plt.bar(labels, vals, orientation="horizontal", width=0.6)
+        # plotext puts the first bar at the bottom: give it the smallest, so the largest stands on top
+        plt.bar(labels[::-1], vals[::-1], orientation="horizontal", width=0.6)
         plt.xlim(0, top * 1.05 or 1)
     plt.plotsize(width, height)
     if not colour:
