@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from typing import TextIO
 
 from ..text import clean
-from .output import Column, _width, is_terminal
+from .output import Column, is_terminal
 from .views import TColumn, emit_rows
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
 
 
 def _columns_width(rows: list[dict], columns: list[Column]) -> int:
