@@ -92,7 +92,7 @@ def test_compare_takes_any_term_kind_and_filters(kb):
 
 def test_compare_names_what_it_cannot_compare(kb):
     for args, needle in ((("合肥",), "at least two"), (("合肥", "hefei"), "named twice"),
-                         (("合肥", "hefie-x"), "no term named 'hefie-x'")):
+                         (("合肥", "hefie-x"), "no record, term or source is called 'hefie-x'")):
         result = kb("compare", *args)
         assert result.exit_code == 2 and needle in result.stderr and "Traceback" not in result.stderr
 
@@ -303,7 +303,7 @@ def test_chart_usage_errors(kb):
              (("chart", "technology-contract-turnovr"), "closest: technology-contract-turnover"),
              (("chart", "technology-contract-turnover", "--by", "month"), "--by"),
              (("chart", "fund-size", "--crosstab", "region", "kind"), "not both"),
-             (("chart", "fund-size", "--owner", "nowhere-x"), "no record or term named")]
+             (("chart", "fund-size", "--owner", "nowhere-x"), "no record, term or source is called")]
     for args, needle in cases:
         result = kb(*args)
         assert result.exit_code == 2 and needle in result.stderr and "Traceback" not in result.stderr, args

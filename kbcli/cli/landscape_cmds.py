@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, Format, FormatOpt, SeedOpt, open_kb
+from .common import DbOpt, Format, FormatOpt, SeedOpt, about, open_kb
 from .query_cmds import (
     BlockageOpt,
     InstrumentOpt,
@@ -36,6 +36,10 @@ def _note_sources(kb, source_ids) -> None:
                        f"{src['citation_note']}", err=True)
 
 
+@about('Places or terms side by side: records by kind, the terms they share or not, their figures.',
+       'kb compare 合肥 杭州',
+       'kb compare 北京 上海 深圳 --kind practice',
+       'kb compare 不敢转 不想转 --format csv')
 def compare_cmd(
     terms: Annotated[list[str], typer.Argument(
         metavar="TERM...", help="Two or more regions (or mechanisms, instruments, blockages): ids, Chinese names in "
@@ -54,9 +58,8 @@ def compare_cmd(
     that have a row the others lack.
     """
     from ..query.compare import compare
-    from ..render.fit import emit_fit
     from ..render.output import Column, join_list, json_dumps
-    from ..render.views import TColumn
+    from ..render.views import TColumn, emit_rows
 
     kb = open_kb(db, seed)
     result = compare(kb, terms, _filters(region, mechanism, instrument, blockage, kind, since, until, text))
@@ -66,10 +69,13 @@ def compare_cmd(
     else:
         columns = [Column("section"), Column("id"), Column("name_zh"), *[Column(i, numeric=True) for i in ids],
                    Column("unit"), Column("qualifier"), Column("as_of"), Column("only", flatten=join_list)]
-        emit_fit(result["rows"], columns[:3] + [TColumn("name_en")] + columns[3:], fmt.value)
+        emit_rows(result["rows"], columns[:3] + [TColumn("name_en")] + columns[3:], fmt.value)
     _note_sources(kb, [s for figs in result["figures"].values() for x in figs for s in x["sources"]])
 
 
+@about('Records and dated figures in date order, grouped by year, undated records apart.',
+       'kb timeline --region 陕西',
+       'kb timeline --mechanism 赋权 --format csv')
 def timeline_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
@@ -84,9 +90,8 @@ def timeline_cmd(
     without a date are listed after the dated ones and counted (on stderr).
     """
     from ..query.timeline import timeline
-    from ..render.fit import emit_fit
     from ..render.output import Column, figures_text, join_list, json_dumps
-    from ..render.views import TColumn
+    from ..render.views import TColumn, emit_rows
 
     kb = open_kb(db, seed)
     result = timeline(kb, _filters(region, mechanism, instrument, blockage, kind, since, until, text), figures)
@@ -105,13 +110,13 @@ def timeline_cmd(
                    TColumn("metric"), TColumn("label_en"), TColumn("value"), TColumn("value_max"), TColumn("unit"),
                    TColumn("qualifier"), TColumn("sources", flatten=join_list), Column("restricted")]
         if fmt == Format.table:
-            emit_fit(result["entries"], columns, fmt.value)
+            emit_rows(result["entries"], columns, fmt.value)
             if result["undated"]:
                 typer.echo(f"\nundated ({len(result['undated'])} record{'s' if len(result['undated']) != 1 else ''}):")
-                emit_fit(result["undated"], [c for c in columns if c.key not in ("year", "date", "figure",
+                emit_rows(result["undated"], [c for c in columns if c.key not in ("year", "date", "figure",
                                                                                     "original")], fmt.value)
         else:
-            emit_fit(rows, columns, fmt.value)
+            emit_rows(rows, columns, fmt.value)
     c = result["counts"]
     typer.echo(f"kb: {c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
                f"{c['undated_records']} without a date listed apart"
@@ -131,6 +136,10 @@ class GraphFormat(str, Enum):
     md = "md"
 
 
+@about('The relation graph around records or terms, to a chosen depth, as a table, DOT, Mermaid, JSON or a picture.',
+       'kb graph law-sttl --depth 2 --format mermaid',
+       'kb graph 概念验证中心 --format dot',
+       'kb graph law-sttl --output law-sttl.svg')
 def graph_cmd(
     ids: Annotated[list[str], typer.Argument(
         metavar="ID...", help="Records (ids) or terms (ids, names, aliases) to start from.")],
@@ -153,7 +162,7 @@ def graph_cmd(
     """
     from ..query.graph import graph
     from ..render import graphs
-    from ..render.fit import emit_fit
+    from ..render.views import emit_rows
 
     kb = open_kb(db, seed)
     g = graph(kb, ids, depth, rel)
@@ -170,7 +179,7 @@ def graph_cmd(
     elif fmt == GraphFormat.json:
         typer.echo(graphs.to_json(g), nl=False)
     else:
-        emit_fit(g["links"], graphs.EDGE_COLUMNS, fmt.value)
+        emit_rows(g["links"], graphs.EDGE_COLUMNS, fmt.value)
         if fmt == GraphFormat.table:
             typer.echo(f"kb: {len(g['nodes'])} nodes, {len(g['links'])} edges; --format dot, mermaid or json for the "
                        "whole graph", err=True)
@@ -185,6 +194,10 @@ class ChartFormat(str, Enum):
     md = "md"
 
 
+@about('A figure series as a chart, over time, across regions or as a heat map, in the terminal or to a file.',
+       'kb chart technology-contract-turnover --owner 中国',
+       'kb chart fund-size --by region',
+       'kb chart --crosstab region mechanism --depth 2 --output heat.png')
 def chart_cmd(
     metric: Annotated[str | None, typer.Argument(
         help="A figure metric, e.g. technology-contract-turnover (kb figures lists them). Leave out with "

@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..errors import UsageError
+from . import resolve
 from .facets import Filters, where_clause
 from .kb import KB
 from .listing import crosstab, figures
-from .lookup import resolve_word
 from .timeline import date_key
 
 BY = ("year", "region")
@@ -30,7 +30,7 @@ def _owners(kb: KB, words: list[str]) -> list[str]:
     """Record ids and terms a list of --owner words names; a term brings the records tagged with it directly."""
     out: list[str] = []
     for w in words:
-        n = resolve_word(kb, w)
+        n = resolve.word(kb, w)
         found = [n.id]
         if n.vocab:
             found += [r for (r,) in kb.conn.execute(

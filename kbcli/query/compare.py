@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..errors import UsageError
+from . import resolve
 from .facets import Filters, where_clause
 from .kb import KB, RECORD_KINDS, VOCAB_KIND, VOCABS
 from .listing import figures
-from .lookup import resolve_word
 
 SECTIONS = ("kind", *(VOCAB_KIND[v] for v in VOCABS), "figure")
 FIGURE_KEYS = ("owner", "owner_kind", "metric", "label_en", "value", "value_max", "unit", "qualifier", "as_of",
@@ -45,7 +45,7 @@ def compare(kb: KB, words: list[str], f: Filters | None = None) -> dict:
     f = f or Filters()
     if len(words) < 2:
         raise UsageError("compare needs at least two terms, e.g. kb compare 合肥 杭州")
-    named = [resolve_word(kb, w, records=False) for w in words]
+    named = [resolve.word(kb, w, records=False) for w in words]
     ids = [n.id for n in named]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from ..errors import UsageError
+from . import resolve
 from .kb import KB, VOCAB_KIND
-from .lookup import resolve_word
 from .relations import RELS, merge, rel_text, stored_links
 
 EDGE_KINDS = (*RELS, "broader", "tagged")
@@ -47,7 +47,7 @@ def graph(kb: KB, words: list[str], depth: int = 1, rels: list[str] | None = Non
     if depth < 0:
         raise UsageError("--depth must be 0 or more")
     kinds = _parse_rels(rels)
-    seeds = [resolve_word(kb, w) for w in words]
+    seeds = [resolve.word(kb, w) for w in words]
     record_ids = {r[0] for r in kb.conn.execute("SELECT id FROM records")}
     children: dict[str, list[str]] = defaultdict(list)
     for tid, t in kb.terms.items():

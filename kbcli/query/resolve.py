@@ -217,6 +217,41 @@ def _named(kb: KB, value: str, kinds: tuple[str, ...] = ("record", "term", "sour
     raise not_found(kb, value)
 
 
+@dataclass(frozen=True)
+class Named:
+    """What a word names for compare, graph and chart: a record (``vocab`` None) or a term of ``vocab``."""
+
+    id: str
+    vocab: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return VOCAB_KIND[self.vocab] if self.vocab else "record"
+
+
+def word(kb: KB, value: str, records: bool = True) -> Named:
+    """The term (regions first, then mechanisms, instruments, blockages) or, with ``records``, the record a
+    word names; several terms of one vocabulary are a usage error listing them."""
+    w = value.strip()
+    if records and kb.conn.execute("SELECT 1 FROM records WHERE id = ?", (w,)).fetchone():
+        return Named(w)
+    hits = _term_keys(kb).get(loose(w), set()) | ({w} if w in kb.terms else set())
+    for vocab in VOCABS:
+        mine = sorted(t for t in hits if kb.terms[t]["vocab"] == vocab)
+        if len(mine) > 1:
+            raise UsageError(f"{value!r} names several {vocab}: "
+                             + ", ".join(f"{t} ({kb.terms[t]['name_zh']})" for t in mine) + "; give one id")
+        if mine:
+            return Named(mine[0], vocab)
+    if records:
+        named = _record_ids_named(kb, loose(w))
+        if len(named) == 1:
+            return Named(named[0])
+        if named:
+            raise UsageError(f"{value!r} names {len(named)} records; give one of their ids: " + ", ".join(named))
+    raise not_found(kb, value)
+
+
 def describe(kb: KB, ref: Ref) -> str:
     """A one-line label: 'id [kind] 名称'."""
     if ref.kind == "term":
