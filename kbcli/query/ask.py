@@ -336,7 +336,7 @@ def _metrics_named(kb: KB, question: str) -> list[str]:
 
 # what is left out first when nothing matches every part: the question's framing before its place,
 # its place before its topic
-RELAX_ORDER = ("kinds", "levels", "metrics", "widen", "added_funding", "instruments", "dates", "regions",
+RELAX_ORDER = ("kinds", "metrics", "widen", "added_funding", "levels", "instruments", "dates", "regions",
                "blockages", "mechanisms")
 
 
