@@ -157,6 +157,15 @@ def query_parts(s: str) -> list[list[tuple[str, bool]]]:
     return phrases
 
 
+def fmt_number(v) -> str:
+    """A number as printed: integral floats without '.0', None as ''."""
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v)
+
+
 def has_control(s: str) -> bool:
     return bool(_CONTROL_RE.search(s))
 

@@ -44,6 +44,29 @@ def sources_dir(request) -> Path:
     return _folder(request, "--sources", "sources")
 
 
+def check_format(out: str, fmt: str) -> None:
+    """Output of one --format is well formed: json parses, csv/tsv rows have the header's width, md is a
+    table or a detail view, and nothing sends a terminal escape when stdout is not a terminal."""
+    import csv
+    import io
+
+    assert out.strip(), "data on stdout"
+    assert "kb:" not in out, "messages stay on stderr"
+    if fmt == "json":
+        json.loads(out)
+    elif fmt == "jsonl":
+        for line in out.splitlines():
+            json.loads(line)
+    elif fmt == "csv":
+        rows = list(csv.reader(io.StringIO(out)))
+        assert len({len(r) for r in rows}) == 1, "every csv row has the header's width"
+    elif fmt == "tsv":
+        assert len({len(r.split("\t")) for r in out.splitlines()}) == 1
+    elif fmt == "md":
+        assert out.startswith(("| ", "## "))
+    assert "\x1b" not in out, "no terminal escapes when stdout is not a terminal"
+
+
 def result_ids(result) -> list[str]:
     """The ids in a successful JSON result of kb query or kb search."""
     assert result.exit_code == 0, result.stderr

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import re
@@ -12,7 +10,7 @@ import struct
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import result_ids
+from conftest import check_format, result_ids
 
 FORMATS = ["table", "json", "jsonl", "csv", "tsv", "md"]
 NATIONAL = ("chart", "technology-contract-turnover", "--owner", "中国")
@@ -38,29 +36,12 @@ def assert_real_picture(path, size: tuple[int, int]) -> None:
     assert colours is not None and len(colours) > 50, "the picture has content"
 
 
-def _check_format(out: str, fmt: str) -> None:
-    assert out.strip()
-    if fmt == "json":
-        json.loads(out)
-    elif fmt == "jsonl":
-        for line in out.splitlines():
-            json.loads(line)
-    elif fmt == "csv":
-        rows = list(csv.reader(io.StringIO(out)))
-        assert len({len(r) for r in rows}) == 1
-    elif fmt == "tsv":
-        assert len({len(r.split("\t")) for r in out.splitlines()}) == 1
-    elif fmt == "md":
-        assert out.startswith("| ")
-    assert "\x1b" not in out
-
-
 # ------------------------------------------------------------------ compare
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_compare_hefei_hangzhou_in_every_format(kb, fmt):
     result = kb("compare", "合肥", "杭州", "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    _check_format(result.stdout, fmt)
+    check_format(result.stdout, fmt)
     assert "hefei" in result.stdout and "hangzhou" in result.stdout
 
 
@@ -106,7 +87,7 @@ def test_compare_warns_of_restricted_sources(kb):
 def test_timeline_shaanxi_in_every_format(kb, fmt):
     result = kb("timeline", "--region", "陕西", "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    _check_format(result.stdout, fmt)
+    check_format(result.stdout, fmt)
     assert "undated" in result.stderr or "without a date" in result.stderr
 
 
@@ -200,7 +181,7 @@ def test_graph_other_formats(kb, fmt):
         assert result.stdout.startswith("digraph kb {") and result.stdout.rstrip().endswith("}")
         assert '"model-self-transfer" -> "law-sttl" [label="legal basis art. 9"' in result.stdout
     else:
-        _check_format(result.stdout, fmt)
+        check_format(result.stdout, fmt)
 
 
 def _need_dot():
@@ -271,7 +252,7 @@ def test_chart_national_turnover_in_the_terminal(kb):
 def test_chart_data_formats(kb, fmt):
     result = kb(*NATIONAL, "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    _check_format(result.stdout, fmt)
+    check_format(result.stdout, fmt)
     if fmt == "json":
         data = json.loads(result.stdout)
         assert [(p["as_of"], p["value"]) for p in data["series"][0]["points"]] == [

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import re
 
 import pytest
+from conftest import check_format
 
 from kbcli.render.output import Column, emit
 
@@ -31,23 +31,7 @@ COMMANDS = [
 def test_every_format(kb, args, fmt):
     result = kb(*args, "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    out = result.stdout
-    assert out.strip(), "data on stdout"
-    assert "kb:" not in out, "messages stay on stderr"
-    if fmt == "json":
-        json.loads(out)
-    elif fmt == "jsonl":
-        for line in out.splitlines():
-            json.loads(line)
-    elif fmt == "csv":
-        rows = list(csv.reader(io.StringIO(out)))
-        assert len({len(r) for r in rows}) == 1, "every csv row has the header's width"
-    elif fmt == "tsv":
-        rows = [l.split("\t") for l in out.splitlines()]
-        assert len({len(r) for r in rows}) == 1
-    elif fmt == "md":
-        assert out.startswith(("| ", "## "))
-    assert "\x1b" not in out, "no terminal escapes when stdout is not a terminal"
+    check_format(result.stdout, fmt)
 
 
 def test_query_and_search_json_are_arrays_of_records(kb):

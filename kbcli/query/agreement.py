@@ -39,6 +39,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
+from ..text import fmt_number
 from .handles import figure_handles
 from .kb import KB
 
@@ -107,21 +108,13 @@ def consistent(a: dict, b: dict) -> bool:
     return a0 <= b1 and b0 <= a1
 
 
-def _fmt(v: float | None) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)
-
-
 def describe(f: dict) -> str:
     """A figure's claim in words: 'over 3000', 'about 15', '10-30', '3449'."""
-    v, q = _fmt(f["value"]), f.get("qualifier") or "exact"
+    v, q = fmt_number(f["value"]), f.get("qualifier") or "exact"
     words = {"approx": f"about {v}", "over": f"over {v}", "min": f"at least {v}", "under": f"under {v}",
              "max": f"at most {v}", "target": f"a target of {v}"}
     if q == "range":
-        return f"{v}-{_fmt(f.get('value_max'))}"
+        return f"{v}-{fmt_number(f.get('value_max'))}"
     return words.get(q, v)
 
 

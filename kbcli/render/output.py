@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..text import clean
+from ..text import clean, fmt_number
 
 _C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
 
@@ -41,14 +41,6 @@ def join_list(v: Any) -> str:
     if not v:
         return ""
     return "; ".join(str(x) for x in v)
-
-
-def fmt_number(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v)
 
 
 def figures_text(figs: Any) -> str:
