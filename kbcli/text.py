@@ -8,21 +8,36 @@
   tokenizer sees overlapping bigrams of each run of Chinese characters (the
   scheme of Lucene's CJK analyzer) plus single characters at the run's ends;
   ``query_parts`` splits a query the same way.
-* ``clean`` makes data safe to print: control characters become visible.
+* ``clean`` makes text safe to print: control characters, bidirectional
+  overrides and invisible formatting characters become visible escapes.
+  Everything kb prints goes through it: data cells, headers, citations, and
+  every message on stderr (``say``).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _WS_RE = re.compile(r"\s+")
-# C0 and C1 controls and DEL, except tab and newline.
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_ALL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Characters that change what a terminal or editor shows without being seen themselves:
+# bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069: the
+# "Trojan Source" characters) and the implicit direction marks (U+061C, U+200E, U+200F);
+# line and paragraph separators (U+2028, U+2029), which some terminals and editors break
+# lines on; zero-width spaces and joiners that hide text (U+200B, U+2060-U+2064, U+FEFF;
+# not ZWJ/ZWNJ, which scripts and emoji need); deprecated format controls (U+206A-U+206F);
+# interlinear annotation controls (U+FFF9-U+FFFB); and the invisible tag characters
+# (U+E0000-U+E007F), used to smuggle hidden text.
+INVISIBLE = ((0x061C, 0x061C), (0x200B, 0x200B), (0x200E, 0x200F), (0x2028, 0x202E), (0x2060, 0x2064),
+             (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0xE0000, 0xE007F))
+_INVISIBLE_CLASS = "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in INVISIBLE)
+# C0 and C1 controls and DEL, except tab and newline, and the invisible characters above.
+_CONTROL_RE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_INVISIBLE_CLASS}]")
+_CONTROL_ALL_RE = re.compile(f"[\x00-\x1f\x7f-\x9f{_INVISIBLE_CLASS}]")
 
 
 @lru_cache(maxsize=1)
@@ -167,12 +182,36 @@ def fmt_number(v) -> str:
 
 
 def has_control(s: str) -> bool:
+    """Whether ``s`` holds a character ``clean`` would escape (tab and newline aside)."""
     return bool(_CONTROL_RE.search(s))
 
 
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    if c <= 0xFF:
+        return f"\\x{c:02x}"
+    return f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
+
+
 def clean(s: str, keep_newlines: bool = True) -> str:
-    """Replace control characters with visible escapes such as ``\\x1b``."""
+    """Replace control and invisible formatting characters with visible escapes such as
+    ``\\x1b`` or ``\\u202e``; with ``keep_newlines`` (the default) tab and newline stay."""
     rx = _CONTROL_RE if keep_newlines else _CONTROL_ALL_RE
     if not rx.search(s):
         return s
-    return rx.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+    return rx.sub(_escape, s)
+
+
+def say(message: str) -> None:
+    """Print one message line on stderr, sanitised (``clean``, newlines escaped too).
+
+    Every message kb prints goes through here. A closed or broken stderr loses the
+    message: it never falls back to stdout, and it never raises."""
+    stream = sys.stderr
+    if stream is None:  # started with stderr closed
+        return
+    try:
+        stream.write(clean(str(message), keep_newlines=False) + "\n")
+        stream.flush()
+    except (OSError, ValueError):  # EPIPE, EBADF, a closed file object
+        pass

@@ -20,15 +20,28 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..text import clean, fmt_number
+from ..text import INVISIBLE, clean, fmt_number
 
-_C1 = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+def _json_escapes() -> dict[int, str]:
+    """DEL, C1 controls and the invisible characters ``clean`` escapes, as JSON \\u escapes
+    (astral ones as surrogate pairs): json leaves them raw, and they decode back unchanged."""
+    table = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+    for lo, hi in INVISIBLE:
+        for c in range(lo, hi + 1):
+            v = c - 0x10000
+            table[c] = f"\\u{c:04x}" if c <= 0xFFFF else f"\\u{0xD800 + (v >> 10):04x}\\u{0xDC00 + (v & 0x3FF):04x}"
+    return table
+
+
+_JSON_ESCAPES = _json_escapes()
 
 
 def json_dumps(obj: Any, indent: int | None = 2) -> str:
-    """JSON with UTF-8 text; DEL and C1 controls escaped too (json leaves them raw)."""
+    """JSON with UTF-8 text; DEL, C1 controls and invisible formatting characters escaped too
+    (json leaves them raw)."""
     s = json.dumps(obj, ensure_ascii=False, indent=indent, default=str)
-    return s.translate(_C1)
+    return s.translate(_JSON_ESCAPES)
 
 
 def join_terms(v: Any) -> str:
@@ -88,7 +101,8 @@ class Column:
 
     @property
     def title(self) -> str:
-        return self.header or self.key
+        """The header as printed: sanitised like every cell (a SQL alias may hold anything)."""
+        return clean(self.header or self.key, keep_newlines=False)
 
 
 def _cells(rows: Iterable[dict], columns: list[Column], keep_newlines: bool) -> list[list[str]]:
@@ -166,33 +180,55 @@ def _md_cell(s: str) -> str:
 
 def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextIO | None = None) -> None:
     """Print rows as table, json, jsonl, csv, tsv or md. An empty result prints headers only (or [])."""
-    out = out or sys.stdout
-    if fmt == "json":
-        out.write(json_dumps(rows) + "\n")
-    elif fmt == "jsonl":
-        for r in rows:
-            out.write(json_dumps(r, indent=None) + "\n")
-    elif fmt in ("csv", "tsv"):
-        if fmt == "csv":
-            import csv
-
-            w = csv.writer(out, lineterminator="\n")
-            w.writerow([c.title for c in columns])
-            w.writerows(_cells(rows, columns, keep_newlines=True))
-        else:
-            out.write("\t".join(c.title for c in columns) + "\n")
-            for row in _cells(rows, columns, keep_newlines=True):
-                out.write("\t".join(v.replace("\t", " ").replace("\r", " ").replace("\n", " ") for v in row) + "\n")
-    elif fmt == "md":
-        out.write("| " + " | ".join(_md_cell(c.title) for c in columns) + " |\n")
-        out.write("|" + "|".join(" ---: " if c.numeric else " --- " for c in columns) + "|\n")
-        for row in _cells(rows, columns, keep_newlines=True):
-            out.write("| " + " | ".join(_md_cell(v) for v in row) + " |\n")
-    elif fmt == "table":
+    out = out or stdout()
+    if fmt == "table":
         cells = _cells(rows, columns, keep_newlines=False)
         if is_terminal(out) and os.environ.get("KB_PLAIN") is None:
             _rich_table(cells, columns, out)
         else:
             _plain_table(cells, columns, out)
+    else:
+        emit_stream(rows, columns, fmt, out)
+
+
+def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: TextIO | None = None) -> None:
+    """Print rows as json, jsonl, csv, tsv or md as they come, holding one row at a time
+    (``kb sql`` streams its results through here)."""
+    out = out or stdout()
+    if fmt == "json":
+        first = True
+        for r in rows:
+            out.write(("[\n  " if first else ",\n  ") + json_dumps(r).replace("\n", "\n  "))
+            first = False
+        out.write("[]\n" if first else "\n]\n")
+    elif fmt == "jsonl":
+        for r in rows:
+            out.write(json_dumps(r, indent=None) + "\n")
+    elif fmt == "csv":
+        import csv
+
+        w = csv.writer(out, lineterminator="\n")
+        w.writerow([c.title for c in columns])
+        for r in rows:
+            w.writerow(_cells((r,), columns, keep_newlines=True)[0])
+    elif fmt == "tsv":
+        out.write("\t".join(c.title for c in columns) + "\n")
+        for r in rows:
+            row = _cells((r,), columns, keep_newlines=True)[0]
+            out.write("\t".join(v.replace("\t", " ").replace("\r", " ").replace("\n", " ") for v in row) + "\n")
+    elif fmt == "md":
+        out.write("| " + " | ".join(_md_cell(c.title) for c in columns) + " |\n")
+        out.write("|" + "|".join(" ---: " if c.numeric else " --- " for c in columns) + "|\n")
+        for r in rows:
+            out.write("| " + " | ".join(_md_cell(v) for v in _cells((r,), columns, keep_newlines=True)[0]) + " |\n")
     else:  # pragma: no cover - the CLI restricts the choice
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def stdout() -> TextIO:
+    """The standard output, or an OSError when kb was started with it closed."""
+    if sys.stdout is None:
+        import errno
+
+        raise OSError(errno.EBADF, "standard output is closed")
+    return sys.stdout

@@ -6,7 +6,6 @@ csv, tsv and md always carry every column, so scripts see a stable layout.
 
 from __future__ import annotations
 
-import sys
 from typing import TextIO
 
 from ..text import clean
@@ -20,6 +19,7 @@ from .output import (
     join_list,
     join_terms,
     json_dumps,
+    stdout,
 )
 
 
@@ -274,7 +274,7 @@ def detail_lines(obj: dict) -> list[str]:
 
 
 def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
-    out = out or sys.stdout
+    out = out or stdout()
     if fmt == "json":
         out.write(json_dumps(obj) + "\n")
     elif fmt == "jsonl":

@@ -27,7 +27,7 @@ def _text(v: str) -> str:
     if not v or v.isspace():
         raise ValueError("must not be empty")
     if not v.isprintable() and has_control(v):  # isprintable: a fast path in C for the usual case
-        raise ValueError("must not contain control characters")
+        raise ValueError("must not contain control characters or invisible formatting characters (such as U+202E)")
     return v
 
 
