@@ -11,6 +11,14 @@ Scalars stay strings: a plain ``2022`` is ``"2022"`` and pydantic coerces
 where a field wants a number. Only ``~``, ``null`` and an empty plain scalar
 become ``None``. This keeps partial dates and ids from turning into integers
 (or ``no`` into ``False``).
+
+Hostile input is bounded. Anchors and aliases (``&a`` / ``*a``) work, but all
+the aliases of a seed together may stand for at most ``ALIAS_BUDGET`` values
+(10,000: scalars, lists and mappings, counted inside what an alias repeats),
+so a "billion laughs" file of nested aliases is refused at the alias that
+crosses the budget, in milliseconds. An alias inside the value its anchor
+names (``junk: &c [*c]``) is a cycle, refused. Values nest at most
+``MAX_DEPTH`` (64) levels. Each refusal is located at FILE:LINE:COL.
 """
 
 from __future__ import annotations
@@ -46,6 +54,9 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
     LIBYAML = False
 
 Path = tuple  # a path inside an item: ("articles", 0, "number")
+ALIAS_BUDGET = 10_000  # values that all the aliases of a seed may stand for, together
+MAX_DEPTH = 64  # nesting of lists and mappings inside one item
+MAX_PROBLEMS = 1000  # problems kept per item (a million repeated keys are counted, not kept)
 NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 STR_TAG = "tag:yaml.org,2002:str"
 
@@ -62,6 +73,7 @@ class Item:
     pos: dict = field(default_factory=dict)  # path -> (line, col) of the value
     keypos: dict = field(default_factory=dict)  # path -> (line, col) of the key
     problems: list = field(default_factory=list)  # (line, col, message, path) found while reading
+    more_problems: int = 0  # found beyond the MAX_PROBLEMS kept
 
     def __post_init__(self) -> None:
         self.where = self.section if self.index is None else f"{self.section}[{self.index}]"
@@ -150,7 +162,7 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
     sections.
     """
     parser: Any = (parser_class or CParser)(stream)
-    anchors: dict = {}
+    anchors = _Anchors()
     e: Any
     try:
         e = parser.get_event()
@@ -184,6 +196,9 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
             e = parser.get_event()
             m = e.start_mark
             if isinstance(e, ev.SequenceStartEvent):
+                anchor = e.anchor
+                if anchor:  # a whole section is never held in memory: an alias may not repeat it
+                    anchors[anchor] = (_SECTION, None)
                 index = 0
                 while True:
                     e = parser.get_event()
@@ -191,6 +206,8 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
                         break
                     yield _read_value(parser, e, anchors, section, index)
                     index += 1
+                if anchor:
+                    anchors[anchor] = (_SECTION, 0)
             else:
                 yield _read_value(parser, e, anchors, section, None)
         e = parser.get_event()  # DocumentEnd
@@ -213,6 +230,16 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
         raise ReadError(f"YAML error: {exc}", 1, 1) from None
 
 
+_SECTION = _NoKey()  # an anchor on a whole section
+
+
+class _Anchors(dict):
+    """Anchor name -> (value, size), size being the number of values it holds (None while the
+    anchored list or mapping is still open); ``expanded`` counts the values aliases stood for."""
+
+    expanded = 0
+
+
 def _read_value(parser, first, anchors, section, index) -> Item:
     """Build one item from events, recording the position of every value and key.
 
@@ -221,7 +248,8 @@ def _read_value(parser, first, anchors, section, index) -> Item:
     pos: dict = {}
     keypos: dict = {}
     problems: list = []
-    # stack entries: [container, path, pending key (or _NOKEY), is_mapping, start mark]
+    more = 0
+    # stack entries: [container, path, pending key (or _NOKEY), is_mapping, start mark, values inside, anchor]
     stack: list[list] = []
     get_event = parser.get_event
     Scalar, MapStart, SeqStart = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
@@ -235,10 +263,13 @@ def _read_value(parser, first, anchors, section, index) -> Item:
         if t is Scalar:
             m = e.start_mark
             value = None if (e.implicit[0] and not e.style and e.value in nulls and e.tag != STR_TAG) else e.value
+            size = 1
             if e.anchor:
-                anchors[e.anchor] = value
+                anchors[e.anchor] = (value, 1)
         elif t is MapStart or t is SeqStart:
             m = e.start_mark
+            if len(stack) >= MAX_DEPTH:
+                raise ReadError(f"values nest deeper than {MAX_DEPTH} levels", m.line + 1, m.column + 1)
             if stack:
                 top = stack[-1]
                 if top[3]:
@@ -253,18 +284,30 @@ def _read_value(parser, first, anchors, section, index) -> Item:
             pos[path] = (m.line + 1, m.column + 1)
             container: Any = {} if t is MapStart else []
             if e.anchor:
-                anchors[e.anchor] = container
-            stack.append([container, path, nokey, t is MapStart, m])
+                anchors[e.anchor] = (container, None)
+            stack.append([container, path, nokey, t is MapStart, m, 0, e.anchor])
             e = get_event()
             continue
         elif t is MapEnd or t is SeqEnd:
             entry = stack.pop()
-            value, m = entry[0], entry[4]
+            value, m, size = entry[0], entry[4], entry[5] + 1
+            if entry[6]:
+                anchors[entry[6]] = (value, size)
         elif t is Alias:
             m = e.start_mark
             if e.anchor not in anchors:
                 raise ReadError(f"unknown alias *{e.anchor}", m.line + 1, m.column + 1)
-            value = anchors[e.anchor]
+            value, size = anchors[e.anchor]
+            if value is _SECTION and size is not None:
+                raise ReadError(f"alias *{e.anchor} names a whole section; aliases may only repeat values "
+                                "inside a section", m.line + 1, m.column + 1)
+            if size is None:
+                raise ReadError(f"alias *{e.anchor} is inside the value its anchor names (a cycle)",
+                                m.line + 1, m.column + 1)
+            anchors.expanded += size
+            if anchors.expanded > ALIAS_BUDGET:
+                raise ReadError(f"aliases stand for more than {ALIAS_BUDGET} values in all (*{e.anchor} repeats "
+                                f"{size}); write the values out instead", m.line + 1, m.column + 1)
         else:  # pragma: no cover - the parser yields nothing else inside a value
             raise ReadError(f"unexpected {t.__name__}", e.start_mark.line + 1, e.start_mark.column + 1)
         # place a finished value in its parent
@@ -274,18 +317,21 @@ def _read_value(parser, first, anchors, section, index) -> Item:
                 pos[()] = (m.line + 1, m.column + 1)
             break
         top = stack[-1]
+        top[5] += size
         container, path = top[0], top[1]
         if top[3]:
             key = top[2]
             if key is nokey:  # the value is a key
-                if t is MapEnd or t is SeqEnd:
+                if t is MapEnd or t is SeqEnd or not (value is None or type(value) is str):
                     raise ReadError("a mapping key must be a plain value", m.line + 1, m.column + 1)
                 key = "" if value is None else value
                 kp = path + (key,)
                 if kp in keypos:
-                    problems.append((m.line + 1, m.column + 1,
-                                     f"duplicate key {key!r} (first at line {keypos[kp][0]}); the first value is kept",
-                                     kp))
+                    if len(problems) < MAX_PROBLEMS:
+                        msg = f"duplicate key {key!r} (first at line {keypos[kp][0]}); the first value is kept"
+                        problems.append((m.line + 1, m.column + 1, msg, kp))
+                    else:
+                        more += 1
                     key = _Duplicate(key)
                 else:
                     keypos[kp] = (m.line + 1, m.column + 1)
@@ -301,4 +347,4 @@ def _read_value(parser, first, anchors, section, index) -> Item:
                 pos[path + (len(container),)] = (m.line + 1, m.column + 1)
             container.append(value)
         e = get_event()
-    return Item(section, index, result, start.line + 1, start.column + 1, pos, keypos, problems)
+    return Item(section, index, result, start.line + 1, start.column + 1, pos, keypos, problems, more)

@@ -89,13 +89,20 @@ class Validator:
     _cue_res: dict[tuple[str, str], re.Pattern | None] = field(default_factory=dict)
     # records tagged before their vocabulary was complete: checked at the end
     _pending_tags: list[tuple] = field(default_factory=list)
+    meta_seen: bool = False
+    more: int = 0  # problems found beyond the SeedError.KEEP kept
 
     # ------------------------------------------------------------------
     def issue(self, line: int, col: int, message: str, path: str = "") -> None:
-        self.issues.append(Issue(self.file, line, col, message, path))
+        if len(self.issues) < SeedError.KEEP:
+            self.issues.append(Issue(self.file, line, col, message, path))
+        else:
+            self.more += 1
 
     def unknown_section(self, name: str, line: int, col: int) -> None:
-        if name != "meta" and name not in m.SECTIONS:
+        if name == "meta":
+            self.meta_seen = True
+        elif name not in m.SECTIONS:
             known = ", ".join(["meta", *m.SECTIONS])
             self.issue(line, col, f"unknown section {name!r}; the sections are {known}", name)
 
@@ -113,6 +120,7 @@ class Validator:
             return None  # reported once by unknown_section
         for line, col, msg, path in item.problems:
             self.issue(line, col, msg, format_path(item.where, path))
+        self.more += item.more_problems
         if section != "meta" and item.index is None:
             self.issue(item.line, item.col, f"section {section!r} must be a list", section)
             return None
@@ -127,10 +135,24 @@ class Validator:
         if section == "meta":
             self.meta = obj
             return obj
+        # registered before the other checks, so that an item failing them is still known to
+        # the references to it, and a repeated id is reported as such whatever else is wrong
+        unique = self._register(item, section, obj.id)
         if not self._local_checks(item, section, obj):
             return None
         self._collect(item, section, obj)
-        return obj
+        return obj if unique else None
+
+    def _register(self, item: Item, section: str, ident: str) -> bool:
+        """Record where ``ident`` is defined; a repeated id is a problem. True when it is new."""
+        line, col = item.locate(("id",))
+        where = format_path(item.where, ("id",))
+        prev = self.ids.get(ident)
+        if prev is not None:
+            self.issue(line, col, f"duplicate id {ident!r}, first used at line {prev.line} ({prev.path})", where)
+            return False
+        self.ids[ident] = _Seen(section, where, line, col)
+        return True
 
     def _collect_raw(self, item: Item, section: str) -> None:
         """For an item that failed validation: register its id and check its
@@ -139,11 +161,8 @@ class Validator:
         d = item.data
         if not isinstance(d, dict):
             return
-        if isinstance(d.get("id"), str) and d["id"] not in self.ids:
-            line, col = item.locate(("id",))
-            self.ids[d["id"]] = _Seen(section, format_path(item.where, ("id",)), line, col)
-            if section == "laws":
-                self.law_articles[d["id"]] = None  # articles unknown: skip article checks
+        if isinstance(d.get("id"), str) and self._register(item, section, d["id"]) and section == "laws":
+            self.law_articles[d["id"]] = None  # articles unknown: skip article checks
         if section in m.RECORDS:
             for fname, vocab in m.VOCAB_OF_FIELD.items():
                 values = d.get(fname)
@@ -247,13 +266,6 @@ class Validator:
             self._ref(item, prefix + ("evidence", i, "source"), e.source, "sources")
 
     def _collect(self, item: Item, section: str, obj: Any) -> None:
-        line, col = item.locate(("id",))
-        where = format_path(item.where, ("id",))
-        prev = self.ids.get(obj.id)
-        if prev is not None:
-            self.issue(line, col, f"duplicate id {obj.id!r}, first used at line {prev.line} ({prev.path})", where)
-        else:
-            self.ids[obj.id] = _Seen(section, where, line, col)
         self._evidence_refs(item, (), obj.evidence)
         for i, fig in enumerate(getattr(obj, "figures", ())):
             self._evidence_refs(item, ("figures", i), fig.evidence)
@@ -461,10 +473,10 @@ def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = No
             if obj is not None and sink is not None and item.section != "meta":
                 sink.add(item.section, obj)
     except SeedError as exc:  # unreadable or a syntax error: with what was found before it
-        raise SeedError(v.issues + exc.issues) from None
-    if v.meta is None:
+        raise SeedError(v.issues + exc.issues, v.more) from None
+    if not v.meta_seen:
         v.issue(1, 1, "missing section 'meta' (title and description of the base)", "meta")
     issues = v.finish()
-    if issues:
-        raise SeedError(issues)
+    if issues or v.more:
+        raise SeedError(issues, v.more)
     return v
