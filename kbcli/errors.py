@@ -51,6 +51,16 @@ class RestrictedSourceError(DataError):
     """A citation of a source that asks not to be cited, under ``--strict``."""
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP arrived: raised in the main thread so that cleanup runs (temporary
+    files removed, the database writer stopped); the CLI exits with 128 + the signal number.
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 class Issue:
     """One problem in a seed, located at FILE:LINE:COL with a field path."""
 
@@ -80,12 +90,27 @@ class Issue:
 
 
 class SeedError(DataError):
-    """A seed with one or more problems; ``issues`` holds every one of them."""
+    """A seed with one or more problems; ``issues`` holds every one kept (the validator keeps
+    at most ``KEEP``, counting the rest in ``more``). ``lines`` prints the first ``SHOWN``, then
+    how many more there are: a seed with a million bad keys must not print a million lines."""
 
-    def __init__(self, issues: list[Issue]):
+    KEEP = 10_000
+    SHOWN = 100
+
+    def __init__(self, issues: list[Issue], more: int = 0):
         self.issues = sorted(set(issues))
-        n = len(self.issues)
+        self.more = more
+        self.shown = self.SHOWN
+        n = len(self.issues) + more
         super().__init__(f"{n} problem{'s' if n != 1 else ''} in the seed")
 
-    def lines(self) -> list[str]:
-        return [str(i) for i in self.issues] + [str(self)]
+    def lines(self, limit: int | None = None) -> list[str]:
+        """The problems (the first ``limit``, default ``shown``; 0 for every one kept), then the count."""
+        limit = self.shown if limit is None else limit
+        shown = self.issues[:limit] if limit else self.issues
+        rest = len(self.issues) - len(shown) + self.more
+        out = [str(i) for i in shown]
+        if rest:
+            hint = "" if self.more else " (kb validate --max-problems 0 lists them)"
+            out.append(f"... and {rest} more problem{'s' if rest != 1 else ''}{hint}")
+        return out + [str(self)]

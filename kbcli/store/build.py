@@ -4,6 +4,13 @@ The validator streams valid items into ``Builder.add``; rows go into a
 temporary file beside the target in batches. Only when the whole seed is
 valid does ``finish`` index it, write the metadata and rename the file into
 place, so a failed load leaves an existing database byte-for-byte unchanged.
+
+One build at a time per target: ``build_lock`` holds a lock file beside it
+(``.NAME.lock``); other processes wait, then find the database built. Under
+the lock, temporary files of builds that died (``.NAME.PID.tmp``) are removed.
+The writer process dies with kb: the kernel kills it when its parent dies
+(Linux), and it watches its parent id everywhere else. An interrupted build
+(Ctrl-C, SIGTERM, a bad seed) kills the writer at once and removes its file.
 """
 
 from __future__ import annotations
@@ -12,8 +19,11 @@ import gc
 import json
 import os
 import queue
+import signal
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +33,7 @@ from ..dates import date_range
 from ..errors import DataError
 from ..paths import file_sha256
 from ..seed import models as m
-from ..text import has_han, loose, pair_text
+from ..text import has_han, loose, pair_text, say
 from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
 
 BATCH = 2000
@@ -90,13 +100,49 @@ def _search_columns(r: tuple, term_text: dict) -> tuple:
     return (rid, _zh(names_zh), names_en, terms_zh, terms_en, summary, _zh(quotes))
 
 
-def _writer(tmp: str, target: str, jobs, pipe) -> None:
+_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def _die_with_parent(parent: int, tmp: str) -> None:
+    """Make the writer end when kb does, however kb ends (even SIGKILL): the kernel sends it
+    SIGKILL when its parent dies (Linux), and a thread watching the parent id ends it
+    within 0.2 s everywhere. The parent leaves Ctrl-C to kb: the writer ignores SIGINT,
+    and SIGTERM/SIGHUP end it at once (kb's own handlers are not inherited)."""
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)  # blocked by the parent around the fork
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kb-writer-watch", daemon=True).start()
+
+
+def _writer(tmp: str, target: str, jobs, pipe, parent: int) -> None:
     """The writer process: owns the SQLite file, executes batches, finishes and renames it.
 
     Jobs (from a queue, so the parent can run ahead): ("rows", table, rows);
     ("terms", [(id, Chinese texts, English texts)]); ("search", rows) whose
     Chinese columns are still texts; ("finish", None), answered on the pipe with
     ("done", None); ("abort", None). Any failure answers ("error", message)."""
+    _die_with_parent(parent, tmp)
     gc.disable()
     conn = None
     term_text: dict[str, tuple[str, str]] = {}  # term -> (Chinese pairs, English names) of its names and aliases
@@ -149,6 +195,77 @@ class BuildError(DataError):
         super().__init__(f"could not build the database: {message}")
 
 
+def _lock_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.lock")
+
+
+@contextmanager
+def build_lock(target: Path) -> Iterator[None]:
+    """Hold the build lock of ``target``: a lock file beside it (``.NAME.lock``), removed again
+    on release; wait while another process holds it. Under the lock no other build of
+    ``target`` runs, so the temporary files of earlier builds are left-overs of builds that
+    died: they are removed.
+
+    The holder removes the lock file before unlocking it, so a waiter may wake up holding a
+    file that is no longer there: it then opens the lock file anew (the usual protocol)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    lock = _lock_path(target)
+    waited = False
+    while True:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if not waited:
+                    say(f"kb: waiting for another kb process to finish building {target} ...")
+                    waited = True
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if same:
+            break
+        os.close(fd)  # its holder removed it: lock the new one
+    try:
+        remove_stale_temps(target)
+        yield
+    finally:
+        try:
+            os.unlink(lock)
+        except OSError:
+            pass
+        fcntl.flock(fd, fcntl.LOCK_UN)  # also for a writer that inherited the descriptor
+        os.close(fd)
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove the temporary files (``.NAME.PID.tmp``) of builds of ``target`` that died.
+    Call it only while holding ``build_lock(target)``."""
+    import glob
+
+    removed = []
+    for p in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            p.unlink()
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
 @dataclass
 class BuildStats:
     path: Path
@@ -169,9 +286,17 @@ class Builder:
             self.tmp.unlink()
         self.pipe, child = multiprocessing.Pipe(duplex=False)
         self.jobs: Any = multiprocessing.Queue(maxsize=64)  # lets this process run ahead of the writer
-        self.proc = multiprocessing.Process(target=_writer, args=(str(self.tmp), str(target), self.jobs, child),
-                                            name="kb-writer", daemon=True)
-        self.proc.start()
+        self.proc = multiprocessing.Process(target=_writer, name="kb-writer", daemon=True,
+                                            args=(str(self.tmp), str(target), self.jobs, child, os.getpid()))
+        # the writer starts with Ctrl-C and SIGTERM blocked, until it has set up its own handling
+        blocked = hasattr(signal, "pthread_sigmask")
+        if blocked:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            self.proc.start()
+        finally:
+            if blocked:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
         child.close()
         self.buf: dict[str, list[tuple]] = defaultdict(list)
         self.terms: dict[str, Any] = {}
@@ -345,7 +470,13 @@ class Builder:
             self._put("meta", row)
         self._flush()
         self._send(("finish", None))
-        reply = self.pipe.recv() if self.pipe.poll(None) else ("error", "no reply")
+        while not self.pipe.poll(0.2) and self.proc.is_alive():
+            pass
+        try:
+            reply = self.pipe.recv()
+        except (EOFError, OSError):  # the writer died without a word (killed, out of memory)
+            self.proc.join(timeout=5)
+            reply = ("error", f"the database writer stopped (exit code {self.proc.exitcode})")
         self.jobs.close()
         self.proc.join()
         if reply[0] != "done":
@@ -353,20 +484,29 @@ class Builder:
         return counts
 
     def abort(self) -> None:
+        """Stop at once (Ctrl-C, SIGTERM, a bad seed): kill the writer, whatever it is doing,
+        and remove the temporary file; the target was never touched."""
         try:
-            self.jobs.put(("abort", None), timeout=5)
-        except (queue.Full, OSError, ValueError):
-            pass
-        self.proc.join(timeout=30)
-        if self.proc.is_alive():
-            self.proc.terminate()
-        if self.tmp.exists():
-            self.tmp.unlink()
+            if self.proc.is_alive():
+                self.proc.kill()
+            self.jobs.cancel_join_thread()  # the queue's feeder thread must not hold up the exit
+            self.jobs.close()
+            self.proc.join(timeout=5)
+        finally:
+            try:
+                self.tmp.unlink()
+            except OSError:
+                pass
 
 
-def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None) -> BuildStats:
+def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None,
+          locked: bool = False) -> BuildStats:
     """Validate ``seed`` and build ``target`` from it; raises SeedError, leaving ``target`` untouched.
-    ``seed_hash`` is the seed's SHA-256 when the caller has just computed it."""
+    ``seed_hash`` is the seed's SHA-256 when the caller has just computed it; ``locked`` says the
+    caller holds ``build_lock(target)`` (else this takes it, waiting for another build)."""
+    if not locked:
+        with build_lock(target):
+            return build(seed, target, label, seed_hash, locked=True)
     from ..seed.validate import load_seed
 
     t0 = time.perf_counter()

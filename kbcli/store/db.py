@@ -1,106 +1,229 @@
 """Open the database for reading, building or refreshing it first when needed.
 
-* ``--db``/``KB_DB`` alone: use that file as it is (made by ``kb load``).
+* ``--db``/``KB_DB`` alone: use that file as it is (made by ``kb load``); a
+  damaged file is reported, never rebuilt.
 * ``--seed``/``KB_SEED`` or nothing: use the cache database of that seed,
   rebuilt automatically when the seed's SHA-256 differs from the one stored
-  in the database (checked only when the file's size or mtime changed).
+  in the database (checked only when the file's size or mtime changed), and
+  when it is damaged or not a kb database.
 * Both: the given database file is kept fresh against the given seed.
 
-Connections are read-only (``mode=ro``).
+Connections are read-only (``mode=ro``) and create no file: a WAL-mode
+database without a write-ahead log is opened ``immutable`` (an ordinary
+read-only open would create ``-wal`` and ``-shm`` files beside it).
+
+Builds are serialised per target by a lock file (``kbcli.store.build.build_lock``):
+a process that finds the database missing or stale waits for any build in
+progress, checks again, and builds only if it still has to. The connection a
+command reads through is opened, and its metadata checked against the seed,
+while the lock is held, so each process reads the database built from its own
+seed even when another process replaces the file a moment later (a rename
+leaves open connections on the file they opened).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
 import sqlite3
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
 from .. import __version__
-from ..errors import DataError
+from ..errors import DataError, KbError, UsageError
 from ..paths import default_db, file_sha256, seed_path
-from .schema import SCHEMA_VERSION
+from ..text import say
+from .schema import DDL, SCHEMA_VERSION
+
+# the tables every kb database has (the FTS5 index adds its own shadow tables)
+TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", " ".join(DDL))) | {"search"}
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+# The database this process reads, for the CLI's error boundary: an error met while
+# querying names it, and a damaged cache database (``rebuildable``) is removed and rebuilt.
+CURRENT: dict = {"path": None, "rebuildable": False, "file": None}
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+class NotKbDatabase(DataError):
+    """A file that is not a kb database (or no longer one: damaged, tables missing)."""
 
 
-def _open_meta(path: Path) -> tuple[sqlite3.Connection, dict[str, str]] | None:
-    """A read-only connection to ``path`` and its meta table; None when it is no kb database."""
-    conn = None
+class RebuildNeeded(NotKbDatabase):
+    """The cache database turned out damaged while being read and has been removed: running
+    the command again rebuilds it (the CLI does so once)."""
+
+
+def _read_header(path: Path) -> bytes:
+    """The first 100 bytes of ``path``; an unreadable file is a clear error, never 'not a kb database'."""
     try:
-        conn = connect(path)
-        return conn, dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.DatabaseError:
-        if conn is not None:
-            conn.close()
-        return None
+        with open(path, "rb") as fh:
+            return fh.read(100)
+    except FileNotFoundError:
+        raise DataError(f"no database at {path}; create it with: kb load --db {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a directory, not a database file") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"file name too long: {path}") from None
+        raise DataError(f"cannot read the database {path}: {exc.strerror or exc}") from None
 
 
-def _fresh(path: Path, seed: Path) -> tuple[sqlite3.Connection | None, str | None]:
+def connect(path: Path, header: bytes | None = None) -> sqlite3.Connection:
+    """A read-only connection to ``path`` that creates no file beside it."""
+    header = _read_header(path) if header is None else header
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    # bytes 18 and 19 are 2 in WAL mode; without a -wal file there is nothing to replay
+    if header[18:20] == b"\x02\x02" and not os.path.exists(f"{path}-wal"):
+        uri += "&immutable=1"
+    return sqlite3.connect(uri, uri=True)
+
+
+def _open_meta(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
+    """A read-only connection to ``path`` and its meta table. Raises NotKbDatabase (saying why)
+    when the file is no SQLite database, is damaged or lacks kb's tables, and DataError or
+    UsageError when it cannot be read at all."""
+    header = _read_header(path)
+    if header and not header.startswith(SQLITE_MAGIC):
+        raise NotKbDatabase(f"{path} is not a kb database (not an SQLite database file)")
+    try:
+        conn = connect(path, header)
+    except sqlite3.Error as exc:
+        raise database_error(exc, path, rebuildable=False) from None
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = sorted(TABLES - names)
+        if missing == sorted(TABLES):
+            raise NotKbDatabase(f"{path} is not a kb database (it has none of kb's tables)")
+        if missing:
+            raise NotKbDatabase(f"{path} is not a kb database (no table {', '.join(missing)})")
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except BaseException as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.Error):
+            raise database_error(exc, path, rebuildable=False) from None
+        raise
+    st = os.stat(path)
+    CURRENT["file"] = (st.st_dev, st.st_ino)
+    return conn, meta
+
+
+def _fresh(path: Path, seed: Path, seed_hash: str | None = None) -> tuple[sqlite3.Connection | None, str | None]:
     """Check ``path`` against ``seed``. Up to date: (its open connection, None), kept for the
-    caller's queries. Stale: (None, the seed's SHA-256 when it was computed, for the build)."""
-    opened = _open_meta(path) if path.exists() else None
-    if opened is None:
-        return None, None
-    conn, meta = opened
+    caller's queries. Stale, missing, damaged or not a kb database: (None, the seed's SHA-256
+    when it was computed, for the build)."""
+    if not os.path.lexists(path):
+        return None, seed_hash
+    try:
+        conn, meta = _open_meta(path)
+    except NotKbDatabase:
+        return None, seed_hash
     # another kbcli built it: its index may differ
     if meta.get("schema_version") != str(SCHEMA_VERSION) or meta.get("kbcli_version") != __version__:
         conn.close()
-        return None, None
+        return None, seed_hash
     try:
         st = seed.stat()
     except OSError:
         return conn, None  # the seed is gone: the database is the best we have
     if meta.get("seed_size") == str(st.st_size) and meta.get("seed_mtime_ns") == str(st.st_mtime_ns):
         return conn, None
-    seed_hash = file_sha256(seed)
+    seed_hash = seed_hash or file_sha256(seed)
     if meta.get("seed_sha256") == seed_hash:
         return conn, None
     conn.close()
     return None, seed_hash
 
 
-def _ensure(db: str | None, seed: str | None) -> tuple[Path, sqlite3.Connection | None]:
-    """The path of an up-to-date database for these options, and the connection its check
-    opened (None after a build)."""
+def _check_seed(seed_file: Path) -> None:
+    try:
+        with open(seed_file, "rb"):
+            pass
+    except FileNotFoundError:
+        raise DataError(f"no seed at {seed_file}") from None
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"file name too long: {seed_file}") from None
+        raise DataError(f"cannot read the seed {seed_file}: {exc.strerror or exc}") from None
+
+
+def _ensure(db: str | None, seed: str | None) -> tuple[Path, sqlite3.Connection]:
+    """The path of an up-to-date database for these options, and a connection to it."""
+    for value, option in ((db, "--db"), (seed, "--seed")):
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} needs a file name, got {value!r}")
     explicit_seed = seed or os.environ.get("KB_SEED")
     if db and not explicit_seed:
         path = Path(db)
-        if not path.exists():
-            raise DataError(f"no database at {path}; create it with: kb load --db {path}")
-        opened = _open_meta(path)
-        if opened is None:
-            raise DataError(f"{path} is not a kb database")
-        conn, meta = opened
+        CURRENT.update(path=path, rebuildable=False)
+        conn, meta = _open_meta(path)
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             conn.close()
             raise DataError(f"{path} was built by another version of kb; rebuild it with: kb load --db {path}")
         return path, conn
     seed_file = seed_path(seed)
-    if not seed_file.exists():
-        raise DataError(f"no seed at {seed_file}")
+    _check_seed(seed_file)
     path = Path(db) if db else default_db(seed_file)
+    CURRENT.update(path=path, rebuildable=True)
     fresh, seed_hash = _fresh(path, seed_file)
-    if fresh is None:
-        from .build import build
+    if fresh is not None:
+        return path, fresh
+    from .build import build, build_lock
 
-        print(f"kb: building the database from {seed_file} ...", file=sys.stderr)
-        build(seed_file, path, seed_hash=seed_hash)
-    return path, fresh
+    with build_lock(path):  # another process may be building it: wait, then look again
+        fresh, seed_hash = _fresh(path, seed_file, seed_hash)
+        if fresh is not None:
+            conn = fresh
+        else:
+            say(f"kb: building the database from {seed_file} ...")
+            seed_hash = seed_hash or file_sha256(seed_file)
+            build(seed_file, path, seed_hash=seed_hash, locked=True)
+            conn, meta = _open_meta(path)
+            if meta.get("seed_sha256") != seed_hash:  # pragma: no cover - the lock makes this impossible
+                conn.close()
+                raise DataError(f"{path} changed while it was being built; run the command again")
+    return path, conn
 
 
 def ensure_db(db: str | None = None, seed: str | None = None) -> Path:
     """The path of an up-to-date database for these options (built or rebuilt when needed)."""
     path, conn = _ensure(db, seed)
-    if conn is not None:
-        conn.close()
+    conn.close()
     return path
 
 
 def open_db(db: str | None = None, seed: str | None = None) -> sqlite3.Connection:
-    """A read-only connection to an up-to-date database for these options."""
-    path, conn = _ensure(db, seed)
-    return conn if conn is not None else connect(path)
+    """A read-only connection to an up-to-date database for these options: the database
+    built from this seed, even if another process replaces the file meanwhile."""
+    return _ensure(db, seed)[1]
+
+
+_DAMAGED = ("malformed", "file is not a database", "not a database", "database corrupt")
+
+
+def database_error(exc: sqlite3.Error, path: Path | None = None, rebuildable: bool | None = None) -> KbError:
+    """A sqlite3 error met while reading ``path`` (default: the database this process reads) as
+    one clear message. A damaged cache database is removed (RebuildNeeded), so that running
+    the command again rebuilds it."""
+    path = path or CURRENT["path"]
+    rebuildable = CURRENT["rebuildable"] if rebuildable is None else rebuildable
+    msg = str(exc) or type(exc).__name__
+    where = f"the database {path}" if path else "the database"
+    if isinstance(exc, sqlite3.DatabaseError) and any(k in msg for k in _DAMAGED):
+        if rebuildable and path is not None:
+            try:
+                st = os.stat(path)
+                if (st.st_dev, st.st_ino) == CURRENT.get("file"):  # not one another process has just built
+                    os.unlink(path)
+            except OSError:
+                pass
+            return RebuildNeeded(f"{where} is damaged ({msg}); rebuilding it")
+        hint = f"; rebuild it with: kb load --db {path}" if path else ""
+        return NotKbDatabase(f"{where} is damaged ({msg}){hint}")
+    if "no such table" in msg or "no such column" in msg:
+        return NotKbDatabase(f"{path} is not a kb database ({msg})" if path else f"not a kb database ({msg})")
+    if "locked" in msg or "busy" in msg:
+        return DataError(f"{where} is locked by another program ({msg})")
+    if "unable to open" in msg:
+        return DataError(f"cannot open {where} ({msg})")
+    return DataError(f"database error in {where}: {msg}" if path else f"database error: {msg}")
