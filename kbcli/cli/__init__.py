@@ -1,9 +1,16 @@
 """The ``kb`` command line: thin commands over the package's layers.
 
 Every command parses its options, calls one function of a lower layer and
-prints through ``kbcli.render``. The package's own exceptions become a
-message on stderr and an exit code here, in ``KbGroup.invoke``: 1 for data
-errors, 2 for usage errors.
+prints through ``kbcli.render``. Errors become one line on stderr and an exit
+code here, at one boundary (``KbGroup.main`` and ``KbGroup.invoke``): 1 for
+data errors (a bad seed, a damaged or foreign database, a full disk), 2 for
+usage errors (bad options or arguments, refused or failing SQL), 130 for
+Ctrl-C, 128 + N for signal N (SIGTERM 143, SIGHUP 129). Never a traceback:
+an unexpected exception prints one line too (``KB_DEBUG=1`` shows it whole).
+Every line goes through ``kbcli.text.say``, the sanitiser for stderr.
+A broken pipe ends quietly; a full or closed stdout is one line and exit 1.
+A cache database found damaged while reading is removed, and the command runs
+once more, rebuilding it.
 
 Start-up time is a feature: ``COMMANDS`` maps each command to the function
 that implements it, and the console entry point (``main``) builds only the
@@ -13,13 +20,17 @@ builds every command.
 
 from __future__ import annotations
 
+import errno
+import os
+import signal
 import sys
 from importlib import import_module
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..errors import KbError, UsageError
+from ..errors import KbError, Terminated, UsageError
+from ..text import say
 
 # command name -> (module in kbcli.cli, function); the order is the order of `kb --help`
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -46,22 +57,190 @@ COMMANDS: dict[str, tuple[str, str]] = {
 HELP = "A bilingual knowledge base of China's technology-transfer policy (科技成果转化)."
 
 
+_CONSOLE = False  # run as the `kb` program (main), not inside a test's runner
+_CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP")
+
+
+class _Retry(Exception):
+    """The cache database was damaged and has been removed: run the command once more."""
+
+
 class KbGroup(TyperGroup):
-    """Turns KbError into stderr lines and an exit code, at one boundary."""
+    """The error boundary: every failure becomes stderr lines and an exit code here."""
 
     def list_commands(self, ctx):  # keep the registry's order in help
         return [c for c in COMMANDS if c in self.commands]
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        args = list(sys.argv[1:] if args is None else args)
+        code = _bad_text(args)
+        attempts = 2
+        while code is None:
+            attempts -= 1
+            try:
+                rv = super().main(args, prog_name, complete_var, standalone_mode=False, _retry=attempts > 0, **extra)
+                code = rv if isinstance(rv, int) else 0
+            except _Retry:
+                continue
+            except typer.TyperException as exc:  # Click's usage errors: bad options and arguments
+                code = _usage_error(exc)
+            except typer.Abort:
+                say("kb: aborted")
+                code = 1
+        code = _flush_stdout(code)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        retry = extra.pop("_retry", False)
+        ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta["kb_retry"] = retry
+        return ctx
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
-        except KbError as exc:
-            for line in exc.lines():
-                typer.echo(line if _located(line) else f"kb: {line}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        except BrokenPipeError:  # `kb query ... | head`
-            sys.stderr.close()
-            raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except _Retry:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - the boundary: everything becomes a line and a code
+            code = _report(exc, retry=ctx.meta.get("kb_retry", False))
+            raise typer.Exit(code) from None
+
+
+def _report(exc: BaseException, retry: bool = False) -> int:
+    """Say what went wrong, in one line (a seed's problems: one line each), and return the exit code."""
+    import sqlite3
+
+    if isinstance(exc, SystemExit):
+        raise exc
+    if isinstance(exc, (KeyboardInterrupt, Terminated)):
+        _quiet_signals()
+        if isinstance(exc, KeyboardInterrupt):
+            say("kb: interrupted")
+            return 130
+        name = signal.Signals(exc.signum).name
+        say(f"kb: stopped by {name}")
+        return 128 + exc.signum
+    if isinstance(exc, sqlite3.Error):
+        from ..store.db import RebuildNeeded, database_error
+
+        err = database_error(exc)
+        if isinstance(err, RebuildNeeded) and retry:
+            say(f"kb: {err}")
+            raise _Retry from None
+        exc = err
+    if isinstance(exc, KbError):
+        for line in exc.lines():
+            say(line if _located(line) else f"kb: {line}")
+        return exc.exit_code
+    if isinstance(exc, OSError):
+        return _os_error(exc)
+    if isinstance(exc, UnicodeError):
+        say(f"kb: not valid UTF-8 text: {exc}")
+        return 2
+    if isinstance(exc, OverflowError):
+        say(f"kb: a number is out of range ({exc}); the largest is {2**63 - 1}")
+        return 2
+    if isinstance(exc, MemoryError):
+        say("kb: out of memory")
+        return 1
+    if os.environ.get("KB_DEBUG"):
+        raise exc
+    say(f"kb: internal error: {type(exc).__name__}: {exc} (KB_DEBUG=1 shows where; please report it)")
+    return 1
+
+
+def _os_error(exc: OSError) -> int:
+    """An OSError that reached the boundary: the output broke, or a file named by the user."""
+    if exc.errno == errno.EPIPE:  # `kb query ... | head`: the reader has what it wanted
+        _silence_stdout()
+        return 0
+    if exc.filename is None:  # writing stdout: a full disk, /dev/full, a closed descriptor
+        _silence_stdout()
+        say(f"kb: cannot write the output: {exc.strerror or exc}")
+        return 1
+    name = exc.filename
+    if exc.errno == errno.ENAMETOOLONG:
+        say(f"kb: file name too long: {name}")
+        return 2
+    say(f"kb: {exc.strerror or exc}: {name}")
+    return 1
+
+
+def _usage_error(exc) -> int:
+    """Click's usage errors as one line naming the command's help; `kb` alone prints the help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        say_lines = exc.format_message().splitlines()
+        for line in say_lines:
+            say(line)
+        return exc.exit_code
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    say(f"kb: {exc.format_message()}{hint}")
+    return exc.exit_code
+
+
+def _bad_text(args: list[str]) -> int | None:
+    """Arguments (and KB_* settings) that are not valid UTF-8 are a usage error, named."""
+    for i, arg in enumerate(args, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            say(f"kb: argument {i} is not valid UTF-8: {shown}")
+            return 2
+    for var in ("KB_DB", "KB_SEED", "KB_CACHE_DIR"):
+        try:
+            os.environ.get(var, "").encode("utf-8")
+        except UnicodeEncodeError:
+            say(f"kb: {var} is not valid UTF-8")
+            return 2
+    return None
+
+
+def _flush_stdout(code: int) -> int:
+    """Write what is left of stdout now, where a failure can still be told (at exit, Python
+    would print a traceback-like 'Exception ignored' instead)."""
+    out = sys.stdout
+    if out is None:
+        return code
+    try:
+        out.flush()
+    except OSError as exc:
+        _silence_stdout()
+        if exc.errno == errno.EPIPE:
+            return code
+        say(f"kb: cannot write the output: {exc.strerror or exc}")
+        return code or 1
+    except ValueError:  # closed
+        pass
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the exit's flush of what is still buffered succeeds."""
+    try:
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, sys.stdout.fileno())
+        os.close(fd)
+    except (OSError, ValueError, AttributeError):  # no real descriptor (a test's runner)
+        pass
+
+
+def _quiet_signals() -> None:
+    """Once kb is stopping, a second Ctrl-C or SIGTERM must not interrupt the clean-up."""
+    if not _CONSOLE:
+        return
+    for name in ("SIGINT", *_CAUGHT_SIGNALS):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated(signum)
 
 
 class KbCommand(TyperCommand):
@@ -178,7 +357,31 @@ def __getattr__(attr: str):
     raise AttributeError(attr)
 
 
+def _standard_descriptors() -> None:
+    """Started with stdin, stdout or stderr closed, kb opens /dev/null in their place, so that
+    no file it opens later takes descriptor 1 or 2 (and receives what was meant for them)."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            try:
+                os.open(os.devnull, os.O_RDWR)  # takes the lowest free descriptor: this one
+            except OSError:  # pragma: no cover
+                pass
+
+
 def main(argv: list[str] | None = None) -> None:
+    global _CONSOLE
+    _CONSOLE = True
+    _standard_descriptors()
+    for name in _CAUGHT_SIGNALS:  # end through the boundary, cleaning up, not killed mid-write
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _terminate)
     args = sys.argv[1:] if argv is None else argv
-    first = next((a for a in args if not a.startswith("-")), None)
-    build_app([first] if first in COMMANDS else None)(args=args, prog_name="kb")
+    try:
+        first = next((a for a in args if not a.startswith("-")), None)
+        app = build_app([first] if first in COMMANDS else None)
+    except KeyboardInterrupt:
+        say("kb: interrupted")
+        sys.exit(130)
+    app(args=args, prog_name="kb")

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, OutputOpt, SeedOpt, about, open_kb
+from ..text import clean, say
+from .common import DbOpt, OutputOpt, SeedOpt, about, open_kb, output_to
 
 
 class Style(str, Enum):
@@ -65,17 +66,15 @@ def cite_cmd(
     kb = open_kb(db, seed)
     cit = collect(kb, idents or [], accessed, everything=everything)
     for item in cit.restricted:
-        typer.echo(f"kb: warning: {item.key} asks not to be cited: {item.citation_note}", err=True)
+        say(f"kb: warning: {item.key} asks not to be cited: {item.citation_note}")
     if accessed and cit.without_url:
-        typer.echo(f"kb: warning: --accessed applies only to sources with a URL; not printed for "
-                   f"{', '.join(i.key for i in cit.without_url)}", err=True)
+        say(f"kb: warning: --accessed applies only to sources with a URL; not printed for "
+            f"{', '.join(i.key for i in cit.without_url)}")
     if strict and cit.restricted:
         raise RestrictedSourceError(
             f"--strict: {len(cit.restricted)} cited source(s) ask not to be cited: "
             + ", ".join(i.key for i in cit.restricted))
-    text = render(cit, style.value, quote=quote, ref_style=ref_style.value)
-    if output:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    else:
-        typer.echo(text, nl=False)
+    # the database may hold anything: citations print through the same sanitiser as data
+    text = clean(render(cit, style.value, quote=quote, ref_style=ref_style.value))
+    with output_to(output) as fh:
+        fh.write(text)

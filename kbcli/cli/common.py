@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
-from typing import Annotated, Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TextIO, TypeVar
 
 import typer
+
+from ..text import say
 
 
 class Format(str, Enum):
@@ -115,10 +120,8 @@ def open_kb(db: str | None, seed: str | None):
 
 
 def note(message: str) -> None:
-    """A note on stderr (data stays on stdout)."""
-    from ..text import clean
-
-    typer.echo(f"kb: {clean(message)}", err=True)
+    """A note on stderr (data stays on stdout), through the one sanitiser for messages."""
+    say(f"kb: {message}")
 
 
 def warn_restricted(kb, items: list) -> None:
@@ -136,3 +139,62 @@ def warn_restricted(kb, items: list) -> None:
         else:
             what = f"{n} of these results {'rests' if n == 1 else 'rest'}"
         note(f"note: {what} on {sid}, which asks not to be cited: {msg}")
+
+
+@contextmanager
+def output_to(path: str | None, option: str = "--output") -> Iterator[TextIO]:
+    """Where a command writes: stdout, or the file ``path`` written atomically.
+
+    The text goes to a temporary file beside the target (``.NAME.PID.tmp``), which is
+    renamed over it only when everything was written, so a failure (a full disk, Ctrl-C)
+    leaves the previous file as it was. A path that cannot be written (a missing folder,
+    a folder, no permission) is a usage error before anything is written. Devices and
+    pipes (``/dev/stdout``) are written directly."""
+    from ..errors import DataError, UsageError
+    from ..render.output import stdout
+
+    if path is None:
+        yield stdout()
+        return
+    if not path.strip():
+        raise UsageError(f"{option} needs a file name, got {path!r}")
+    target = Path(os.path.realpath(path))  # through a symbolic link to the file it names
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {option} {path}: {exc.strerror or exc}") from None
+    import stat
+
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"cannot write {option} {path}: it is a directory")
+    if st is not None and not stat.S_ISREG(st.st_mode):  # /dev/null, /dev/stdout, a named pipe
+        with open(target, "w", encoding="utf-8", newline="") as fh:
+            yield fh
+        return
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        fh = open(tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below, before the rename
+    except OSError as exc:
+        if not target.parent.is_dir():
+            raise UsageError(f"cannot write {option} {path}: no folder {target.parent}") from None
+        raise UsageError(f"cannot write {option} {path}: {exc.strerror or exc}") from None
+    try:
+        try:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        finally:
+            fh.close()
+        if st is not None:
+            os.chmod(tmp, stat.S_IMODE(st.st_mode))
+        os.replace(tmp, target)
+    except OSError as exc:
+        kept = "the previous file is unchanged" if st is not None else "nothing was written"
+        raise DataError(f"could not write {path}: {exc.strerror or exc}; {kept}") from None
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..text import say
 from .common import Format, FormatOpt, SeedOpt, SourcesOpt, about
 
 
@@ -29,8 +30,8 @@ def verify_quotes_cmd(
     path = seed_path(seed)
     report = verify_quotes(path, sources)
     for m in report.misses:
-        typer.echo(str(m), err=True)
-    typer.echo(f"{report.found}/{report.total} quotes found in {sources}", err=True)
+        say(str(m))
+    say(f"{report.found}/{report.total} quotes found in {sources}")
     if report.misses:
         raise DataError(f"{len(report.misses)} quote(s) not found verbatim in their sources")
 
@@ -93,13 +94,13 @@ def coverage_cmd(
                 Column("uncited", numeric=True), Column("share", "share %", numeric=True)]
         emit(rows, cols, fmt.value)
         if fmt == Format.table:
-            typer.echo(f"overall: {covered}/{total} paragraphs covered ({share:.1f}%)", err=True)
+            say(f"overall: {covered}/{total} paragraphs covered ({share:.1f}%)")
             for fc in report:
                 for p in fc.uncited:
                     text = p.text if len(p.text) <= 60 else p.text[:60] + "…"
-                    typer.echo(f"uncited: {fc.file}:{p.line}: {text}", err=True)
+                    say(f"uncited: {fc.file}:{p.line}: {text}")
                 for q in fc.ambiguous:
-                    typer.echo(f"ambiguous quote (occurs more than once): {fc.file}: {q[:40]!r}", err=True)
+                    say(f"ambiguous quote (occurs more than once): {fc.file}: {q[:40]!r}")
     low = [fc.file for fc in report if fc.share < min_share]
     if low:
         raise DataError(f"below {min_share:g}% coverage: {', '.join(low)}")
@@ -126,10 +127,10 @@ def _sentence_report(report, fmt: Format) -> None:
             Column("uncited", numeric=True), Column("share", "share %", numeric=True)]
     emit(rows, cols, fmt.value)
     if fmt == Format.table:
-        typer.echo(f"overall: {overall['cited']}/{overall['in_scope']} in-scope sentences cited "
-                   f"({overall['share']:.1f}%)", err=True)
+        say(f"overall: {overall['cited']}/{overall['in_scope']} in-scope sentences cited "
+            f"({overall['share']:.1f}%)")
         for fc in report:
             for s in fc.uncited_sentences:  # whole: a curator copies from it
-                typer.echo(f"uncited: {fc.file}:{s.line}: {s.text}", err=True)
+                say(f"uncited: {fc.file}:{s.line}: {s.text}")
             for q in fc.ambiguous:
-                typer.echo(f"ambiguous quote (occurs more than once): {fc.file}: {q[:40]!r}", err=True)
+                say(f"ambiguous quote (occurs more than once): {fc.file}: {q[:40]!r}")

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from ..text import say
 from .common import DbOpt, Format, FormatOpt, SeedOpt, about, open_kb
 from .query_cmds import (
     BlockageOpt,
@@ -32,8 +33,8 @@ def _note_sources(kb, source_ids) -> None:
     for sid in dict.fromkeys(source_ids):
         src = kb.sources.get(sid)
         if src and src["restricted"]:
-            typer.echo(f"kb: note: these results rest in part on {sid}, which asks not to be cited: "
-                       f"{src['citation_note']}", err=True)
+            say(f"kb: note: these results rest in part on {sid}, which asks not to be cited: "
+                f"{src['citation_note']}")
 
 
 @about('Places or terms side by side: records by kind, the terms they share or not, their figures.',
@@ -168,7 +169,7 @@ def graph_cmd(
     g = graph(kb, ids, depth, rel)
     if output:
         kind = graphs.write_graph(g, output)
-        typer.echo(f"kb: wrote {output} ({kind}: {len(g['nodes'])} nodes, {len(g['links'])} edges)", err=True)
+        say(f"kb: wrote {output} ({kind}: {len(g['nodes'])} nodes, {len(g['links'])} edges)")
         if kind in ("svg", "png") and graphs.cjk_font_installed() is False:
             typer.echo("kb: note: fontconfig knows no font with Chinese glyphs, so Chinese names may show as boxes; "
                        "install one (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk)", err=True)
@@ -251,9 +252,9 @@ def chart_cmd(
     if output:
         info = charts.save_chart(data, output)
         font = f"font {info['font']} ({info['font_file']})" if info["font"] else "no Chinese font"
-        typer.echo(f"kb: wrote {output} ({info['width']}×{info['height']} px, {font})", err=True)
+        say(f"kb: wrote {output} ({info['width']}×{info['height']} px, {font})")
         if not info["font"]:
-            typer.echo(f"kb: note: {charts.FONT_HINT}", err=True)
+            say(f"kb: note: {charts.FONT_HINT}")
     elif fmt == ChartFormat.chart:
         charts.print_terminal(data)
     else:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from ..text import say
 from .common import DbOpt, about
 
 SeedArg = Annotated[str | None, typer.Argument(
@@ -18,6 +19,9 @@ SeedArg = Annotated[str | None, typer.Argument(
 def validate_cmd(
     seed: SeedArg = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")] = False,
+    max_problems: Annotated[int, typer.Option(
+        min=0, help="Print at most this many problems (and warnings), then how many more there are "
+                    "(0: all).")] = 100,
 ) -> None:
     """Check a seed and report every problem at once as FILE:LINE:COL: message (at path).
 
@@ -34,18 +38,26 @@ def validate_cmd(
     seen: list[Validator] = []
     try:
         v = load_seed(path, on_validator=seen.append)
-    except SeedError:
-        for w in seen[0].warnings if seen else ():
-            typer.echo(str(w), err=True)
+    except SeedError as exc:
+        _warn(seen[0].warnings if seen else [], max_problems)
+        exc.shown = max_problems
         raise
-    for w in v.warnings:
-        typer.echo(str(w), err=True)
+    _warn(v.warnings, max_problems)
     counts = ", ".join(f"{n} {k}" for k, n in v.counts.items() if k != "meta")
     n = len(v.warnings)
     warned = f", {n} warning{'s' if n != 1 else ''}" if n else ""
-    typer.echo(f"{path}: valid ({counts}){warned}", err=True)
+    say(f"{path}: valid ({counts}){warned}")
     if strict and n:
         raise DataError(f"{n} warning{'s' if n != 1 else ''} in the seed (--strict)")
+
+
+def _warn(warnings: list, limit: int) -> None:
+    """The first ``limit`` warnings (0: all), then how many more there are."""
+    shown = warnings[:limit] if limit else warnings
+    for w in shown:
+        say(str(w))
+    if len(warnings) > len(shown):
+        say(f"... and {len(warnings) - len(shown)} more warnings")
 
 
 @about('Validate a seed and build a database from it, atomically.',
@@ -66,4 +78,4 @@ def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     target = default_db(path) if db is None else Path(db)
     stats = build(path, target)
     counts = ", ".join(f"{n} {k}" for k, n in stats.counts.items())
-    typer.echo(f"{target}: loaded {counts} in {stats.seconds:.2f}s", err=True)
+    say(f"{target}: loaded {counts} in {stats.seconds:.2f}s")

@@ -301,7 +301,7 @@ def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
 def emit_lines(lines: list[str], out: TextIO | None = None, bold: set[int] | None = None) -> None:
     """Lines of text, cleaned; on a terminal wrapped to its width (indentation kept, nothing cut) with the
     lines numbered in ``bold`` (and lines starting with '## ') in bold."""
-    out = out or sys.stdout
+    out = out or stdout()
     lines = [clean(line) for line in lines]
     if not is_terminal(out):
         out.write("\n".join(line.removeprefix("## ") for line in lines) + "\n")
