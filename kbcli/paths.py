@@ -33,6 +33,10 @@ def packaged_exclusions() -> Path:
 
 
 def seed_path(option: str | None = None) -> Path:
+    if option is not None and not option.strip():
+        from .errors import UsageError
+
+        raise UsageError(f"a seed needs a file name, got {option!r}")
     value = option or os.environ.get("KB_SEED")
     return Path(value) if value else packaged_seed()
 

@@ -131,6 +131,8 @@ def _report(exc: BaseException, retry: bool = False) -> int:
         if isinstance(err, RebuildNeeded) and retry:
             say(f"kb: {err}")
             raise _Retry from None
+        if not isinstance(err, KbError):  # a signal that stopped a statement
+            return _report(err, retry)
         exc = err
     if isinstance(exc, KbError):
         for line in exc.lines():

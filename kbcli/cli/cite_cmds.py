@@ -61,7 +61,7 @@ def cite_cmd(
 
     if not idents and not everything:
         raise UsageError("name at least one ID to cite, or --all for the whole base")
-    if accessed:
+    if accessed is not None:
         parse_date(accessed, "--accessed")
     kb = open_kb(db, seed)
     cit = collect(kb, idents or [], accessed, everything=everything)

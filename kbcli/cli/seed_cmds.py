@@ -71,10 +71,13 @@ def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     """
     from pathlib import Path
 
+    from ..errors import UsageError
     from ..paths import default_db, seed_path
     from ..store.build import build
 
     path = seed_path(seed)
+    if db is not None and not db.strip():
+        raise UsageError(f"--db needs a file name, got {db!r}")
     target = default_db(path) if db is None else Path(db)
     stats = build(path, target)
     counts = ", ".join(f"{n} {k}" for k, n in stats.counts.items())

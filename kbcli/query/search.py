@@ -51,6 +51,10 @@ class Part:
     records: list[str] = field(default_factory=list)
     needles: list[str] = field(default_factory=list)  # what to point at in a matching record
 
+# A query of thousands of words took SQLite minutes (3000 words: 12 s): queries are bounded.
+MAX_PARTS = 100
+MAX_CHARS = 2000
+
 
 def _phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
@@ -78,7 +82,9 @@ def _exprs(text: str) -> list[str]:
 
 
 def parts(kb: KB, text: str) -> list[Part]:
-    """The parts of a query (see the module's docstring)."""
+    """The parts of a query (see the module's docstring); at most MAX_PARTS of them."""
+    if len(text) > MAX_CHARS:
+        raise UsageError(f"a search takes at most {MAX_CHARS} characters, got {len(text)}")
     out: list[Part] = []
     for piece in segment(kb, text):
         if piece.terms or piece.records:
@@ -91,6 +97,8 @@ def parts(kb: KB, text: str) -> list[Part]:
             exprs = _exprs(w)
             if exprs:
                 out.append(Part(w, fts=exprs, needles=[w]))
+    if len(out) > MAX_PARTS:
+        raise UsageError(f"a search takes at most {MAX_PARTS} words or terms, got {len(out)}")
     return out
 
 

@@ -505,6 +505,10 @@ def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | N
     ``seed_hash`` is the seed's SHA-256 when the caller has just computed it; ``locked`` says the
     caller holds ``build_lock(target)`` (else this takes it, waiting for another build)."""
     if not locked:
+        if target.is_dir():
+            from ..errors import UsageError
+
+            raise UsageError(f"{target} is a directory, not a database file")
         with build_lock(target):
             return build(seed, target, label, seed_hash, locked=True)
     from ..seed.validate import load_seed

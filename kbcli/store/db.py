@@ -42,7 +42,33 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # The database this process reads, for the CLI's error boundary: an error met while
 # querying names it, and a damaged cache database (``rebuildable``) is removed and rebuilt.
-CURRENT: dict = {"path": None, "rebuildable": False, "file": None}
+# ``stopped`` says why the progress handler stopped a statement (see ``guard``).
+CURRENT: dict = {"path": None, "rebuildable": False, "file": None, "stopped": None}
+QUERY_SECONDS = 60.0  # what one command's queries may take together (kb sql has its own --timeout)
+
+
+def guard(conn: sqlite3.Connection, seconds: float = QUERY_SECONDS) -> None:
+    """Bound the queries on ``conn`` in time, and let Ctrl-C stop them at once.
+
+    SQLite calls the progress handler every few thousand steps; it stops the statement past
+    the deadline. A signal's handler (Ctrl-C's KeyboardInterrupt, kb's SIGTERM handler) runs
+    there too, as Python code runs nowhere else during a long statement; sqlite3 would
+    swallow its exception, so the handler keeps it, and the CLI re-raises it."""
+    import time
+
+    deadline = time.monotonic() + seconds
+
+    def progress() -> int:
+        try:
+            if time.monotonic() > deadline:
+                CURRENT["stopped"] = "timeout"
+                return 1
+            return 0
+        except BaseException as exc:  # noqa: BLE001 - a signal's exception, kept for the CLI
+            CURRENT["stopped"] = exc
+            return 1
+
+    conn.set_progress_handler(progress, 10_000)
 
 
 class NotKbDatabase(DataError):
@@ -57,6 +83,12 @@ class RebuildNeeded(NotKbDatabase):
 def _read_header(path: Path) -> bytes:
     """The first 100 bytes of ``path``; an unreadable file is a clear error, never 'not a kb database'."""
     try:
+        import stat
+
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a pipe would block the read, a device never end
+            if stat.S_ISDIR(os.stat(path).st_mode):
+                raise IsADirectoryError
+            raise DataError(f"{path} is not a database file (not a regular file)")
         with open(path, "rb") as fh:
             return fh.read(100)
     except FileNotFoundError:
@@ -76,7 +108,9 @@ def connect(path: Path, header: bytes | None = None) -> sqlite3.Connection:
     # bytes 18 and 19 are 2 in WAL mode; without a -wal file there is nothing to replay
     if header[18:20] == b"\x02\x02" and not os.path.exists(f"{path}-wal"):
         uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True)
+    conn = sqlite3.connect(uri, uri=True)
+    guard(conn)
+    return conn
 
 
 def _open_meta(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
@@ -201,13 +235,20 @@ def open_db(db: str | None = None, seed: str | None = None) -> sqlite3.Connectio
 _DAMAGED = ("malformed", "file is not a database", "not a database", "database corrupt")
 
 
-def database_error(exc: sqlite3.Error, path: Path | None = None, rebuildable: bool | None = None) -> KbError:
+def database_error(exc: sqlite3.Error, path: Path | None = None,
+                   rebuildable: bool | None = None) -> KbError | BaseException:
     """A sqlite3 error met while reading ``path`` (default: the database this process reads) as
     one clear message. A damaged cache database is removed (RebuildNeeded), so that running
-    the command again rebuilds it."""
+    the command again rebuilds it. A statement the progress handler stopped for a signal
+    gives back that signal's exception (KeyboardInterrupt ...)."""
     path = path or CURRENT["path"]
     rebuildable = CURRENT["rebuildable"] if rebuildable is None else rebuildable
     msg = str(exc) or type(exc).__name__
+    if msg == "interrupted":
+        stopped, CURRENT["stopped"] = CURRENT["stopped"], None
+        if stopped == "timeout":
+            return DataError(f"a query ran longer than {QUERY_SECONDS:g} s and was stopped")
+        return stopped if isinstance(stopped, BaseException) else KeyboardInterrupt()
     where = f"the database {path}" if path else "the database"
     if isinstance(exc, sqlite3.DatabaseError) and any(k in msg for k in _DAMAGED):
         if rebuildable and path is not None:
