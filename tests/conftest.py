@@ -131,3 +131,13 @@ def cli(app):
 def mini_db(tmp_path_factory) -> Path:
     """A database of tests/seeds/good.yaml: a stable, tiny fixture."""
     return _built(tmp_path_factory, GOOD, "mini")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The hostile-input corpus in numbers: cases by category, the slowest and hungriest case."""
+    import sys
+
+    hostile = sys.modules.get("hostile")
+    if hostile is not None:
+        for line in hostile.report():
+            terminalreporter.write_line(line)

@@ -14,7 +14,7 @@ EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "t
 # the table format aligns its columns, so it holds every row: beyond these, kb sql asks for a
 # streaming format instead of running out of memory
 TABLE_MAX_ROWS = 100_000
-TABLE_MAX_CHARS = 64 * 1024 * 1024
+TABLE_MAX_CHARS = 4 * 1024 * 1024
 
 
 def _write(rows, columns, fmt: str, output: str | None, option: str = "--output") -> None:

@@ -23,6 +23,7 @@ And bounds, so that no statement runs away with the machine:
 
 from __future__ import annotations
 
+import re
 import signal
 import sqlite3
 import threading
@@ -31,6 +32,7 @@ from collections.abc import Iterator
 from typing import Any, Self, TextIO
 
 from ..errors import Terminated, UsageError
+from ..store.db import DAMAGED
 
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 # pragmas that only read, whatever their argument (PRAGMA table_info(records))
@@ -44,6 +46,7 @@ _QUERY_PRAGMAS = {"data_version", "user_version", "schema_version", "application
 # connection, with a schema change the authorizer would refuse, so they are set up before it
 _EPONYMOUS = ("json_each", "json_tree", *(f"pragma_{p}" for p in sorted(_READ_PRAGMAS | _QUERY_PRAGMAS)))
 _REFUSED = "kb sql is read-only"
+_COMMENTS_RE = re.compile(r"--[^\n]*|/\*.*?(\*/|$)", re.DOTALL)
 
 DEFAULT_TIMEOUT = 10.0
 MAX_HEAP = 512 * 1024 * 1024  # bytes of SQLite heap: temporary tables, sorts, the page cache
@@ -86,8 +89,11 @@ class SqlResult:
         self._install_sigint()
         try:
             self.cur = self._call(conn.execute, sql, params)
-            if self.cur.description is None:  # only comments: SQLite found no statement
-                raise UsageError("no SQL statement given (only comments or spaces)")
+            if self.cur.description is None:  # nothing to read: only comments, or a statement that does nothing
+                if not _COMMENTS_RE.sub("", sql).strip(" \t\r\n;"):
+                    raise UsageError("no SQL statement given (only comments or spaces)")
+                raise UsageError(f"{_REFUSED}: it runs statements that return rows (SELECT, read-only PRAGMA); "
+                                 "this one returns none, and nothing was changed")
         except BaseException:
             self.close()
             raise
@@ -183,7 +189,7 @@ class SqlResult:
                              "nothing was changed") from None
         if "too big" in msg:
             raise UsageError(f"a value is larger than {MAX_VALUE // 2**20} MB, kb sql's limit ({msg})") from None
-        if any(k in msg for k in ("malformed", "not a database", "disk I/O", "corrupt")):
+        if any(k in msg for k in DAMAGED):
             raise exc  # damage to the database itself: the CLI's boundary explains it
         raise UsageError(f"SQL error: {msg}") from None
 

@@ -232,7 +232,9 @@ def open_db(db: str | None = None, seed: str | None = None) -> sqlite3.Connectio
     return _ensure(db, seed)[1]
 
 
-_DAMAGED = ("malformed", "file is not a database", "not a database", "database corrupt")
+# SQLite's messages for a damaged file (not, say, "malformed JSON" from a statement)
+DAMAGED = ("database disk image is malformed", "malformed database schema", "file is not a database",
+           "disk I/O error", "database corrupt")
 
 
 def database_error(exc: sqlite3.Error, path: Path | None = None,
@@ -250,7 +252,7 @@ def database_error(exc: sqlite3.Error, path: Path | None = None,
             return DataError(f"a query ran longer than {QUERY_SECONDS:g} s and was stopped")
         return stopped if isinstance(stopped, BaseException) else KeyboardInterrupt()
     where = f"the database {path}" if path else "the database"
-    if isinstance(exc, sqlite3.DatabaseError) and any(k in msg for k in _DAMAGED):
+    if isinstance(exc, sqlite3.DatabaseError) and any(k in msg for k in DAMAGED):
         if rebuildable and path is not None:
             try:
                 st = os.stat(path)
