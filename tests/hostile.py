@@ -105,6 +105,7 @@ class Process:
 
 
 def kb_process(*args, timeout: float = 60, **kw) -> Run:
+    """kb in a subprocess, to its end."""
     return Process(args, **kw).finish(timeout)
 
 
@@ -189,5 +190,8 @@ def big_seed(path: Path, n: int) -> Path:
 
 
 def unprivileged() -> dict:
-    """Popen arguments that run kb as a user whom file permissions apply to (root ignores them)."""
-    return {"user": 65534} if os.geteuid() == 0 else {}
+    """Process arguments that run kb so that file permissions apply to it: root ignores them, so
+    as root kb runs without the capabilities that override them (setpriv, from util-linux)."""
+    if os.geteuid() != 0:
+        return {}
+    return {"argv0": ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *KB]}

@@ -83,6 +83,8 @@ def _number(v):
             raise ValueError("must be a finite number")
         if n.is_integer() and abs(n) < 2**53:
             n = int(n)
+    elif not -(2**63) <= n < 2**63:  # SQLite's integers are 64-bit
+        raise ValueError(f"{n} is too large: at most {2**63 - 1} (write it as 1.5e30 for a rough figure)")
     return n
 
 
@@ -228,7 +230,7 @@ class Blockage(Term):
 
 class LegalBasis(Model):
     law: Id
-    articles: list[Annotated[int, Field(ge=1)]] = Field(default_factory=list)
+    articles: list[Annotated[int, Field(ge=1, lt=2**63)]] = Field(default_factory=list)
     note: Text | None = None
 
 
@@ -259,7 +261,7 @@ LawStatus = Literal["in-force", "amended", "repealed", "draft", "not-stated"]
 
 
 class Article(Model):
-    number: Annotated[int, Field(ge=1)]
+    number: Annotated[int, Field(ge=1, lt=2**63)]
     version: PartialDate | None = None  # which text's numbering, when not the latest
     items: list[Text] = Field(default_factory=list)  # items cited, as numbered in the text: ["一", "二"]
     gist_en: Text
