@@ -56,14 +56,14 @@ def _env(env: dict | None) -> dict:
 class Process:
     """kb in a subprocess; ``finish`` reaps it with its resource usage (peak RSS)."""
 
-    def __init__(self, args, env: dict | None = None, stdin=subprocess.DEVNULL, stdout=None, user=None,
-                 preexec_fn=None, cwd=None, new_session: bool = False, argv0: list | None = None):
+    def __init__(self, args, env: dict | None = None, stdin=subprocess.DEVNULL, stdout=None,
+                 cwd=None, new_session: bool = False, argv0: list | None = None):
         self._out = tempfile.TemporaryFile()
         self._err = tempfile.TemporaryFile()
         self.t0 = time.monotonic()
         self.p = subprocess.Popen([*(argv0 or KB), *args], stdin=stdin,
                                   stdout=self._out if stdout is None else stdout, stderr=self._err,
-                                  env=_env(env), user=user, preexec_fn=preexec_fn, cwd=cwd or ROOT,
+                                  env=_env(env), cwd=cwd or ROOT,
                                   start_new_session=new_session)
         self.pid = self.p.pid
 
@@ -163,10 +163,10 @@ def report() -> list[str]:
     """The corpus in numbers, for the end of the session."""
     if not LOG:
         return []
-    counts = Counter(c for c, *_ in LOG)
+    counts = Counter(c for c, _ in {(c, case) for c, case, *_ in LOG})  # a case run by several processes counts once
     slow = max(LOG, key=lambda r: r[2])
     hungry = max((r for r in LOG if r[3] is not None), key=lambda r: r[3], default=None)
-    lines = [f"hostile-input corpus: {len(LOG)} cases: "
+    lines = [f"hostile-input corpus: {sum(counts.values())} cases: "
              + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES if counts[c])]
     lines.append(f"  slowest: [{slow[0]}] {slow[1]}: {slow[2]:.2f} s"
                  + (f", peak RSS {slow[3]:.0f} MB" if slow[3] else ""))

@@ -141,15 +141,23 @@ def warn_restricted(kb, items: list) -> None:
         note(f"note: {what} on {sid}, which asks not to be cited: {msg}")
 
 
+def _same_file(path: Path, st: os.stat_result) -> bool:
+    try:
+        other = os.stat(path)
+    except OSError:
+        return False
+    return (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino)
+
+
 @contextmanager
 def output_to(path: str | None, option: str = "--output") -> Iterator[TextIO]:
     """Where a command writes: stdout, or the file ``path`` written atomically.
 
     The text goes to a temporary file beside the target (``.NAME.PID.tmp``), which is
     renamed over it only when everything was written, so a failure (a full disk, Ctrl-C)
-    leaves the previous file as it was. A path that cannot be written (a missing folder,
-    a folder, no permission) is a usage error before anything is written. Devices and
-    pipes (``/dev/stdout``) are written directly."""
+    leaves the previous file as it was, with its permissions. A path that cannot be
+    written (a missing folder, a folder, no permission) is a usage error before anything
+    is written. Devices and pipes (``/dev/stdout``) are written directly."""
     from ..errors import DataError, UsageError
     from ..render.output import stdout
 
@@ -158,19 +166,20 @@ def output_to(path: str | None, option: str = "--output") -> Iterator[TextIO]:
         return
     if not path.strip():
         raise UsageError(f"{option} needs a file name, got {path!r}")
-    target = Path(os.path.realpath(path))  # through a symbolic link to the file it names
+    import stat
+
     try:
-        st = os.stat(target)
+        st = os.stat(path)
     except FileNotFoundError:
         st = None
     except OSError as exc:
         raise UsageError(f"cannot write {option} {path}: {exc.strerror or exc}") from None
-    import stat
-
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise UsageError(f"cannot write {option} {path}: it is a directory")
-    if st is not None and not stat.S_ISREG(st.st_mode):  # /dev/null, /dev/stdout, a named pipe
-        with open(target, "w", encoding="utf-8", newline="") as fh:
+    target = Path(os.path.realpath(path))  # through a symbolic link to the file it names
+    if st is not None and not (stat.S_ISREG(st.st_mode) and _same_file(target, st)):
+        # /dev/null, /dev/stdout, a named pipe: written as they are, nothing to rename over
+        with open(path, "w", encoding="utf-8", newline="") as fh:
             yield fh
         return
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -23,6 +23,7 @@ names (``junk: &c [*c]``) is a cycle, refused. Values nest at most
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,7 +34,7 @@ from yaml.parser import Parser as _PurePythonParser
 from yaml.reader import Reader as _Reader
 from yaml.scanner import Scanner as _Scanner
 
-from ..errors import Issue, SeedError
+from ..errors import Issue, SeedError, UsageError
 
 
 class PyParser(_Reader, _Scanner, _PurePythonParser):
@@ -146,6 +147,8 @@ def read_file(path, label: str, what: str = "the seed", on_section=None) -> Iter
     try:
         fh = open(path, "rb")
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"file name too long: {path}") from None
         raise SeedError([Issue(label, 1, 1, f"cannot read {what}: {exc.strerror or exc}")]) from None
     with fh:
         try:

@@ -15,6 +15,7 @@ The writer process dies with kb: the kernel kills it when its parent dies
 
 from __future__ import annotations
 
+import errno
 import gc
 import json
 import os
@@ -220,6 +221,10 @@ def build_lock(target: Path) -> Iterator[None]:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:
+                from ..errors import UsageError
+
+                raise UsageError(f"file name too long: {target}") from None
             raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
         try:
             try:
@@ -518,6 +523,10 @@ def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | N
         seed_hash = seed_hash or file_sha256(seed)
         builder = Builder(target)
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            from ..errors import UsageError
+
+            raise UsageError(f"file name too long: {exc.filename or target}") from None
         raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
     gc_was = gc.isenabled()
     gc.disable()  # the build makes few cycles; YAML and pydantic otherwise spend long in the collector
