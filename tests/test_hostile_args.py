@@ -30,8 +30,9 @@ def db(real_db, tmp_path):
 
 
 NUMBERS = [
-    (("query", "--limit", "99999999999999999999999"), "a number is out of range"),
-    (("search", "中试", "--limit", "99999999999999999999999"), "a number is out of range"),
+    (("query", "--limit", "99999999999999999999999"), "--limit: 99999999999999999999999 is out of range"),
+    (("search", "中试", "--limit", "99999999999999999999999"), "is out of range"),
+    (("crosstab", "region", "kind", "--depth", "99999999999999999999999"), "is out of range"),
     (("query", "--limit", "-1"), "--limit"),
     (("query", "--limit", "0"), "--limit"),
     (("query", "--limit", "1e3"), "--limit"),

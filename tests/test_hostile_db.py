@@ -341,6 +341,10 @@ POISONED = [
     ("cite", "xian-poc", "-s", "bibtex", "--quote"), ("cite", "xian-poc", "-s", "csl-json", "--quote"),
     ("cite", "xian-poc", "-s", "ris", "--quote"), ("cite", "xian-poc", "-s", "markdown"),
     ("cite", "law-a#art9", "--quote"),
+    ("ask", "西安 概念验证"), ("ask", "西安 概念验证", "-f", "json"), ("compare", "xian", "shaanxi"),
+    ("timeline",), ("graph", "xian-poc"), ("graph", "xian-poc", "-f", "dot"), ("graph", "xian-poc", "-f", "mermaid"),
+    ("graph", "xian-poc", "-f", "json"), ("chart", "subsidy-cap", "--by", "region", "-f", "csv"),
+    ("chart", "--crosstab", "region", "kind"),
 ]
 
 
@@ -348,7 +352,8 @@ POISONED = [
 def test_text_in_the_database_prints_escaped(poisoned, args):
     run = kb_inprocess(*args, "--db", str(poisoned))
     expect(run, 0, category=CAT, case=f"poisoned --db: kb {' '.join(args)}", lines=None)
-    assert "PWNED" in run.out + run.err, "the poisoned text was printed (escaped)"
+    if args != ("graph", "xian-poc"):  # that table lists edges, ids only
+        assert "PWNED" in run.out + run.err, "the poisoned text was printed (escaped)"
 
 
 def test_the_restricted_note_prints_escaped(poisoned):
@@ -357,7 +362,9 @@ def test_the_restricted_note_prints_escaped(poisoned):
     assert "\\x1b]0;PWNED\\x07" in run.err
 
 
-@pytest.mark.parametrize("args", [("query",), ("show", "xian-poc"), ("cite", "xian-poc", "--quote")], ids=" ".join)
+@pytest.mark.parametrize("args", [("query",), ("show", "xian-poc"), ("cite", "xian-poc", "--quote"),
+                                  ("chart", "subsidy-cap", "--by", "region"), ("timeline",), ("ask", "西安")],
+                         ids=" ".join)
 def test_poisoned_text_in_a_terminal(poisoned, args):
     """Rich output in a real pseudo-terminal: only Rich's own styling escapes, no title change or bidi."""
     cmd = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "kbcli", *args, "--db", str(poisoned)])

@@ -267,6 +267,15 @@ class KbCommand(TyperCommand):
                 raise UsageError(_no_such_option(self.name or "", name, known))
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx):
+        """Whole numbers beyond SQLite's 64 bits are a usage error, whichever option takes them."""
+        for param in self.params:
+            value = ctx.params.get(param.name or "")
+            for v in value if isinstance(value, (list, tuple)) else (value,):
+                if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
+                    raise UsageError(f"{(param.opts or [param.name])[0]}: {v} is out of range (at most {2**63 - 1})")
+        return super().invoke(ctx)
+
 
 def _word_metavar(param) -> str:
     """An option's value as a word in help (TEXT, N, NUMBER, [a|b|c]), never a Python type."""

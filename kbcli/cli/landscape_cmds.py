@@ -119,10 +119,9 @@ def timeline_cmd(
         else:
             emit_rows(rows, columns, fmt.value)
     c = result["counts"]
-    typer.echo(f"kb: {c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
-               f"{c['undated_records']} without a date listed apart"
-               + (f"; {c['undated_figures']} figures without a date not placed" if c["undated_figures"] else ""),
-               err=True)
+    say(f"kb: {c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
+        f"{c['undated_records']} without a date listed apart"
+        + (f"; {c['undated_figures']} figures without a date not placed" if c["undated_figures"] else ""))
     _note_sources(kb, [s for r in rows for s in r["sources"] or ()])
 
 
@@ -171,8 +170,8 @@ def graph_cmd(
         kind = graphs.write_graph(g, output)
         say(f"kb: wrote {output} ({kind}: {len(g['nodes'])} nodes, {len(g['links'])} edges)")
         if kind in ("svg", "png") and graphs.cjk_font_installed() is False:
-            typer.echo("kb: note: fontconfig knows no font with Chinese glyphs, so Chinese names may show as boxes; "
-                       "install one (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk)", err=True)
+            say("kb: note: fontconfig knows no font with Chinese glyphs, so Chinese names may show as boxes; "
+                "install one (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk)")
     elif fmt == GraphFormat.dot:
         typer.echo(graphs.to_dot(g), nl=False)
     elif fmt == GraphFormat.mermaid:
@@ -182,8 +181,8 @@ def graph_cmd(
     else:
         emit_rows(g["links"], graphs.EDGE_COLUMNS, fmt.value)
         if fmt == GraphFormat.table:
-            typer.echo(f"kb: {len(g['nodes'])} nodes, {len(g['links'])} edges; --format dot, mermaid or json for the "
-                       "whole graph", err=True)
+            say(f"kb: {len(g['nodes'])} nodes, {len(g['links'])} edges; --format dot, mermaid or json for the "
+                "whole graph")
 
 
 class ChartFormat(str, Enum):

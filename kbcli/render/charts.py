@@ -247,7 +247,7 @@ def print_terminal(data: dict, out: TextIO | None = None, width: int | None = No
         scale = _series_scale(data)
         lines.append(f"unit: {scale.words}")
         body = _plotext_canvas(data, scale, width, colour).rstrip("\n").split("\n")
-        body += ["", "values:"] + _value_lines(data, scale)
+        body += ["", "values:"] + [clean(x) for x in _value_lines(data, scale)]
     text_lines = [clean(x) for x in lines]
     foot = [clean(x) for x in [*notes(data, scale), *source_lines(data)]]
     for line in text_lines:
@@ -296,7 +296,7 @@ def _plotext_canvas(data: dict, scale: Scale, width: int, colour: bool) -> str:
             xs = [_x(p["as_of"]) for p in s["points"]]
             ys = [p["value"] / scale.factor for p in s["points"]]
             years |= {int(x) for x in xs}
-            label = s["owner"] if len(data["series"]) > 1 else None
+            label = clean(s["owner"], keep_newlines=False) if len(data["series"]) > 1 else None
             plt.plot(xs, ys, marker="braille", label=label)
             plt.scatter(xs, ys, marker="o")
         ticks = sorted(years)
@@ -310,7 +310,7 @@ def _plotext_canvas(data: dict, scale: Scale, width: int, colour: bool) -> str:
         labels, vals = [], []
         for s, p in bars(data):  # ASCII labels: plotext 5 counts a Chinese character as one column
             where = "/".join(r["id"] for r in s.get("regions") or []) or s["owner"]
-            labels.append(f"{where} {p['as_of']}" if p.get("as_of") else where)
+            labels.append(clean(f"{where} {p['as_of']}" if p.get("as_of") else where, keep_newlines=False))
             vals.append(p["value"] / scale.factor)
         height = min(max(2 * len(vals) + 4, 8), 40)
         # plotext puts the first bar at the bottom: give it the smallest, so the largest stands on top
