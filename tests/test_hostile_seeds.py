@@ -219,6 +219,37 @@ def test_the_issues_million_repeated_keys(tmp_path):
     assert run.rss_mb < 500
 
 
+def test_the_issues_duplicate_source_id_in_the_real_seed(tmp_path):
+    """The issue: an article given its document's id was reported as 'a source cannot be part of itself'
+    plus 75 'unknown source' lines, never as a duplicate id."""
+    from conftest import SEED
+
+    text = SEED.read_text(encoding="utf-8")
+    first, second = [m for m in __import__("re").finditer(r"(?m)^  - id: (\S+)$", text)][:2]
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(text[: second.start()] + f"  - id: {first.group(1)}" + text[second.end():], encoding="utf-8")
+    run = kb_inprocess("validate", str(seed))
+    expect(run, 1, f"duplicate id '{first.group(1)}'", category=CAT, case="an article given its document's id "
+           "(the real seed)", lines=None)
+    assert run.lines()[0].endswith("(at sources[1].id)"), run.err
+    assert len(run.lines()) <= 8 and "more references to it" in run.err
+
+
+def test_twenty_thousand_unknown_references(tmp_path):
+    good = GOOD_TEXT
+    head, _, practice = good.partition("practices:\n")
+    parts = [head, "practices:\n"]
+    for i in range(20_000):
+        parts.append(practice.replace("id: xian-poc", f"id: xian-poc-{i}", 1)
+                     .replace("    regions: [xian]\n", f"    regions: [xian]\n    related: [nowhere-{i}]\n", 1))
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("".join(parts), encoding="utf-8")
+    run = kb_process("validate", str(seed))
+    expect(run, 1, "20000 problems in the seed", category=CAT, case="20,000 references to unknown records",
+           lines=None, seconds=30)
+    assert len(run.lines()) <= SeedError.SHOWN + 2
+
+
 def test_max_problems_option(tmp_path):
     seed = tmp_path / "seed.yaml"
     seed.write_text(CASES["5,000 invalid records"][0], encoding="utf-8")

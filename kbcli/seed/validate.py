@@ -34,6 +34,7 @@ from ..text import fold, fold_quote, loose
 from . import models as m
 from .reader import Item, evidence_in, format_path, read_file
 
+REPEATS = 3  # references to one unknown target listed one by one; the rest are counted
 VOCAB_LABEL = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
                "blockages": "blockage"}
 
@@ -390,21 +391,45 @@ class Validator:
     def finish(self) -> list[Issue]:
         """Whole-seed checks; returns every issue found so far."""
         candidates: dict[str, list[str]] = {}  # per wanted kind, built at its first failure
+        messages: dict[tuple[str, str], str] = {}  # one message (and one search for close ids) per target
+        # A target referenced from many places (a renamed source) is listed REPEATS times, then once
+        # with the count of the rest: one cause, not a flood of lines.
+        repeats: dict[tuple[str, str], list] = {}
         for target, want, where, loc, line, col in self.refs:
             sections, label = _WANT[want]
             other = self.ids.get(target)
             if other is not None and other.section in sections:
                 continue
-            if other is not None:
-                msg = f"{target!r} is a {other.section[:-1]}, not a {label}"
-            else:
-                msg = f"unknown {label} {target!r}"
-                if want not in candidates:
-                    candidates[want] = [i for i, seen in self.ids.items() if seen.section in sections]
-                close = difflib.get_close_matches(target, candidates[want], n=3, cutoff=0.6)
-                if close:
-                    msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-            self.issue(line, col, msg, format_path(where, loc))
+            key = (target, want)
+            seen = repeats.setdefault(key, [0, None])
+            seen[0] += 1
+            if seen[0] > REPEATS:
+                if seen[1] is None:
+                    seen[1] = (line, col, format_path(where, loc))
+                continue
+            if len(self.issues) >= SeedError.KEEP:
+                self.more += 1
+                continue
+            if key not in messages:
+                if other is not None:
+                    msg = f"{target!r} is a {other.section[:-1]}, not a {label}"
+                else:
+                    msg = f"unknown {label} {target!r}"
+                    if want not in candidates:
+                        candidates[want] = [i for i, s in self.ids.items() if s.section in sections]
+                    # suggestions for the first 200 unknown ids only: each search is linear in the ids
+                    close = difflib.get_close_matches(target, candidates[want][:5000], n=3, cutoff=0.6) \
+                        if len(messages) < 200 else []
+                    if close:
+                        msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
+                messages[key] = msg
+            self.issue(line, col, messages[key], format_path(where, loc))
+        for (target, want), (n, first) in repeats.items():
+            if n > REPEATS:
+                line, col, path = first
+                what = messages.get((target, want), f"{target!r}").split(";")[0]
+                self.issue(line, col, f"{what}: {n - REPEATS} more reference{'s' if n - REPEATS != 1 else ''} "
+                           "to it, from here on, not listed", path)
         for law, number, path, line, col in self.article_refs:
             arts = self.law_articles.get(law)
             if arts is not None and number not in arts:
