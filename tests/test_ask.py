@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -60,7 +61,10 @@ def test_shaanxi_practices_against_dare_not_transfer(kb, question):
     a = ask(kb, question)
     it = a["interpretation"]
     assert it["regions"] == ["shaanxi"] and it["blockages"] == ["dare-not-transfer"]
-    assert top(a, 1) == ["shaanxi-luo-jian-case"]
+    assert set(it["kinds"]) == {"practice", "pilot", "law"}, "做法/measures: what is done, in any form but a model"
+    found = [r["id"] for r in a["records"]]
+    assert {"shaanxi-three-reforms", "shaanxi-three-reforms-ten-measures"} <= set(found[:3])
+    assert "shaanxi-luo-jian-case" in found
 
 
 @pytest.mark.parametrize("question", ["Where is pay-after-use licensing being piloted?", "先使用后付费在哪里试点",
@@ -161,3 +165,43 @@ def test_table_prints_the_reading_first_and_other_formats_print_records(kb):
 
 def test_an_empty_question_is_a_usage_error(kb):
     assert kb("ask", "  ").exit_code == 2
+
+
+def test_a_record_name_beside_other_parts_ranks_but_does_not_take_over(kb):
+    a = ask(kb, "北京的科技成果转化政策")
+    assert a["interpretation"]["regions"] == ["beijing"] and a["interpretation"]["kinds"] == ["law"]
+    assert a["records"] and all(r["kind"] == "law" for r in a["records"])
+    b = ask(kb, "哪些省份开展单列管理试点")  # 单列管理 + 试点, not one pilot's short name
+    assert top(b, 1) == ["provincial-separate-management-pilots"]
+
+
+def test_money_words_in_a_question_for_numbers_do_not_filter(kb):
+    a = ask(kb, "How much is the Xixian fund?")
+    first = a["records"][0]
+    assert first["id"] == "xixian-qinchuangyuan-window-fund"
+    assert any(f["metric"] == "fund-size" and f["value"] == 11000000000 for f in first["answer"]["figures"])
+    b = ask(kb, "2023年全国研发经费是多少")
+    assert b["records"][0]["id"] == "cn-rd-investment" and "funding" not in b["interpretation"]["instruments"]
+
+
+def test_a_metric_name_narrows_only_a_question_for_numbers(kb):
+    a = ask(kb, "Which cities have technology brokers?")
+    assert a["interpretation"]["mode"] == "query" and len(a["records"]) > 3
+
+
+def test_national_means_the_country_itself_and_figures_follow_the_command(kb):
+    a = ask(kb, "How much was national technology contract turnover in 2023?")
+    assert a["interpretation"]["exact"] and "--exact" in a["interpretation"]["command"]
+    figs = a["records"][0]["answer"]["figures"]
+    assert figs and all(f["as_of"] == "2023" for f in figs)
+
+
+def test_articles_dates_and_blockages_in_questions(kb):
+    art = ask(kb, "科技成果转化法第十四条")
+    assert shlex.split(art["interpretation"]["command"]) == ["kb", "show", "law-sttl#art14"]
+    assert "第十四条" in art["records"][0]["answer"]["quote"]["quote"]
+    when = kb("ask", "When was the empowerment pilot launched?")
+    assert "date: 2020-05" in when.stdout
+    blocks = ask(kb, "堵点有哪些")
+    assert blocks["interpretation"]["group_by"] == "blockage"
+    assert blocks["records"] and all(r["addresses"] and r["group"] for r in blocks["records"])

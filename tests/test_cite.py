@@ -26,9 +26,10 @@ def test_gbt7714_entries(kb):
         "[2] 秦创原战略研究院. 秦创原战略研究院工作简报: 2023年第1期（总第1期）[R]. 秦创原战略研究院, 2023.",
         "    NOT FOR CITATION — marked by the source: 内部研究资料 请勿引用外传",
         "[3] 科技創新與產業創新深度融合:模式、堵點與突破[EB/OL]. 高新院, 2025.",
-        "[4] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015.",
-        "[5] 打通科技成果转化“最后一公里”[J]. 许昌竞争情报快递.",  # a source behind the law's evidence
+        "[4] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015.",  # a law alone: no sources behind it
     ]
+    with_quotes = kb("cite", "law-sttl", "--quote").stdout
+    assert "[3] 打通科技成果转化“最后一公里”[J]. 许昌竞争情报快递." in with_quotes, "--quote brings the sources quoted"
 
 
 def test_a_law_cites_its_current_version_and_an_article_the_version_it_is_numbered_in(kb):
@@ -69,15 +70,20 @@ def test_quote_adds_verbatim_quotes_and_locators(kb):
     assert "*推动精准对接 助力成果转化*" in apa_md
 
 
+RESTRICTED_IDS = (("qinchuangyuan-brief-2023-01",), ("hefei-poc-centre-award",), ("law-sttl#art9", "--quote"))
+
+
 def test_restricted_source_warns_every_time_and_strict_fails(kb):
-    for ident in ("qinchuangyuan-brief-2023-01", "hefei-poc-centre-award", "law-sttl#art9"):
+    for ident in RESTRICTED_IDS:
         for style in ("gbt7714", "bibtex"):
-            result = kb("cite", ident, "--style", style)
+            result = kb("cite", *ident, "--style", style)
             assert result.exit_code == 0
             assert "qinchuangyuan-brief-2023-01 asks not to be cited: 内部研究资料 请勿引用外传" in result.stderr
-        strict = kb("cite", ident, "--strict")
+        strict = kb("cite", *ident, "--strict")
         assert strict.exit_code == 1 and strict.stdout == ""
         assert "--strict" in strict.stderr
+    law = kb("cite", "law-sttl#art9", "--strict")  # the law alone rests on no restricted source
+    assert law.exit_code == 0 and law.stdout.startswith("In text: ")
     free = kb("cite", "news-2024-11-14", "--strict")
     assert free.exit_code == 0 and "asks not to be cited" not in free.stderr
 
@@ -101,7 +107,9 @@ def test_ris_records(kb):
     out = kb("cite", "news-2024-11-14", "law-sttl", "--style", "ris").stdout
     assert "TY  - NEWS\nID  - news-2024-11-14\nAU  - 周世祥\nA2  - 李昉" in out
     assert "TY  - STAT" in out
-    assert out.count("ER  - ") == 4  # the news report, the law, and the two sources behind the law
+    assert out.count("ER  - ") == 2  # the news report and the law (its sources come with --quote)
+    quoted = kb("cite", "news-2024-11-14", "law-sttl", "--style", "ris", "--quote").stdout
+    assert quoted.count("ER  - ") == 4  # and the two sources behind the law's quotes
 
 
 RESTRICTION = "NOT FOR CITATION — marked by the source: 内部研究资料 请勿引用外传"
@@ -137,27 +145,27 @@ def test_one_key_per_item_in_csl_json_bibtex_and_ris(kb):
     bib = re.findall(r"^@\w+\{([^,]+),", kb("cite", *ids, "--style", "bibtex").stdout, re.MULTILINE)
     ris = re.findall(r"^ID  - (.+)$", kb("cite", *ids, "--style", "ris").stdout, re.MULTILINE)
     assert csl == bib == ris
-    assert csl[:2] == ["law-sttl:1996", "qinchuangyuan-brief-2023-01"]
+    assert csl == ["law-sttl:1996", "law-sttl", "news-2024-11-14"]
     pandoc_key = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_:.#$%&+?<>~/-]*[A-Za-z0-9_])?$")
     assert all(pandoc_key.match(k) for k in csl), csl
 
 
 def test_the_restriction_travels_with_every_reference(kb):
     """Not only on stderr: under the entry in GB/T, APA and Markdown, in note / N1 when exported."""
-    for ident in ("qinchuangyuan-brief-2023-01", "hefei-poc-centre-award", "law-sttl#art9"):
-        gbt = kb("cite", ident).stdout.splitlines()
+    for ident in RESTRICTED_IDS:
+        gbt = kb("cite", *ident).stdout.splitlines()
         i = next(n for n, line in enumerate(gbt) if "秦创原战略研究院工作简报" in line and line.startswith("["))
         assert gbt[i + 1] == f"    {RESTRICTION}"
-        apa = kb("cite", ident, "--style", "apa", "--quote").stdout.splitlines()
+        apa = kb("cite", *ident, "--style", "apa", "--quote").stdout.splitlines()
         i = next(n for n, line in enumerate(apa) if line.startswith("秦创原战略研究院. (2023)."))
         assert apa[i + 1] == f"    {RESTRICTION}"
-        assert f"> {RESTRICTION}" in kb("cite", ident, "--style", "markdown").stdout or \
-            f"  {RESTRICTION}" in kb("cite", ident, "--style", "markdown").stdout
-        csl = {c["id"]: c for c in json.loads(kb("cite", ident, "--style", "csl-json").stdout)}
+        assert f"> {RESTRICTION}" in kb("cite", *ident, "--style", "markdown").stdout or \
+            f"  {RESTRICTION}" in kb("cite", *ident, "--style", "markdown").stdout
+        csl = {c["id"]: c for c in json.loads(kb("cite", *ident, "--style", "csl-json").stdout)}
         assert csl["qinchuangyuan-brief-2023-01"]["note"].split("\n")[0] == RESTRICTION
-        bib = kb("cite", ident, "--style", "bibtex").stdout
+        bib = kb("cite", *ident, "--style", "bibtex").stdout
         assert f"note = {{{RESTRICTION}" in bib
-        ris = kb("cite", ident, "--style", "ris", "--quote").stdout
+        ris = kb("cite", *ident, "--style", "ris", "--quote").stdout
         brief = next(r for r in ris.split("ER  - ") if "ID  - qinchuangyuan-brief-2023-01" in r)
         assert f"N1  - {RESTRICTION}" in brief
     quoted = json.loads(kb("cite", "hefei-poc-centre-award", "--style", "csl-json", "--quote").stdout)[0]["note"]

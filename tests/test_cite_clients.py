@@ -4,9 +4,10 @@
   (from the Citation Style Language project, https://citationstyles.org/,
   CC BY-SA 3.0) renders kb's CSL-JSON for every source and every law; its
   bibliography must equal `kb cite --style gbt7714` / `--style apa` entry by
-  entry, apart from two departures of kb's APA, each asserted to be the only
-  difference: no full stop moved inside Chinese quotation marks, and a law's
-  English title in square brackets. The styles' folder comes from --csl-dir
+  entry, apart from three departures of kb's APA, each asserted to be the only
+  difference: no full stop moved inside Chinese quotation marks, a law's
+  English title in square brackets, and no [OL] after a web page's title (GB/T
+  7714's online marker, which the seed sets as CSL medium for [EB/OL]). The styles' folder comes from --csl-dir
   or KB_CSL_DIR (.ci/run passes ../shared/csl); given it, these tests fail,
   never skip, when pandoc or biber cannot run.
 * pandoc cites every item by its key, `[@key]`, the same key as in BibTeX and RIS.
@@ -79,12 +80,13 @@ CJK_PUNCT_INSIDE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])([.,])([”’]
 
 
 def apa_departures(official: str, mine: str, title_en: dict[str, str]) -> tuple[str, str]:
-    """kb's APA departs from apa.csl (en-US, punctuation-in-quote) in two ways; undo them to compare:
+    """kb's APA departs from apa.csl (en-US, punctuation-in-quote) in three ways; undo them to compare:
     the style moves a full stop inside Chinese quotation marks (“最后一公里.”), kb leaves it
-    outside (“最后一公里”.); kb prints a law's English title, a translation, in brackets."""
+    outside (“最后一公里”.); kb prints a law's English title, a translation, in brackets; kb prints
+    no [OL], GB/T 7714's online marker, after a web page's title."""
     for zh, en in title_en.items():
         mine = mine.replace(f"{zh} [{en}]", zh)
-    return CJK_PUNCT_INSIDE.sub(r"\2\1", official), mine
+    return CJK_PUNCT_INSIDE.sub(r"\2\1", official).replace(" [OL].", "."), mine
 
 
 def test_every_source_and_law_cites_in_every_style(kb, all_ids):

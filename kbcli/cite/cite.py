@@ -39,9 +39,11 @@ class Citation:
         return [i for i in self.items if not i.has_url]
 
 
-def collect(kb: KB, idents: list[str], accessed: str | None = None, everything: bool = False) -> Citation:
-    """The bibliography for ``idents`` (and, with ``everything``, every item of the base after them)."""
-    resolver = Resolver(kb)
+def collect(kb: KB, idents: list[str], accessed: str | None = None, everything: bool = False,
+            quote: bool = False) -> Citation:
+    """The bibliography for ``idents`` (and, with ``everything``, every item of the base after them). A law
+    or an article is cited alone unless ``quote`` asks for the quotes, which bring their sources."""
+    resolver = Resolver(kb, law_sources=quote)
     cit = Citation(accessed=accessed)
 
     def add(item: Item) -> None:
@@ -55,13 +57,36 @@ def collect(kb: KB, idents: list[str], accessed: str | None = None, everything: 
             add(item)
         for key, pulls in target.pulls.items():
             have = cit.pulls.setdefault(key, [])
-            have.extend(p for p in pulls if all(p.quote != h.quote for h in have))
+            for p in pulls:  # one pull per passage: a quote inside another adds nothing
+                if any(p.quote in h.quote for h in have):
+                    continue
+                have[:] = [h for h in have if h.quote not in p.quote] + [p]
         if target.running_text:
             cit.running.append((target.running_text, target.items[0].key))
     if everything:
         for item in resolver.all_items():
             add(item)
     return cit
+
+
+def gaps(cit: Citation) -> list[tuple[str, list[str]]]:
+    """What each reference lacks that its kind of entry usually carries (a newspaper's name and date, a web
+    page's address, a date): the sources do not give it, and a writer should know the entry is incomplete."""
+    out = []
+    for item in cit.items:
+        c = cit.csl[item.key]
+        missing = []
+        if c.get("type") == "article-newspaper" and not c.get("container-title"):
+            missing.append("the newspaper's name")
+        if c.get("medium") == "OL" and not c.get("URL"):
+            missing.append("a URL (it was read online)")
+        if not c.get("issued"):
+            missing.append("a date")
+        if item.kind == "law" and not c.get("author"):
+            missing.append("an issuing body")
+        if missing:
+            out.append((item.key, missing))
+    return out
 
 
 def _notes(cit: Citation, item: Item, quote: bool) -> list[str]:
@@ -132,7 +157,8 @@ def _markdown(cit: Citation, ref_style: str) -> str:
     for key, _ in entries:
         restriction = items[key].restriction
         for p in cit.pulls.get(key, []):
-            out.append(f"> {p.quote}\n>\n> — {by_key[key]}（{p.locator}）\n"
+            loc = f" ({p.locator})" if ref_style == "apa" else f"（{p.locator}）"
+            out.append(f"> {p.quote}\n>\n> — {by_key[key]}{loc}\n"
                        + (f">\n> {restriction}\n" if restriction else ""))
     rest = [(key, entry) for key, entry in entries if not cit.pulls.get(key)]
     if rest:

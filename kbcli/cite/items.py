@@ -85,7 +85,10 @@ class Pull:
 
         Single quotation marks, so that a quote which opens or closes with its own
         “…” (a speaker's words) reads ‘“…”’, never ““…””; the quote stays verbatim."""
-        return f"‘{self.quote}’ ({self.locator})"
+        q = self.quote
+        if q.count("“") > q.count("”"):  # a quote cut inside a speaker's words: close them, as a reader would
+            q += "”"
+        return f"‘{q}’ ({self.locator})"
 
 
 @dataclass
@@ -98,8 +101,9 @@ class Target:
 
 
 class Resolver:
-    def __init__(self, kb: KB):
+    def __init__(self, kb: KB, law_sources: bool = True):
         self.kb = kb
+        self.law_sources = law_sources  # a law or article brings the sources behind it (for their quotes)
         self._items: dict[str, Item] = {}
 
     # ---------------------------------------------------------------- items
@@ -165,12 +169,11 @@ class Resolver:
             return self._evidence_target(kb.term_doc(ref.id).get("evidence", []))
         rec = kb.get_record(ref.id)
         assert rec is not None  # resolved above
-        items: list[Item] = []
         if rec["kind"] == "law":
-            items.append(self.law_item(ref.id))
-        target = self._evidence_target(record_evidence(rec))
-        target.items = items + target.items
-        return target
+            target = self._evidence_target(record_evidence(rec)) if self.law_sources else Target([])
+            target.items = [self.law_item(ref.id)] + target.items
+            return target
+        return self._evidence_target(record_evidence(rec))
 
     def _evidence_target(self, evidence: Iterable[dict]) -> Target:
         target = Target([])
@@ -208,7 +211,7 @@ class Resolver:
             raise NotFoundError(f"{ident!r}: the base has no article {number} of {law_id} (articles: {listed})")
         art = arts[0]
         item = self.law_item(law_id, art.get("version"))
-        target = self._evidence_target(art["evidence"])
+        target = self._evidence_target(art["evidence"]) if self.law_sources else Target([])
         target.items = [item] + target.items
         version = art.get("version")
         ver = f"（{version}年）" if version and version != current_version(rec) else ""

@@ -227,7 +227,8 @@ def apa(c: dict, suffix: str = "", md: bool = False, title_en: str | None = None
     elif t == "periodical":
         titled, tail = it(title) + tr, []
     elif t == "webpage":
-        titled = it(title) + tr + (f" [{c['medium']}]" if c.get("medium") else "")
+        medium = c.get("medium") if c.get("medium") != "OL" else None  # [OL] is GB/T 7714's online marker
+        titled = it(title) + tr + (f" [{medium}]" if medium else "")
         site = container or ("" if author == c.get("publisher") else c.get("publisher", ""))
         tail = [_end(site)] if site else []
     else:

@@ -181,7 +181,8 @@ def _usage_error(exc) -> int:
         return exc.exit_code
     ctx = getattr(exc, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    say(f"kb: {exc.format_message()}{hint}")
+    message = exc.format_message().replace(": Value error, ", ": ")  # Typer's coercion names its validator
+    say(f"kb: {message}{hint}")
     return exc.exit_code
 
 
@@ -263,6 +264,8 @@ class KbCommand(TyperCommand):
             if arg == "--":
                 break
             name = arg.split("=", 1)[0]
+            if name.startswith("-") and not name.startswith("--") and len(name) > 2 and f"-{name}" in known:
+                raise UsageError(f"{name} is read as {name[:2]} {name[2:]!r}; did you mean -{name}?")
             if name.startswith("--") and name not in known:
                 raise UsageError(_no_such_option(self.name or "", name, known))
         return super().parse_args(ctx, args)
@@ -275,6 +278,10 @@ class KbCommand(TyperCommand):
                 if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
                     raise UsageError(f"{(param.opts or [param.name])[0]}: {v} is out of range (at most {2**63 - 1})")
         return super().invoke(ctx)
+
+
+# options people reach for that a command spells otherwise
+_INSTEAD = {("cite", "--format"): "--style (gbt7714, apa, bibtex, csl-json, ris or markdown)"}
 
 
 def _word_metavar(param) -> str:
@@ -299,6 +306,9 @@ def _no_such_option(command: str, name: str, known: set[str]) -> str:
     import difflib
 
     msg = f"kb {command} has no option {name}"
+    instead = _INSTEAD.get((command, name))
+    if instead:
+        return f"{msg}; use {instead}"
     longs = sorted(o for o in known if o.startswith("--"))
     prefixed = [o for o in longs if o.startswith(name) or name.startswith(o)]
     close = prefixed or difflib.get_close_matches(name, longs, n=3, cutoff=0.75)

@@ -55,7 +55,7 @@ def cite_cmd(
     reference in every style and on stderr every time it is cited; --strict
     makes that an error.
     """
-    from ..cite.cite import collect, render
+    from ..cite.cite import collect, gaps, render
     from ..errors import RestrictedSourceError, UsageError
     from ..query.resolve import parse_date
 
@@ -64,9 +64,11 @@ def cite_cmd(
     if accessed is not None:
         parse_date(accessed, "--accessed")
     kb = open_kb(db, seed)
-    cit = collect(kb, idents or [], accessed, everything=everything)
+    cit = collect(kb, idents or [], accessed, everything=everything, quote=quote)
     for item in cit.restricted:
         say(f"kb: warning: {item.key} asks not to be cited: {item.citation_note}")
+    for key, missing in gaps(cit):
+        say(f"kb: note: {key} is printed without {' and '.join(missing)}: the sources give none")
     if accessed and cit.without_url:
         say(f"kb: warning: --accessed applies only to sources with a URL; not printed for "
             f"{', '.join(i.key for i in cit.without_url)}")

@@ -69,7 +69,8 @@ def compare_cmd(
         typer.echo(json_dumps(result))
     else:
         columns = [Column("section"), Column("id"), Column("name_zh"), *[Column(i, numeric=True) for i in ids],
-                   Column("unit"), Column("qualifier"), Column("as_of"), Column("only", flatten=join_list)]
+                   Column("unit"), Column("qualifier"), Column("as_of"), Column("only", flatten=join_list),
+                   Column("owners", flatten=join_list)]
         emit_rows(result["rows"], columns[:3] + [TColumn("name_en")] + columns[3:], fmt.value)
     _note_sources(kb, [s for figs in result["figures"].values() for x in figs for s in x["sources"]])
 

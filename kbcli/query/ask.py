@@ -31,7 +31,7 @@ from . import resolve
 from .facets import Filters, query, undated
 from .kb import KB, VOCAB_KIND, VOCABS, record_evidence
 from .listing import figures as figure_rows
-from .search import STOPWORDS, best_match, part_rowids, parts, search, text_relevance
+from .search import STOPWORDS, part_rowids, parts, search, text_relevance
 
 # ---------------------------------------------------------------- question words
 
@@ -46,8 +46,13 @@ QUESTION_WORDS: dict[str, str] = {
     **_words("kind:pilot", "pilot|pilots|piloted|piloting|trial|trials|trialled|trialed|being piloted|"
                            "试点|试验|改革试点|先行先试"),
     **_words("kind:model", "model|models|mode|modes|模式|转化模式"),
-    **_words("kind:practice", "practice|practices|measure|measures|initiative|initiatives|做法|措施|举措|实践|"
-                              "经验|具体做法|具体措施"),
+    **_words("kind:practice", "practice|practices|initiative|initiatives|实践|经验|案例|case|cases"),
+    # what a place does about something: its practices, pilots and documents (若干措施 are laws here)
+    **_words("kinds:done", "measure|measures|做法|措施|举措|具体做法|具体措施|举措"),
+    **_words("group:blockage", "blockage|blockages|obstacle|obstacles|barrier|barriers|bottleneck|bottlenecks|"
+                               "block|blocks|blocking|hinder|hinders|hindering|holds back|hold back|"
+                               "堵点|难点|障碍|瓶颈|梗阻|痛点|难题"),
+    **_words("when", "when|since when|what year|which year|什么时候|何时|哪年|哪一年|几时|什么时间"),
     **_words("level:city", "city|cities|municipal|城市|市|哪些城市|哪个城市"),
     **_words("level:province", "province|provinces|provincial|省|省份|哪些省|哪个省|哪些省份"),
     **_words("level:country", "country|countries|nation|nations|哪些国家|哪个国家"),
@@ -58,7 +63,7 @@ QUESTION_WORDS: dict[str, str] = {
                       "财政补贴|资金支持"),
     **_words("amount", "how much|how big|how large|多少|多少钱|多大|几何"),
     **_words("count", "how many|number of|多少家|多少个|多少项|多少所|多少人|多少名|几家|几个|几项|几所|数量"),
-    **_words("stop", "which|what|who|whom|whose|how|why|when|does|do|did|is|are|was|were|be|been|the|a|an|of|"
+    **_words("stop", "which|what|who|whom|whose|how|why|does|do|did|is|are|was|were|be|been|the|a|an|of|"
                      "to|for|in|on|by|at|with|and|or|that|this|these|those|there|their|its|it|any|about|from|"
                      "into|has|have|had|get|gets|got|set|up|done|doing|make|makes|made|use|uses|used|support|"
                      "supports|supporting|supported|help|helps|address|addresses|tackle|tackles|solve|solves|"
@@ -155,7 +160,11 @@ class Interpretation:
     share: bool = False  # the question asks for a rate, share or growth
     amount: bool = False
     count: bool = False
-    group_by: str | None = None  # "city", "province", "country" or "region"
+    group_by: str | None = None  # "city", "province", "country", "region" or "blockage"
+    when: bool = False  # the question asks when
+    exact: bool = False  # 全国/national: the country itself, not the places within it
+    article: int | None = None  # 第十四条, article 14: an article of the law the question names
+    prefer_records: list[str] = field(default_factory=list)  # records named beside other filters: ranked first
     recognised: list[dict[str, Any]] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -167,7 +176,7 @@ class Interpretation:
     def filters(self) -> Filters:
         return Filters(regions=list(self.regions), mechanisms=list(self.mechanisms),
                        instruments=list(self.instruments), blockages=list(self.blockages), kinds=list(self.kinds),
-                       levels=list(self.levels),
+                       levels=list(self.levels), exact=self.exact,
                        since=self.since if self.mode == "query" else None,
                        until=self.until if self.mode == "query" else None)
 
@@ -182,6 +191,8 @@ class Interpretation:
     def command(self) -> str:
         if self.mode == "none":
             return "-"
+        if self.mode == "article":
+            return shlex.join(["kb", "show", f"{self.records[0]}#art{self.article}"])
         if self.mode == "search":
             return shlex.join(["kb", "search", " ".join(self.unused) or self.question])
         named_only = self.records and not any([self.mechanisms, self.instruments, self.blockages, self.metrics])
@@ -194,6 +205,8 @@ class Interpretation:
         for vocab in VOCABS:
             for tid in getattr(self, vocab):
                 argv += [f"--{VOCAB_KIND[vocab]}", tid]
+        if self.exact and self.regions:
+            argv.append("--exact")
         for level in self.levels:
             argv += ["--level", level]
         for kind in self.kinds:
@@ -215,7 +228,8 @@ class Interpretation:
         for k in ("regions", "mechanisms", "instruments", "blockages", "kinds", "levels", "metrics", "records",
                   "out_of_scope"):
             out[k] = list(getattr(self, k))
-        out.update({"since": self.since, "until": self.until, "group_by": self.group_by,
+        out.update({"since": self.since, "until": self.until, "group_by": self.group_by, "exact": self.exact,
+                    "when": self.when, "article": self.article,
                     "intent": {"money": self.money, "amount": self.amount, "count": self.count},
                     "recognised": self.recognised, "unused": self.unused, "notes": self.notes})
         return out
@@ -241,6 +255,11 @@ def interpret(kb: KB, question: str) -> Interpretation:
             continue
         if piece.tags and not tags and not piece.terms:
             continue  # a question word with no meaning here
+        if tags == ["money"] and _noun(text, piece):  # "the Xixian fund": a fund, not funding something
+            tags = []
+            if not piece.terms:
+                it.unused.append(piece.text)
+                continue
         if tags:
             for tag in tags:
                 _apply_tag(it, tag, piece.text)
@@ -248,6 +267,8 @@ def interpret(kb: KB, question: str) -> Interpretation:
             continue
         if piece.terms:
             vocab, ids = _pick_vocab(kb, piece.terms)
+            if vocab == "regions" and fold(piece.text).strip() in NATIONAL:
+                it.exact = True
             target = getattr(it, vocab)
             for tid in ids:
                 if tid not in target:
@@ -265,6 +286,18 @@ def interpret(kb: KB, question: str) -> Interpretation:
             it.unused.append(w)
     it.amount = it.amount or it.count or bool(AMOUNT_RE.search(fold(question)))
     it.share = bool(SHARE_RE.search(fold(question)))
+    art = ARTICLE_RE.search(fold(question))
+    if art:
+        it.article = _article_number(art)
+    if it.records and (it.regions or it.levels or it.kinds or _topical(it)):
+        # a record's name beside other parts of the question (北京的科技成果转化政策) ranks that record first
+        # and its words count, but the question is about the other parts
+        it.prefer_records, it.records = it.records, []
+        for d in it.recognised:
+            if d.get("as") == "record":
+                it.soft.append(d["text"])
+    if it.amount or it.count:  # a question for numbers: money in it is about the figures' unit, not a filter
+        it.money = it.money and not it.amount
     if it.money and not funding_family & set(it.instruments):
         # money is the filter; another instrument named beside it (培训 in 补贴…培训) ranks instead of
         # widening the filter (values of one option are OR'd)
@@ -275,10 +308,45 @@ def interpret(kb: KB, question: str) -> Interpretation:
                 d["dropped"] = True
         it.instruments.append("funding")
         it.added_funding = True
-    it.metrics = _metrics_named(kb, question)
-    if it.amount or it.count or it.metrics:
+    if it.amount or it.count:  # a metric only narrows a question for numbers
+        it.metrics = _metrics_named(kb, question)
         it.mode = "figures"
     return it
+
+
+NATIONAL = frozenset(("全国", "national", "nationwide", "全国范围", "全国各地"))
+_DETERMINERS = frozenset(("the", "a", "an", "this", "that", "its", "their", "his", "her", "our", "whose"))
+
+
+def _noun(text: str, piece: resolve.Piece) -> bool:
+    """Whether an English money word is a noun here: after a determiner, perhaps with a name between
+    ('the Xixian fund', 'its funds')."""
+    if not piece.text.isascii():
+        return False
+    before = re.findall(r"[a-z0-9']+", text[:piece.start].lower())[-3:]
+    return any(w in _DETERMINERS for w in before) and not any(w in ("does", "do", "did") for w in before)
+
+
+ARTICLE_RE = re.compile(r"第\s*([一二三四五六七八九十百零〇两\d]+)\s*条|\bart(?:icle)?\.?\s*(\d+)")
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def _article_number(m: re.Match) -> int | None:
+    """第十四条 -> 14, article 14 -> 14."""
+    s = m.group(1) or m.group(2)
+    if s.isdigit():
+        return int(s)
+    total, current = 0, 0
+    for ch in s:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current or None
 
 
 def _apply_tag(it: Interpretation, tag: str, text: str) -> None:
@@ -286,6 +354,15 @@ def _apply_tag(it: Interpretation, tag: str, text: str) -> None:
     if kind == "kind" and value not in it.kinds:
         it.kinds.append(value)
         it.recognised.append({"text": text, "as": "kind", "id": value})
+    elif kind == "kinds":  # 做法, measures: what is done, in any form but a model
+        it.kinds.extend(k for k in ("practice", "pilot", "law") if k not in it.kinds)
+        it.recognised.append({"text": text, "as": "kind", "id": "practice, pilot, law"})
+    elif kind == "group" and value == "blockage":
+        it.group_by = "blockage"
+        it.recognised.append({"text": text, "as": "grouping", "id": "blockage"})
+    elif kind == "when":
+        it.when = True
+        it.recognised.append({"text": text, "as": "when"})
     elif kind == "level":
         levels = CITY_LEVELS if value == "city" else [value]
         it.levels.extend(lv for lv in levels if lv not in it.levels)
@@ -336,7 +413,7 @@ def _metrics_named(kb: KB, question: str) -> list[str]:
 
 # what is left out first when nothing matches every part: the question's framing before its place,
 # its place before its topic
-RELAX_ORDER = ("kinds", "metrics", "widen", "added_funding", "levels", "instruments", "dates", "regions",
+RELAX_ORDER = ("kinds", "metrics", "added_funding", "levels", "widen", "instruments", "dates", "regions",
                "blockages", "mechanisms")
 
 
@@ -356,8 +433,12 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
     if it.out_of_scope and not topical:
         it.mode = "none"
         return Answer(it, [])  # a place or a date alone says nothing about a topic the base leaves out
+    if it.article is not None:
+        answer = _article_answer(kb, it)
+        if answer is not None:
+            return answer
     nothing = not any([it.regions, it.mechanisms, it.instruments, it.blockages, it.kinds, it.levels, it.records,
-                       it.since, it.until, it.metrics])
+                       it.since, it.until, it.metrics, it.group_by == "blockage"])
     if nothing:
         return _search_answer(kb, it, limit, "no term of the base recognised in the question")
     tried = it
@@ -375,6 +456,28 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
     if limit is not None:
         records = records[:limit]
     return Answer(it, records)
+
+
+def _article_answer(kb: KB, it: Interpretation) -> Answer | None:
+    """第十四条 of a law the question names: that article, as `kb show law#artN` shows it."""
+    for rid in it.records + it.prefer_records:
+        law = kb.get_record(rid)
+        if law is None or law["kind"] != "law":
+            continue
+        arts = [a for a in law.get("articles", []) if a["number"] == it.article]
+        if not arts:
+            listed = ", ".join(str(a["number"]) for a in law.get("articles", [])) or "none"
+            it.notes.append(f"the base cites no article {it.article} of {rid} (its articles: {listed})")
+            continue
+        it.mode, it.records, it.prefer_records = "article", [rid], []
+        art = arts[0]
+        ver = f" (numbering of the {art['version']} text)" if art.get("version") else ""
+        it.notes.append(f"article {it.article}{ver}: {art['gist_en']}")
+        law["score"] = 1.0
+        law["answer"] = {"figures": [], "quote": art["evidence"][0] if art["evidence"] else None,
+                         "article": {k: art.get(k) for k in ("number", "version", "items", "gist_en")}}
+        return Answer(it, [law])
+    return None
 
 
 def _relaxed(kb: KB, original: Interpretation, mode: str | None = None) -> tuple[Interpretation, list[dict]]:
@@ -469,7 +572,9 @@ def _run(kb: KB, it: Interpretation) -> list[dict]:
     named = [r for r in (kb.get_record(rid) for rid in it.records) if r is not None]
     if named and not _topical(it):
         return named  # the question names its records: they are the answer
-    recs = query(kb, it.filters()) if _has_filters(it) else []
+    recs = query(kb, it.filters()) if _has_filters(it) or it.group_by == "blockage" else []
+    if it.group_by == "blockage":  # 堵点: the records that address one, grouped by it
+        recs = [r for r in recs if r["addresses"]]
     named_ids = {r["id"] for r in named}
     return named + [r for r in recs if r["id"] not in named_ids]
 
@@ -529,6 +634,8 @@ def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
             score += 2 if tags & asked[vocab] else 1 if tags else 0
         if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
             score += 1
+        if rec["id"] in it.prefer_records:
+            score += 2
         names = loose(f"{rec['name_zh']} {rec['name_en']}")
         score += sum(1 for w in term_words if w in names)  # 天使基金 names one kind of venture fund
         rowid = rowid_of.get(rec["id"])
@@ -569,6 +676,9 @@ def _answer_figures(it: Interpretation, rec: dict, needles: list[str]) -> list[d
     words = {fold(w) for w in it.unused + it.soft}
     out = []
     for f in rec.get("figures", []):
+        if it.mode == "figures" and ((it.metrics and f["metric"] not in it.metrics) or (
+                (it.since or it.until) and not (f.get("as_of") and _overlaps(f["as_of"], it.since, it.until)))):
+            continue  # the figures the printed command returns, no others
         s = 0.0
         money = f["unit"] in MONEY_UNITS
         if it.metrics and f["metric"] in it.metrics:
@@ -612,22 +722,30 @@ def _overlap(needle: str, text: str) -> float:
 
 
 def _quote(rec: dict, needles: list[str], figs: list[dict] | None = None) -> dict | None:
-    """One supporting quote: the best figure's, else the first quote holding a word of the question."""
+    """One supporting quote: the best figure's, else the quote holding most of the question's words and the
+    names of the terms it names (in the order the record gives them when none does)."""
     if figs and figs[0]["evidence"]:
         return figs[0]["evidence"][0]
-    m = best_match(rec, needles)
-    if m and m.get("field") == "quote":
-        for e in record_evidence(rec):
-            if e["quote"] == m["text"]:
-                return e
+    best, hits = None, 0.0
+    for e in record_evidence(rec):
+        text = fold(e["quote"])
+        n = sum(_overlap(x, text) for x in needles)
+        if n > hits:
+            best, hits = e, n
+    if best is not None:
+        return best
     return rec["evidence"][0] if rec.get("evidence") else None
 
 
 def _grouped(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
-    """Records grouped by place (in the order of each group's best record); ``group`` names the place."""
+    """Records grouped by place, or by the blockage they address (in the order of each group's best record);
+    ``group`` names the place or blockage."""
     groups: dict[str, list[dict]] = {}
     for rec in records:
-        place = _place(kb, rec, it.group_by or "region")
+        if it.group_by == "blockage":
+            place = rec["addresses"][0]["id"] if rec.get("addresses") else None
+        else:
+            place = _place(kb, rec, it.group_by or "region")
         rec["group"] = kb.mini(place) if place else None
         groups.setdefault(place or "", []).append(rec)
     return [r for g in groups.values() for r in g]

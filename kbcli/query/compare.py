@@ -71,6 +71,7 @@ def compare(kb: KB, words: list[str], f: Filters | None = None) -> dict:
             row.update({i: counts.get(i, 0) for i in ids})
             have = [i for i in ids if counts.get(i)]
         row["only"] = have if len(have) < len(ids) else []
+        row["owners"] = extra.pop("owners", [])  # whose figure each value is (a city's, within a province)
         out.append(row)
 
     # records by kind
@@ -115,5 +116,7 @@ def compare(kb: KB, words: list[str], f: Filters | None = None) -> dict:
         for k in range(max(len(v) for v in per_item.values())):
             vals = {i: per_item[i][k]["value"] for i in ids if len(per_item.get(i, ())) > k}
             label = next(v[k]["label_en"] for v in per_item.values() if len(v) > k)
-            add("figure", metric, vals, name_en=label, unit=unit, qualifier=qualifier, as_of=as_of or None)
+            owners = [f"{i}: {per_item[i][k]['owner']}" for i in ids if len(per_item.get(i, ())) > k]
+            add("figure", metric, vals, name_en=label, unit=unit, qualifier=qualifier, as_of=as_of or None,
+                owners=owners)
     return {"items": items, "rows": out, "figures": figs}

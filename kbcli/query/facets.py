@@ -100,6 +100,9 @@ def where_clause(kb: KB, f: Filters, dates: bool = True) -> tuple[str, list]:
     for ids in tag_sets:
         conds.append(f"r.rowid IN (SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(ids))}))")
         params.extend(ids)
+    if f.since is not None and f.until is not None and \
+            date_range(parse_date(f.since, "--since"))[0] > date_range(parse_date(f.until, "--until"))[1]:
+        raise UsageError(f"--since {f.since} is after --until {f.until}")
     if dates and f.since is not None:
         conds.append("r.date_end >= ?")
         params.append(date_range(parse_date(f.since, "--since"))[0])

@@ -103,6 +103,8 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
         metrics = sorted({m for v in metrics for m in resolve.metrics(kb, v)})
     if owners:
         owners = [resolve.ident(kb, o).id for o in owners]
+    if units:
+        units = sorted({resolve.unit(kb, u) for u in units})
     for col, values in (("f.metric", metrics), ("f.unit", units), ("f.owner", owners)):
         if values:
             conds.append(f"{col} IN ({','.join('?' * len(values))})")
@@ -135,6 +137,8 @@ def period(value: str, option: str) -> tuple[str, str]:
     a, sep, b = value.strip().partition("/")
     start = date_range(resolve.parse_date(a, option))[0]
     end = date_range(resolve.parse_date(b, option))[1] if sep else date_range(a.strip())[1]
+    if start > end:
+        raise UsageError(f"{option}: {value!r} ends before it starts")
     return start, end
 
 

@@ -103,10 +103,11 @@ def suggest(kb: KB, value: str, vocab: str | None = None, n: int = 5) -> list[st
     keys = {k: v for k, v in keys.items() if v}
     key = loose(value)
     close = difflib.get_close_matches(key, list(keys), n=12, cutoff=0.5 if key.isascii() else 0.4)
-    contains = [k for k in keys if key and len(key) > 1 and (key in k or (len(k) > 1 and k in key))]
+    # a name holding the value, or held by it (hefei in hefeishi), but not a two-letter id inside a word
+    contains = [k for k in keys if len(key) > 1 and (key in k or (len(k) > 2 and k in key))]
     contains.sort(key=lambda k: abs(len(k) - len(key)))
     seen: list[str] = []
-    for k in contains + close:
+    for k in close[:3] + contains + close[3:]:
         for tid in sorted(keys[k], key=lambda t: kb.terms[t]["ord"]):
             if tid not in seen:
                 seen.append(tid)
@@ -140,6 +141,29 @@ def metrics(kb: KB, value: str) -> list[str]:
     names = list(dict.fromkeys(m for k in close + contains for m in sorted(by_key[k])))[:5]
     msg = f"unknown metric {value!r}"
     raise UsageError(msg + ("; closest: " + ", ".join(names) if names else "; `kb figures` lists every metric"))
+
+
+_UNIT_WORDS = {"元": "yuan", "人民币": "yuan", "rmb": "yuan", "cny": "yuan", "欧元": "eur", "euro": "eur",
+               "美元": "usd", "dollar": "usd", "us dollar": "usd", "%": "percent", "百分比": "percent",
+               "percentage": "percent", "家": "enterprise", "项": "item", "人": "person"}
+
+
+def unit(kb: KB, value: str) -> str:
+    """The unit a ``--unit`` value names (yuan, 元, percent, %, enterprises ...); unknown units are a usage
+    error listing the units the figures use. Money is always in base units (元, not 万元)."""
+    units = [r[0] for r in kb.conn.execute("SELECT DISTINCT unit FROM figures ORDER BY unit")]
+    key = value.strip()
+    for u in units:
+        if loose(u) == loose(key):
+            return u
+    mapped = _UNIT_WORDS.get(fold(key)) or _UNIT_WORDS.get(loose(key))
+    if mapped is not None and mapped in units:
+        return mapped
+    import difflib
+
+    close = difflib.get_close_matches(loose(key), units, n=4, cutoff=0.6)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    raise UsageError(f"unknown unit {value!r}{hint}; the units are {', '.join(units)} (money in yuan: 元)")
 
 
 # ------------------------------------------------------------------ identifiers
@@ -364,18 +388,21 @@ def segment(kb: KB, text: str, extra: dict[str, list[str]] | None = None,
         ts, rs = sorted(found_terms.get(key, ())), sorted(found_records.get(key, ()))
         return (ts, rs, tags) if (ts or rs or tags) else None
 
-    # best[j]: (units covered, -pieces) of the best cut of units[:j], with its last piece
-    best: list[tuple[int, int]] = [(0, 0)] + [(-1, 0)] * len(units)
+    # best[j]: (units covered, -pieces naming only a record, -pieces) of the best cut of units[:j]: as much
+    # text named as possible, by vocabulary terms and question words rather than by a record's name
+    # (单列管理试点 is 单列管理 + 试点 before it is one pilot's short name), in as few pieces as possible
+    best: list[tuple[int, int, int]] = [(0, 0, 0)] + [(-1, 0, 0)] * len(units)
     back: list[tuple[int, tuple | None]] = [(0, None)] * (len(units) + 1)
     for j in range(1, len(units) + 1):
-        best[j], back[j] = (best[j - 1][0], best[j - 1][1]), (j - 1, None)  # unit j-1 as free text
+        best[j], back[j] = best[j - 1], (j - 1, None)  # unit j-1 as free text
         for i in range(max(0, j - MAX_HAN), j):
             if (i, j) not in spans:
                 continue
             hit = match((i, j))
             if hit is None:
                 continue
-            score = (best[i][0] + (j - i), best[i][1] - 1)
+            record_only = not hit[0] and not hit[2]
+            score = (best[i][0] + (j - i), best[i][1] - record_only, best[i][2] - 1)
             if score > best[j]:
                 best[j], back[j] = score, (i, hit)
     cuts: list[tuple[int, int, tuple | None]] = []

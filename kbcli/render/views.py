@@ -6,6 +6,7 @@ csv, tsv and md always carry every column, so scripts see a stable layout.
 
 from __future__ import annotations
 
+import re
 from typing import TextIO
 
 from ..text import clean
@@ -141,7 +142,8 @@ def _ev_lines(evidence: list[dict], indent: str) -> list[str]:
     out = []
     for e in evidence:
         mark = f"  [restricted: {e['citation_note']}]" if e.get("restricted") else ""
-        out.append(f"{indent}“{e['quote']}”")
+        q = e["quote"]  # in quotation marks, unless the quote itself opens with one
+        out.append(f"{indent}{q}" if q.startswith(("“", "「", "『", '"')) else f"{indent}“{q}”")
         out.append(f"{indent}  — {e['source']}, {e['locator']}{mark}")
     return out
 
@@ -317,7 +319,8 @@ def emit_lines(lines: list[str], out: TextIO | None = None, bold: set[int] | Non
         heading = i in (bold or ()) or line.startswith("## ")
         if heading:
             line = line.removeprefix("## ")
-        for part in wrap_indented(line, console.width):
+        numbered = re.match(r"\d+\. ", line)  # a numbered item's lines continue under its text
+        for part in wrap_indented(line, console.width, hang=len(numbered.group()) if numbered else 2):
             text.append(part + "\n", style="bold" if heading else "")
     console.print(text, end="")
 
@@ -325,9 +328,9 @@ def emit_lines(lines: list[str], out: TextIO | None = None, bold: set[int] | Non
 # ---------------------------------------------------------------- ask
 
 _AS = {"region": "region", "mechanism": "mechanism", "instrument": "instrument", "blockage": "blockage",
-       "kind": "kind", "level": "places of level", "grouping": "grouped by place", "money": "money named",
+       "kind": "kind", "level": "places of level", "grouping": "grouped by", "money": "money named",
        "amount": "an amount asked", "count": "a count asked", "record": "record", "date": "date",
-       "out-of-scope": "outside the base"}
+       "out-of-scope": "outside the base", "when": "a date asked"}
 
 
 def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
@@ -337,7 +340,7 @@ def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
     read = []
     for d in it["recognised"]:
         what = _AS.get(d["as"], d["as"])
-        target = f" {d['id']}" if d.get("id") and d["as"] not in ("grouping",) else ""
+        target = f" {d['id']}" if d.get("id") else ""
         name = f" ({d['name_zh']})" if d.get("name_zh") and d.get("name_zh") != d["text"] else ""
         dropped = " [left out]" if d.get("dropped") else f" [widened to {d['widened']}]" if d.get("widened") else ""
         read.append(f"{d['text']} → {what}{target}{name}{dropped}")
@@ -357,6 +360,11 @@ def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
         lines.append(f"   {rec['name_en']}")
         if rec.get("regions") and not it.get("group_by"):
             lines.append("   in: " + ", ".join(f"{t['name_zh']} {t['name_en']}" for t in rec["regions"]))
+        if rec.get("date"):
+            amended = f"; amended {', '.join(rec['amended'])}" if rec.get("amended") else ""
+            lines.append(f"   date: {rec['date']}{amended}")
+        elif it.get("when"):
+            lines.append("   date: the sources give none")
         answer = rec.get("answer") or {}
         for f in answer.get("figures", []):
             lines.append("   " + _fig_line(f))
