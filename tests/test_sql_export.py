@@ -24,7 +24,7 @@ def test_select(kb):
     assert {r["kind"] for r in json.loads(result.stdout)} == {"law", "model", "pilot", "practice"}
     params = kb("sql", "SELECT id FROM records WHERE id = ?", "--param", "law-sttl", "-f", "json")
     assert json.loads(params.stdout) == [{"id": "law-sttl"}]
-    fts = kb("sql", "SELECT COUNT(*) AS n FROM search WHERE search MATCH '\"中试\"'", "-f", "json")
+    fts = kb("sql", "SELECT COUNT(*) AS n FROM records_fts WHERE records_fts MATCH '\"中试\"'", "-f", "json")
     assert json.loads(fts.stdout)[0]["n"] > 0
     assert kb("sql", "PRAGMA table_info(records)", "-f", "json").exit_code == 0
 
@@ -46,7 +46,8 @@ WRITES = [
     "ANALYZE",
     "BEGIN",
     "SELECT 1; DELETE FROM records",
-    "INSERT INTO search(search) VALUES ('delete-all')",
+    "INSERT INTO records_fts(records_fts) VALUES ('delete-all')",
+    "INSERT INTO records_fts(records_fts) VALUES ('rebuild')",
     "WITH x AS (SELECT 1) DELETE FROM records",
 ]
 

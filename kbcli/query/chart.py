@@ -34,7 +34,7 @@ def _owners(kb: KB, words: list[str]) -> list[str]:
         found = [n.id]
         if n.vocab:
             found += [r for (r,) in kb.conn.execute(
-                "SELECT r.id FROM record_terms rt JOIN records r ON r.rowid = rt.rec WHERE rt.term = ? ORDER BY r.ord",
+                "SELECT r.id FROM record_terms rt JOIN records r ON r.id = rt.record WHERE rt.term = ? ORDER BY r.ord",
                 (n.id,))]
         out += [x for x in found if x not in out]
     return out
@@ -112,7 +112,7 @@ def _regions_of(kb: KB, owners: list[str]) -> dict[str, list[dict]]:
     if not ids:
         return out
     for rid, term in kb.conn.execute(
-            f"SELECT r.id, rt.term FROM record_terms rt JOIN records r ON r.rowid = rt.rec "
+            f"SELECT r.id, rt.term FROM record_terms rt JOIN records r ON r.id = rt.record "
             f"WHERE rt.vocab = 'regions' AND r.id IN ({','.join('?' * len(ids))})", ids):
         out[rid].append(kb.mini(term))
     for o in ids:  # a region's own figures

@@ -35,8 +35,8 @@ def _record_rowids(kb: KB, term: str, f: Filters) -> list[tuple[int, str, str]]:
     """(rowid, id, kind) of the records tagged with ``term`` or a narrower term that pass ``f``."""
     terms = kb.descendants.get(term, [term])
     where, params = where_clause(kb, f)
-    sql = (f"SELECT r.rowid, r.id, r.kind FROM records r WHERE {where} AND r.rowid IN "
-           f"(SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(terms))})) ORDER BY r.ord")
+    sql = (f"SELECT r.rowid, r.id, r.kind FROM records r WHERE {where} AND r.id IN "
+           f"(SELECT record FROM record_terms WHERE term IN ({','.join('?' * len(terms))})) ORDER BY r.ord")
     return kb.conn.execute(sql, [*params, *terms]).fetchall()
 
 
@@ -87,11 +87,11 @@ def compare(kb: KB, words: list[str], f: Filters | None = None) -> dict:
     # terms the items' records are tagged with
     tagged: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for i in ids:
-        rowids = [r[0] for r in recs[i]]
+        rowids = [r[1] for r in recs[i]]
         for k in range(0, len(rowids), 500):
             chunk = rowids[k:k + 500]
             for (term,) in kb.conn.execute(
-                    f"SELECT term FROM record_terms WHERE rec IN ({','.join('?' * len(chunk))})", chunk):
+                    f"SELECT term FROM record_terms WHERE record IN ({','.join('?' * len(chunk))})", chunk):
                 tagged[term][i] += 1
     for vocab in VOCABS:
         in_vocab = sorted((t for t in tagged if kb.terms.get(t, {}).get("vocab") == vocab),

@@ -43,6 +43,6 @@ def export_table(kb: KB, table: str) -> list[dict]:
                     "SELECT law, number, version, items, gist_en FROM articles ORDER BY law, version, number")]
     if table == "record_terms":
         return [{"record": rid, "vocab": v, "term": t} for rid, v, t in kb.conn.execute(
-            "SELECT r.id, rt.vocab, rt.term FROM record_terms rt JOIN records r ON r.rowid = rt.rec "
+            "SELECT r.id, rt.vocab, rt.term FROM record_terms rt JOIN records r ON r.id = rt.record "
             "ORDER BY r.ord, rt.vocab, rt.term")]
     raise UsageError(f"unknown table {table!r}; the tables are {', '.join(TABLES)}")

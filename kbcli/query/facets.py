@@ -98,7 +98,7 @@ def where_clause(kb: KB, f: Filters, dates: bool = True) -> tuple[str, list]:
     if f.levels:
         tag_sets.append(sorted(level_terms(kb, f.levels)))
     for ids in tag_sets:
-        conds.append(f"r.rowid IN (SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(ids))}))")
+        conds.append(f"r.id IN (SELECT record FROM record_terms WHERE term IN ({','.join('?' * len(ids))}))")
         params.extend(ids)
     if f.since is not None and f.until is not None and \
             date_range(parse_date(f.since, "--since"))[0] > date_range(parse_date(f.until, "--until"))[1]:

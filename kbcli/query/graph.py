@@ -73,7 +73,7 @@ def graph(kb: KB, words: list[str], depth: int = 1, rels: list[str] | None = Non
                         step[n].add(kb.terms[n]["parent"])
                 if "tagged" in kinds:
                     step[n].update(r for (r,) in kb.conn.execute(
-                        "SELECT r.id FROM record_terms rt JOIN records r ON r.rowid = rt.rec WHERE rt.term = ? "
+                        "SELECT r.id FROM record_terms rt JOIN records r ON r.id = rt.record WHERE rt.term = ? "
                         "ORDER BY r.ord", (n,)))
             for m in sorted(step.get(n, ()), key=str):
                 if m not in level:
@@ -118,7 +118,7 @@ def _assemble(kb: KB, seeds, level: dict[str, int], kinds: set[str], record_ids:
     terms = [n for n in level if n in kb.terms]
     if "tagged" in kinds and terms and recs:
         rows = kb.conn.execute(
-            f"SELECT r.id, rt.term, rt.vocab FROM record_terms rt JOIN records r ON r.rowid = rt.rec "
+            f"SELECT r.id, rt.term, rt.vocab FROM record_terms rt JOIN records r ON r.id = rt.record "
             f"WHERE rt.term IN ({','.join('?' * len(terms))}) ORDER BY r.ord", terms).fetchall()
         for rid, term, vocab in rows:
             if rid in level:

@@ -32,8 +32,8 @@ def kinds_overview(kb: KB) -> list[dict]:
 
 def list_terms(kb: KB, vocab: str) -> list[dict]:
     """Terms in tree order, each with its direct and total (with descendants) record counts."""
-    recs_by_term: dict[str, set[int]] = defaultdict(set)
-    for term, rec in kb.conn.execute("SELECT term, rec FROM record_terms WHERE vocab = ?", (vocab,)):
+    recs_by_term: dict[str, set[str]] = defaultdict(set)
+    for term, rec in kb.conn.execute("SELECT term, record FROM record_terms WHERE vocab = ?", (vocab,)):
         recs_by_term[term].add(rec)
     terms = {tid: t for tid, t in kb.terms.items() if t["vocab"] == vocab}
     children: dict[str | None, list[str]] = defaultdict(list)
@@ -43,7 +43,7 @@ def list_terms(kb: KB, vocab: str) -> list[dict]:
 
     def walk(tid: str, depth: int) -> None:
         t = terms[tid]
-        total: set[int] = set()
+        total: set[str] = set()
         for d in kb.descendants.get(tid, [tid]):
             total |= recs_by_term.get(d, set())
         out.append({"id": tid, "depth": depth, "name_zh": t["name_zh"], "name_en": t["name_en"],
@@ -122,10 +122,11 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
     out = []
     for (owner, idx, okind, kind, name, metric, label, value, vmax, unit, qual, asof, orig, note,
          srcs) in kb.conn.execute(sql, params):
+        sources = json.loads(srcs or "[]")
         out.append({"owner": owner, "idx": idx, "owner_kind": kind, "owner_name_en": name, "metric": metric,
                     "label_en": label, "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual,
-                    "as_of": asof, "original": orig, "note": note, "sources": srcs.split(",") if srcs else [],
-                    "restricted": any(kb.sources.get(s, {}).get("restricted") for s in (srcs or "").split(","))})
+                    "as_of": asof, "original": orig, "note": note, "sources": sources,
+                    "restricted": any(kb.sources.get(s, {}).get("restricted") for s in sources)})
     handles = figure_handles_of(kb, {r["owner"] for r in out})
     for r in out:
         r["handle"] = handles[(r["owner"], r.pop("idx"))]
@@ -192,14 +193,14 @@ def crosstab(kb: KB, rows_dim: str, cols_dim: str, f: Filters,
     rd, cd = _dim(rows_dim), _dim(cols_dim)
     depths = {_DIM_VOCAB.get(cd): depth if col_depth is None else col_depth, _DIM_VOCAB.get(rd): depth}
     where, params = where_clause(kb, f)
-    recs = kb.conn.execute(f"SELECT r.rowid, r.kind, r.date_start, r.status FROM records r WHERE {where}",
+    recs = kb.conn.execute(f"SELECT r.id, r.kind, r.date_start, r.status FROM records r WHERE {where}",
                            params).fetchall()
     rowids = [r[0] for r in recs]
-    tags: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    tags: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for i in range(0, len(rowids), 500):
         chunk = rowids[i:i + 500]
         for term, rec, vocab in kb.conn.execute(
-                f"SELECT term, rec, vocab FROM record_terms WHERE rec IN ({','.join('?' * len(chunk))})", chunk):
+                f"SELECT term, record, vocab FROM record_terms WHERE record IN ({','.join('?' * len(chunk))})", chunk):
             tags[rec][vocab].add(_roll(kb, term, depths.get(vocab, depth)))
 
     def values(rec, dim) -> set[str]:

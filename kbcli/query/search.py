@@ -32,7 +32,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
-from ..store.schema import EN_COLUMNS, SEARCH_WEIGHTS, ZH_COLUMNS
+from ..store.schema import EN_COLUMNS, FTS_TABLE, SEARCH_WEIGHTS, ZH_COLUMNS
 from ..text import HAN, fold, fold_quote, has_han, query_parts
 from .kb import KB, record_evidence
 from .resolve import Piece, parse_kinds, segment
@@ -127,10 +127,11 @@ def _part_sql(part: Part, tagged_only: bool = False) -> tuple[str, list]:
     sql: list[str] = []
     params: list = []
     if part.fts and not tagged_only:
-        sql.append("SELECT rowid FROM search WHERE search MATCH ?")
+        sql.append(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?")
         params.append(" OR ".join(f"({e})" for e in part.fts))
     if part.terms:
-        sql.append(f"SELECT rec FROM record_terms WHERE term IN ({','.join('?' * len(part.terms))})")
+        sql.append(f"SELECT r.rowid FROM records r WHERE r.id IN (SELECT record FROM record_terms WHERE term IN "
+                   f"({','.join('?' * len(part.terms))}))")
         params.extend(part.terms)
     if part.records:
         sql.append(f"SELECT rowid FROM records WHERE id IN ({','.join('?' * len(part.records))})")
@@ -151,7 +152,7 @@ def text_relevance(kb: KB, ps: list[Part]) -> dict[int, float]:
         return {}
     w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
     return {rowid: -b for rowid, b in kb.conn.execute(
-        f"SELECT rowid, bm25(search, {w}) FROM search WHERE search MATCH ?", (every,))}
+        f"SELECT rowid, bm25({FTS_TABLE}, {w}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (every,))}
 
 
 def text_condition(kb: KB, text: str) -> tuple[str, list]:
@@ -208,7 +209,7 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
     phrase = _whole_phrase(text, ps)
     in_phrase: set[int] = set()
     if phrase:
-        in_phrase = {r[0] for r in kb.conn.execute("SELECT rowid FROM search WHERE search MATCH ?", (phrase,))}
+        in_phrase = {r[0] for r in kb.conn.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (phrase,))}
     relevance = text_relevance(kb, ps)
     scored = []
     for rowid in matched:

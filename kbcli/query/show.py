@@ -83,10 +83,10 @@ def show_term(kb: KB, tid: str) -> dict:
     raw = kb.term_doc(tid)
     desc = kb.descendants.get(tid, [tid])
     direct = kb.conn.execute(
-        "SELECT r.id, r.kind, r.name_zh, r.name_en FROM record_terms rt JOIN records r ON r.rowid = rt.rec "
+        "SELECT r.id, r.kind, r.name_zh, r.name_en FROM record_terms rt JOIN records r ON r.id = rt.record "
         "WHERE rt.term = ? ORDER BY r.ord", (tid,)).fetchall()
     total = kb.conn.execute(
-        f"SELECT COUNT(DISTINCT rec) FROM record_terms WHERE term IN ({','.join('?' * len(desc))})", desc).fetchone()[0]
+        f"SELECT COUNT(DISTINCT record) FROM record_terms WHERE term IN ({','.join('?' * len(desc))})", desc).fetchone()[0]
     figures = [kb.figure(f) for f in raw.get("figures", ())]
     return {
         "id": tid, "kind": VOCAB_KIND[t["vocab"]], "name_zh": t["name_zh"], "name_en": t["name_en"],

@@ -33,6 +33,7 @@ from typing import Any, Self, TextIO
 
 from ..errors import Terminated, UsageError
 from ..store.db import DAMAGED
+from ..store.schema import FTS_TABLE
 
 _ALLOWED = {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
 # pragmas that only read, whatever their argument (PRAGMA table_info(records))
@@ -237,7 +238,7 @@ def run_sql(conn: sqlite3.Connection, sql: str, params: list | tuple = (),
         conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
         # set up the FTS5 table and the eponymous virtual tables now: their setup is not the
         # user's statement, and the authorizer would refuse its internal schema work
-        conn.execute("SELECT rowid FROM search WHERE 0").fetchall()
+        conn.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE 0").fetchall()
         for name in _EPONYMOUS:
             try:
                 conn.execute(f"SELECT * FROM {name} WHERE 0").fetchall()

@@ -318,8 +318,9 @@ class Meta(Model):
     title: Text
     title_zh: Text | None = None
     description: Text | None = None
+    description_zh: Text | None = None
     schema_version: Annotated[int, BeforeValidator(_number)] = 1
-    license: Text | None = None
+    license: Text | None = None  # the licence of the base as published (kb serve, kb export --datasette)
     out_of_scope: list[OutOfScope] = Field(default_factory=list)
 
 

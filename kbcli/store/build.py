@@ -35,27 +35,16 @@ from ..errors import DataError
 from ..paths import file_sha256
 from ..seed import models as m
 from ..text import has_han, loose, pair_text, say
-from .schema import DDL, FTS, INDEXES, SCHEMA_VERSION
+from .schema import FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, SCHEMA_VERSION, TABLE, TABLES, VIEWS
 
 BATCH = 2000
 FTS_HASHSIZE = 64 * 1024 * 1024
-INSERT = {
-    "sources": "INSERT INTO sources VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "terms": "INSERT INTO terms VALUES (?,?,?,?,?,?,?,?,?,?)",
-    "records": "INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-    "record_docs": "INSERT INTO record_docs VALUES (?,?)",
-    "record_terms": "INSERT INTO record_terms VALUES (?,?,?)",
-    "figures": "INSERT INTO figures VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    "evidence": "INSERT INTO evidence VALUES (?,?,?,?,?,?,?)",
-    "articles": "INSERT INTO articles VALUES (?,?,?,?,?)",
-    "links": "INSERT INTO links VALUES (?,?,?,?,?)",
-    "term_closure": "INSERT INTO term_closure VALUES (?,?,?)",
-    "term_names": "INSERT OR IGNORE INTO term_names VALUES (?,?,?)",
-    "record_names": "INSERT INTO record_names VALUES (?,?)",
-    "meta": "INSERT INTO meta VALUES (?,?)",
-    "search": "INSERT INTO search (rowid, names_zh, names_en, terms_zh, terms_en, summary, quotes) "
-              "VALUES (?,?,?,?,?,?,?)",
-}
+# Rows go in through executemany: sqlite-utils' insert_all, which builds each statement from dicts and
+# checks column types, took (measured at 100k records) several times as long as the plain statements.
+INSERT = {t.name: t.insert_sql() for t in TABLES}
+INSERT["records"] = TABLE["records"].insert_sql(with_rowid=True)
+INSERT["term_names"] = INSERT["term_names"].replace("INSERT", "INSERT OR IGNORE", 1)
+INSERT["search"] = f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
 
 
 def _zh(texts: list[str]) -> str:
@@ -63,6 +52,22 @@ def _zh(texts: list[str]) -> str:
     Texts are joined by newlines, so no pair spans two of them."""
     texts = [t for t in texts if t]
     return pair_text("\n".join(texts)) if texts else ""
+
+
+def _json(v) -> str | None:
+    """A list as stored: a JSON array (None for a field the item does not have)."""
+    return None if v is None else json.dumps(v, ensure_ascii=False)
+
+
+def _record_sources(obj: Any) -> list[str]:
+    """The sources of every quote of a record: its own, its figures', articles' and components'."""
+    out = [e.source for e in obj.evidence]
+    for f in obj.figures:
+        out.extend(e.source for e in f.evidence)
+    for part in (getattr(obj, "articles", ()), getattr(obj, "components", ())):
+        for x in part:
+            out.extend(e.source for e in x.evidence)
+    return list(dict.fromkeys(out))
 
 
 def _split(texts) -> tuple[list[str], list[str]]:
@@ -76,19 +81,29 @@ def _split(texts) -> tuple[list[str], list[str]]:
 
 
 def _open_tmp(tmp: str):
+    """The temporary database, its tables (with their keys and foreign keys) and the full-text index."""
     import sqlite_utils
 
-    db = sqlite_utils.Database(tmp)
+    db = sqlite_utils.Database(tmp, execute_plugins=False)
     for pragma in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-262144",
                    "locking_mode=EXCLUSIVE"):
         db.conn.execute(f"PRAGMA {pragma}")
-    for ddl in DDL:
-        db.conn.execute(ddl)
+    for t in TABLES:
+        db[t.name].create({c: typ for c, (typ, _) in t.columns.items()}, pk=t.pk, not_null=t.not_null,
+                          foreign_keys=[(c, *target) for c, target in t.foreign_keys.items()])
     db.conn.execute(FTS)
     # FTS5 flushes its in-memory index to a new segment every `hashsize` bytes (1 MB by default),
     # and merging those segments is much of the cost of a bulk load: 64 MB halves it.
-    db.conn.execute(f"INSERT INTO search(search, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
+    db.conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
     return db
+
+
+def _finish_schema(db) -> None:
+    """Indexes (after the bulk load) and views."""
+    for table, cols, unique in INDEXES:
+        db[table].create_index(cols, index_name=f"{table}_{'_'.join(cols)}", unique=unique)
+    for name, _, sql in VIEWS:
+        db.create_view(name, sql)
 
 
 def _search_columns(r: tuple, term_text: dict) -> tuple:
@@ -145,10 +160,11 @@ def _writer(tmp: str, target: str, jobs, pipe, parent: int) -> None:
     ("done", None); ("abort", None). Any failure answers ("error", message)."""
     _die_with_parent(parent, tmp)
     gc.disable()
-    conn = None
+    db = conn = None
     term_text: dict[str, tuple[str, str]] = {}  # term -> (Chinese pairs, English names) of its names and aliases
     try:
-        conn = _open_tmp(tmp).conn
+        db = _open_tmp(tmp)
+        conn = db.conn
         while True:
             kind, *payload = jobs.get()
             if kind == "rows":
@@ -161,8 +177,7 @@ def _writer(tmp: str, target: str, jobs, pipe, parent: int) -> None:
                 (rows,) = payload
                 conn.executemany(INSERT["search"], [_search_columns(r, term_text) for r in rows])
             elif kind == "finish":
-                for ddl in INDEXES:
-                    conn.execute(ddl)
+                _finish_schema(db)
                 # no 'optimize': with a 64 MB hash the load leaves few, large segments, and
                 # merging them (3 s at 100k records) made searches no faster (measured).
                 conn.execute("PRAGMA analysis_limit = 400")  # approximate statistics: enough for the planner
@@ -306,8 +321,11 @@ class Builder:
         self.buf: dict[str, list[tuple]] = defaultdict(list)
         self.terms: dict[str, Any] = {}
         self.term_vocab: dict[str, str] = {}
-        # records with a term not yet seen: the writer needs a term's text before the records using it
-        self.pending: list[tuple[int, Any, list[str]]] = []
+        # sources are few: kept until the end, when each article's restriction is its document's too
+        self.sources: dict[str, Any] = {}
+        # records that name a term or source not yet seen (a seed may order its sections freely): made at the
+        # end, since a record's row carries its terms' names and whether a source restricts citation
+        self.pending: list[tuple[str, Any]] = []
         self.rowid = 0
         self.counts: Counter = Counter()
 
@@ -341,29 +359,43 @@ class Builder:
                 self._send(("search", rows) if table == "search" else ("rows", table, rows))
         self.buf.clear()
 
-    def _evidence(self, owner: str, part: str, evidence: list) -> None:
+    def _evidence(self, owner: str, part: str, evidence: list, record: str | None = None,
+                  term: str | None = None) -> None:
         for i, e in enumerate(evidence):
-            self._put("evidence", (owner, part, i, e.source, e.quote, e.locator, e.note))
+            self._put("evidence", (owner, record, term, part, i, e.source, e.quote, e.locator, e.note))
 
     def _figures(self, owner: str, owner_kind: str, figures: list) -> None:
+        record, term = (owner, None) if owner_kind == "record" else (None, owner)
         for i, f in enumerate(figures):
             start = end = None
             if f.as_of:
                 start, end = date_range(f.as_of)
-            sources = ",".join(dict.fromkeys(e.source for e in f.evidence))
-            self._put("figures", (owner, i, owner_kind, f.metric, f.label_en, f.value, f.value_max, f.unit,
-                                  f.qualifier, f.as_of, start, end, f.original, f.note, sources))
-            self._evidence(owner, f"figures[{i}]", f.evidence)
+            sources = _json(list(dict.fromkeys(e.source for e in f.evidence)))
+            self._put("figures", (owner, i, owner_kind, record, term, f.metric, f.label_en, f.value, f.value_max,
+                                  f.unit, f.qualifier, f.as_of, start, end, f.original, f.note, sources))
+            self._evidence(owner, f"figures[{i}]", f.evidence, record, term)
+
+    def _restriction(self, sid: str) -> tuple[bool, str | None] | None:
+        """Whether a source asks not to be cited, itself or through the document it is part of, and its
+        words; None while a source of the chain is not yet known."""
+        seen = set()
+        while sid not in seen:
+            seen.add(sid)
+            src = self.sources.get(sid)
+            if src is None:
+                return None
+            if src.restricted:
+                return True, src.citation_note
+            if not src.part_of:
+                return False, None
+            sid = src.part_of
+        return False, None
 
     # ------------------------------------------------------------------
     def add(self, section: str, obj: Any) -> None:
         self.counts[section] += 1
         if section == "sources":
-            self._put("sources", (obj.id, obj.file, obj.part_of, obj.type, obj.title, obj.title_en,
-                                  obj.container_title, obj.publisher, obj.issued, obj.language, obj.url,
-                                  int(obj.restricted), obj.citation_note, self.counts[section],
-                                  obj.model_dump_json(exclude_none=True)))
-            self._evidence(obj.id, "", obj.evidence)
+            self.sources[obj.id] = obj
         elif section in m.VOCABS:
             self.terms[obj.id] = obj
             self.term_vocab[obj.id] = section
@@ -373,34 +405,52 @@ class Builder:
             _, en = _split(obj.aliases)
             self._send(("terms", [(obj.id, [obj.name_zh], [obj.name_en, *en])]))
             self._put("terms", (obj.id, section, obj.name_zh, obj.name_en, obj.parent,
-                                getattr(obj, "level", None), json.dumps(obj.aliases, ensure_ascii=False),
+                                getattr(obj, "level", None), _json(obj.aliases), _json(obj.see_also),
                                 obj.description_en, self.counts[section], obj.model_dump_json(exclude_none=True)))
-            self._evidence(obj.id, "", obj.evidence)
+            self._evidence(obj.id, "", obj.evidence, term=obj.id)
             self._figures(obj.id, "term", obj.figures)
         else:
-            self._record(section, obj)
+            if self._ready(obj):
+                self._record(section, obj, self.counts[section])
+            else:
+                self.pending.append((section, obj, self.counts[section]))
 
-    def _record(self, section: str, obj: Any) -> None:
+    def _ready(self, obj: Any) -> bool:
+        terms = (t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field))
+        return all(t in self.terms for t in terms) and all(self._restriction(s) is not None
+                                                           for s in _record_sources(obj))
+
+    def _record(self, section: str, obj: Any, ord_: int) -> None:
         self.rowid += 1
         rid, kind = self.rowid, m.KIND_OF_SECTION[section]
         start = end = None
         date = obj.date or getattr(obj, "issued", None)
         if date:
             start, end = date_range(date)
-        self._put("records", (rid, obj.id, kind, obj.name_zh, obj.name_en, obj.summary_en, date, start, end,
-                              getattr(obj, "status", None), obj.part_of, self.counts[section]))
+        terms = [t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field)]
+        search = self._search_row(rid, obj, terms)
+        sources = _record_sources(obj)
+        notes = [r[1] for r in map(self._restriction, sources) if r and r[0]]
+        actors_zh, actors_en = _split(obj.actors)
+        tags_zh = [self.terms[t].name_zh for t in terms] + actors_zh
+        tags_en = [self.terms[t].name_en for t in terms] + actors_en
+        self._put("records", (
+            rid, obj.id, kind, obj.name_zh, obj.name_en, _json(obj.short_names), obj.summary_en, date, start, end,
+            getattr(obj, "status", None), obj.part_of, *(_json(getattr(obj, f)) for f in m.VOCAB_OF_FIELD),
+            _json(obj.actors), _json(sources), int(bool(notes)), "; ".join(dict.fromkeys(n for n in notes if n)) or None,
+            getattr(obj, "level", None), _json(getattr(obj, "issuers", None)), getattr(obj, "doc_number", None),
+            getattr(obj, "issued", None), getattr(obj, "effective", None), getattr(obj, "category", None),
+            "; ".join(tags_zh), "; ".join(tags_en), "\n".join(search[-1]), ord_))
         self._put("record_docs", (rid, obj.model_dump_json(exclude_defaults=True)))  # defaults filled on read
         for key in {loose(n) for n in (obj.id, obj.name_zh, obj.name_en, *obj.short_names)}:
             self._put("record_names", (key, obj.id))
-        terms = [t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field)]
         for field, vocab in m.VOCAB_OF_FIELD.items():
             for t in getattr(obj, field):
-                self._put("record_terms", (t, rid, vocab))
-        self._evidence(obj.id, "", obj.evidence)
+                self._put("record_terms", (obj.id, t, vocab))
+        self._evidence(obj.id, "", obj.evidence, record=obj.id)
         self._figures(obj.id, "record", obj.figures)
         for lb in obj.legal_basis:
-            self._put("links", (obj.id, "legal_basis", lb.law, json.dumps(lb.articles) if lb.articles else None,
-                                lb.note))
+            self._put("links", (obj.id, "legal_basis", lb.law, _json(lb.articles) if lb.articles else None, lb.note))
         for t in obj.implements:
             self._put("links", (obj.id, "implements", t, None, None))
         if obj.part_of:
@@ -409,16 +459,12 @@ class Builder:
             self._put("links", (obj.id, "related", t, None, None))
         if section == "laws":
             for i, a in enumerate(obj.articles):
-                self._put("articles", (obj.id, a.number, a.version or "", json.dumps(a.items, ensure_ascii=False),
-                                       a.gist_en))
-                self._evidence(obj.id, f"articles[{i}]", a.evidence)
+                self._put("articles", (obj.id, a.number, a.version or "", _json(a.items), a.gist_en))
+                self._evidence(obj.id, f"articles[{i}]", a.evidence, record=obj.id)
         if section == "models":
             for i, c in enumerate(obj.components):
-                self._evidence(obj.id, f"components[{i}]", c.evidence)
-        if all(t in self.terms for t in terms):
-            self._put("search", self._search_row(rid, obj, terms))
-        else:
-            self.pending.append((rid, obj, terms))
+                self._evidence(obj.id, f"components[{i}]", c.evidence, record=obj.id)
+        self._put("search", search)
 
     def _search_row(self, rid: int, obj: Any, terms: list[str]) -> tuple:
         """What the writer needs for a record's search row: its Chinese texts (the writer
@@ -444,8 +490,15 @@ class Builder:
 
     # ------------------------------------------------------------------
     def finish(self, seed: Path, seed_hash: str, seed_meta: Any = None) -> dict[str, int]:
-        for rid, obj, terms in self.pending:
-            self._put("search", self._search_row(rid, obj, terms))
+        for section, obj, ord_ in self.pending:
+            self._record(section, obj, ord_)
+        for n, obj in enumerate(self.sources.values(), 1):
+            restricted, note = self._restriction(obj.id) or (False, None)
+            self._put("sources", (obj.id, obj.file, obj.part_of, obj.type, obj.title, obj.title_en,
+                                  obj.container_title, obj.publisher, obj.issued, obj.language, obj.url,
+                                  int(restricted), note, n,
+                                  obj.model_dump_json(exclude_none=True)))
+            self._evidence(obj.id, "", obj.evidence)
         closure: list[tuple] = []
         names: set[tuple] = set()
         for tid, term in self.terms.items():
@@ -465,10 +518,15 @@ class Builder:
             self._put("term_names", row)
         st = seed.stat()
         counts = {m.KIND_OF_SECTION.get(k, k): v for k, v in self.counts.items()}
-        meta = {"schema_version": str(SCHEMA_VERSION), "seed_sha256": seed_hash, "seed_path": str(seed.resolve()),
+        # no path of the builder's machine: the database is published as it is
+        meta = {"schema_version": str(SCHEMA_VERSION), "seed_sha256": seed_hash, "seed_file": seed.name,
                 "seed_size": str(st.st_size), "seed_mtime_ns": str(st.st_mtime_ns),
-                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "kbcli_version": __version__,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "generator": "kbcli", "kbcli_version": __version__,
                 "counts": json.dumps(counts)}
+        if seed_meta is not None:
+            for key in ("title", "title_zh", "description", "description_zh", "license"):
+                if getattr(seed_meta, key, None):
+                    meta[key] = getattr(seed_meta, key)
         if seed_meta is not None and seed_meta.out_of_scope:
             meta["out_of_scope"] = json.dumps([t.model_dump() for t in seed_meta.out_of_scope], ensure_ascii=False)
         for row in sorted(meta.items()):

@@ -34,10 +34,11 @@ from .. import __version__
 from ..errors import DataError, KbError, UsageError
 from ..paths import default_db, file_sha256, seed_path
 from ..text import say
-from .schema import DDL, SCHEMA_VERSION
+from .schema import FTS_TABLE, SCHEMA_VERSION
+from .schema import TABLES as SCHEMA_TABLES
 
 # the tables every kb database has (the FTS5 index adds its own shadow tables)
-TABLES = frozenset(re.findall(r"CREATE TABLE (\w+)", " ".join(DDL))) | {"search"}
+TABLES = frozenset(t.name for t in SCHEMA_TABLES) | {FTS_TABLE}
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # The database this process reads, for the CLI's error boundary: an error met while
