@@ -48,6 +48,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cite": ("cite_cmds", "cite_cmd"),
     "export": ("data_cmds", "export_cmd"),
     "sql": ("data_cmds", "sql_cmd"),
+    "serve": ("web_cmds", "serve_cmd"),
     "validate": ("seed_cmds", "validate_cmd"),
     "load": ("seed_cmds", "load_cmd"),
     "verify-quotes": ("curate_cmds", "verify_quotes_cmd"),

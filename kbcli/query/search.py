@@ -168,6 +168,38 @@ def text_condition(kb: KB, text: str) -> tuple[str, list]:
     return " AND ".join(conds), params
 
 
+def match_expression(kb: KB, text: str) -> str | None:
+    """One FTS5 expression on the index alone that every part of ``text`` matches (as ``kb query --text``):
+    what Datasette's ``?_search=`` and ``sqlite-utils search`` run through kbcli's plugins, so that they
+    find what kb finds without reading ``record_terms``. A part naming a term matches the records whose
+    tags (the index's tags columns) hold the name of the term or of a narrower one. None when the text
+    has nothing to search for."""
+    ps = parts(kb, text)
+    if not ps:
+        return None
+    exprs = []
+    for p in ps:
+        alts = list(p.fts)
+        for tid in p.terms[1:] if p.terms else ():  # the first is the term itself, whose names p.fts holds
+            t = kb.terms.get(tid)
+            if t is None:
+                continue
+            alts += [e for e in (_tag_expr(t["name_zh"], "tags_zh"), _tag_expr(t["name_en"], "tags_en"))
+                     if e and e not in alts]
+        if alts:
+            exprs.append("(" + " OR ".join(f"({e})" for e in alts) + ")")
+    return " AND ".join(exprs) or None
+
+
+def _tag_expr(name: str | None, column: str) -> str | None:
+    if not name:
+        return None
+    e = _zh_expr(name) if column == "tags_zh" else _en_expr(name)
+    if e is None:
+        return None
+    return f"{{{column}}} : {e.split(' : ', 1)[1]}"
+
+
 def _whole_phrase(text: str, ps: list[Part]) -> str | None:
     """The whole query as one phrase, when it has several parts in one script (合肥中试, concept verification
     centre): records holding it exactly rank first."""

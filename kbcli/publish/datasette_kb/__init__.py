@@ -1,0 +1,104 @@
+"""kbcli's Datasette plugin (registered in pyproject.toml under the ``datasette`` entry point).
+
+Datasette loads it for every database it serves; it acts only on kb databases (``meta``
+says ``generator: kbcli`` and this schema version):
+
+* ``?_search=`` finds what ``kb search`` finds (中试, 中試, 概念验证, English words): Datasette
+  runs a search as ``MATCH escape_fts(:search)``, and on a kb database ``escape_fts`` is kb's
+  reading of the query as character pairs (``kbcli.publish.searching``); ``kb_search(text)``
+  does the same for SQL written by hand. ``_searchmode=raw`` still passes the text untouched.
+* a restricted flag or citation note, and a quote from a source that asks not to be cited,
+  show the source's request wherever they are displayed;
+* a record's page (``row-kb-records.html``, for the database named ``kb`` as ``kb serve`` and
+  ``kb export --datasette`` name it) lists each quote with its source, locator and that request.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import partial
+
+from datasette import hookimpl
+from datasette.utils import escape_fts
+from markupsafe import Markup, escape
+
+_kb_databases: dict[str, dict | None] = {}  # Datasette database name -> {restricted source: note} or None
+
+
+def _escape(path, query):
+    from ..searching import expression
+
+    try:
+        return expression(path, query) or escape_fts(query)
+    except Exception:  # noqa: BLE001 - a search must never break the page: fall back to Datasette's quoting
+        return escape_fts(query)
+
+
+@hookimpl(trylast=True)  # after Datasette's own escape_fts, which this one replaces on kb databases
+def prepare_connection(conn, database, datasette):
+    from ..searching import kb_database
+
+    path = kb_database(conn)
+    if path is None:
+        return
+    conn.create_function("escape_fts", 1, partial(_escape, path), deterministic=True)
+    conn.create_function("kb_search", 1, partial(_escape, path), deterministic=True)
+
+
+def _restricted(datasette, database: str) -> dict | None:
+    """For a kb database, its restricted sources and their requests; None for any other database."""
+    if database not in _kb_databases:
+        from ..searching import kb_database
+
+        found = None
+        db = datasette.databases.get(database)
+        if db is not None and db.path:
+            try:
+                conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
+                try:
+                    if kb_database(conn) is not None:
+                        found = dict(conn.execute("SELECT id, citation_note FROM sources WHERE restricted = 1"))
+                finally:
+                    conn.close()
+            except sqlite3.Error:
+                found = None
+        _kb_databases[database] = found
+    return _kb_databases[database]
+
+
+def notice(note: str | None) -> Markup:
+    return Markup('<strong class="kb-restricted">Do not cite — the source asks: {}</strong>').format(
+        note or "not to be cited")
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    restricted = _restricted(datasette, database)
+    if restricted is None or value is None:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else ()
+    if column == "restricted" and value == 1:
+        note = row["citation_note"] if "citation_note" in keys else None
+        return Markup("1 ") + notice(note)
+    if column == "citation_note" and value:
+        return notice(value)
+    if column == "quote" and "source" in keys and row["source"] in restricted:
+        return Markup("{}<br>").format(value) + notice(restricted[row["source"]])
+    return None
+
+
+@hookimpl
+def extra_template_vars(template, database, table, view_name, request, datasette):
+    if view_name != "row" or table != "records" or _restricted(datasette, database) is None:
+        return None
+
+    async def quotes():
+        from datasette.utils import tilde_decode
+
+        pk = tilde_decode(request.url_vars.get("pks", ""))
+        rows = await datasette.get_database(database).execute(
+            "SELECT e.part, e.quote, e.source, s.title, e.locator, s.restricted, s.citation_note "
+            "FROM evidence e JOIN sources s ON s.id = e.source WHERE e.record = ? ORDER BY e.rowid", [pk])
+        return {"kb_quotes": [dict(r) for r in rows]}
+
+    return quotes

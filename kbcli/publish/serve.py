@@ -1,0 +1,86 @@
+"""``kb serve``: the built database on Datasette, read-only and immutable; ``kb export --datasette``:
+the database and its metadata written out for ``datasette publish`` or any host.
+
+The database file never changes while it is served (Datasette opens it immutable, so it caches
+its counts and takes no locks), which is what lets it scale out: any number of processes or
+machines can serve copies of the same file behind a load balancer (README, "Publishing").
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+
+from ..errors import DataError, UsageError
+from .metadata import DATABASE, metadata
+
+# Datasette's limits, raised where a page of the base at 100k records needs it (measured in benchmarks/load.py):
+# the array facets over every record take longer than Datasette's default of 200 ms at that size.
+SETTINGS = {"facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "default_page_size": 50,
+            "truncate_cells_html": 400}
+
+
+def _metadata_of(db: Path) -> dict:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return metadata(conn)
+    finally:
+        conn.close()
+
+
+def make_datasette(db: Path):
+    """A Datasette serving ``db`` as the read-only, immutable database ``kb``, with its metadata."""
+    try:
+        from datasette.app import Datasette
+        from datasette.database import Database
+    except ImportError:
+        raise DataError("kb serve needs Datasette: pip install 'kbcli[web]'") from None
+    ds = Datasette([], metadata=_metadata_of(db), settings=SETTINGS)
+    ds.add_database(Database(ds, path=str(db), is_mutable=False), name=DATABASE)
+    return ds
+
+
+def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float | None = None,
+          log=None) -> None:
+    """Serve until interrupted (or ``stop_after`` seconds). Port 0 picks a free port; the URL is
+    written to ``log`` (stderr) once the socket is bound."""
+    import asyncio
+
+    ds = make_datasette(db)
+    try:
+        import uvicorn
+    except ImportError:
+        raise DataError("kb serve needs Datasette: pip install 'kbcli[web]'") from None
+    try:
+        sock = socket.create_server((host, port))
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound = sock.getsockname()[1]
+    asyncio.run(ds.invoke_startup())
+    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    if stop_after is not None:
+        timer = threading.Timer(stop_after, lambda: setattr(server, "should_exit", True))
+        timer.daemon = True
+        timer.start()
+    shown = f"[{host}]" if ":" in host else host
+    print(f"kb: serving http://{shown}:{bound}/{DATABASE} (read-only; Ctrl-C stops)", file=log or sys.stderr,
+          flush=True)
+    server.run(sockets=[sock])
+
+
+def write_publish(db: Path, directory: Path) -> tuple[Path, Path]:
+    """Copy the database to DIRECTORY/kb.db and write DIRECTORY/metadata.json beside it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / f"{DATABASE}.db"
+    tmp = directory / f".{DATABASE}.db.tmp"
+    shutil.copyfile(db, tmp)
+    tmp.replace(target)
+    meta = directory / "metadata.json"
+    meta.write_text(json.dumps(_metadata_of(target), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return target, meta
