@@ -19,7 +19,8 @@ ALLOWED = {
     "curate": {"seed", "curate"},
     "cite": {"query", "store", "cite", "render"},
     "render": {"render"},
-    "cli": {"seed", "store", "query", "curate", "cite", "render", "cli"},
+    "publish": {"store", "query", "publish"},
+    "cli": {"seed", "store", "query", "curate", "cite", "render", "publish", "cli"},
 }
 SHARED = {"text", "dates", "errors", "paths", "__init__"}
 
@@ -36,9 +37,13 @@ def imports(path):
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
 def test_layers_import_one_way(layer):
-    for path in (PKG / layer).glob("*.py"):
+    for path in (PKG / layer).rglob("*.py"):
+        depth = len(path.relative_to(PKG / layer).parts) - 1  # kbcli/publish/datasette_kb/: one deeper
         for name, level in imports(path):
+            level -= depth
             top = name.split(".")[0]
+            if top in ("datasette", "uvicorn", "markupsafe"):
+                assert layer == "publish", f"{path.name} imports {name}: only kbcli.publish uses Datasette"
             if top in ("typer", "click"):
                 assert layer == "cli", f"{path.name} imports {name}: only kbcli.cli uses Typer"
             if top == "rich":
@@ -71,7 +76,8 @@ def test_query_path_imports_nothing_heavy(real_db):
     for heavy in ("rich", "sqlite_utils", "yaml", "kbcli.seed", "kbcli.seed.models", "kbcli.cite", "kbcli.curate",
                   "kbcli.store.build", "multiprocessing", *PLOTTING, "kbcli.render.charts",
                   "kbcli.render.graphs", "kbcli.query.graph", "kbcli.query.chart", "kbcli.query.compare",
-                  "kbcli.query.timeline", "kbcli.query.relations"):
+                  "kbcli.query.timeline", "kbcli.query.relations", "kbcli.publish", "datasette", "uvicorn",
+                  "kbcli.cli.web_cmds"):
         assert heavy not in modules, f"kb query imports {heavy}"
     for other in ("kbcli.cli.cite_cmds", "kbcli.cli.curate_cmds", "kbcli.cli.seed_cmds", "kbcli.cli.data_cmds",
                   "kbcli.cli.landscape_cmds"):
@@ -107,3 +113,19 @@ def test_a_touched_but_unchanged_seed_costs_a_hash_not_the_build_modules(tmp_pat
     os.utime(seed, ns=(seed.stat().st_atime_ns, seed.stat().st_mtime_ns + 10**9))
     modules = _modules_loaded("list", env=env)
     assert "kbcli.store.build" not in modules and "kbcli.seed.models" not in modules
+
+
+def test_the_plugins_load_nothing_of_kbcli_until_they_meet_a_kb_database():
+    """Datasette and sqlite-utils import kbcli's plugins in every run, on any database."""
+    code = "import kbcli.publish.sqlite_utils_plugin, kbcli.publish.datasette_kb"
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    modules = {line.split("|")[-1].strip() for line in out.stderr.splitlines() if line.startswith("import time:")}
+    for heavy in ("kbcli.query", "kbcli.query.search", "kbcli.store.db", "kbcli.seed", "rich", "typer"):
+        assert heavy not in modules, f"the plugins import {heavy}"
+
+
+def test_serve_is_the_only_command_that_imports_datasette(real_db):
+    for args in (("list",), ("export", "figures"), ("sql", "SELECT 1")):
+        modules = _modules_loaded(*args, "--db", str(real_db))
+        assert "datasette" not in modules and "kbcli.publish" not in modules, args

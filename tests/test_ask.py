@@ -160,7 +160,7 @@ def test_table_prints_the_reading_first_and_other_formats_print_records(kb):
     assert lines[0].startswith("kb query ") and lines[1].lstrip().startswith("read:")
     assert "合肥 Hefei" in table.stdout and "asks not to be cited" in table.stderr
     csv = kb("ask", "Which cities fund concept-verification centres?", "--format", "csv")
-    assert csv.stdout.startswith("id,kind,date,status,") and "read as: kb query" in csv.stderr
+    assert csv.stdout.startswith("id,kind,date,date_start,date_end,status,") and "read as: kb query" in csv.stderr
 
 
 def test_an_empty_question_is_a_usage_error(kb):

@@ -168,7 +168,7 @@ def test_kb_figures_shows_each_figures_handle_in_every_format(kb):
     assert "cn-tech-contract-registration#technology-contracts@2022" in handles
     assert "low-transfer-rate#transfer-rate@2011" in handles
     header = kb("figures", "--format", "csv").stdout.splitlines()[0]
-    assert header == ("owner,owner_kind,metric,label_en,value,max,unit,qualifier,as_of,original,note,sources,"
+    assert header == ("owner,owner_kind,metric,label_en,value,value_max,unit,qualifier,as_of,original,note,sources,"
                       "restricted,handle")
     for fmt in FORMATS:
         out = kb("figures", "--record", "shaanxi-three-reforms", "--format", fmt).stdout

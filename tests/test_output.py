@@ -48,8 +48,10 @@ def test_query_and_search_json_are_arrays_of_records(kb):
 
 def test_csv_header_is_stable(kb):
     header = kb("query", "-f", "csv").stdout.splitlines()[0]
-    assert header == ("id,kind,date,status,name_zh,name_en,summary_en,regions,mechanisms,instruments,addresses,"
-                      "figures,evidence,sources,restricted")
+    assert header == ("id,kind,date,date_start,date_end,status,name_zh,name_en,short_names,summary_en,regions,"
+                      "mechanisms,instruments,addresses,actors,level,doc_number,issuers,issued,effective,amended,"
+                      "published_in,category,part_of,legal_basis,implements,related,articles,components,figures,"
+                      "evidence,notes,sources,restricted")
 
 
 class FakeTerminal(io.StringIO):
@@ -117,5 +119,5 @@ def test_sources_and_restricted_columns_count_article_and_component_evidence():
     model = {"id": "m", "kind": "model", "evidence": [], "figures": [],
              "components": [{"name_zh": "甲", "evidence": [{"source": "open", "quote": "q", "locator": "x"}]}]}
     rows = record_rows([law, model])
-    assert rows[0]["sources"] == "open; fig-src; brief" and rows[0]["restricted"] is True
-    assert rows[1]["sources"] == "open" and rows[1]["restricted"] is False
+    assert rows[0]["sources"] == ["open", "fig-src", "brief"] and rows[0]["restricted"] is True
+    assert rows[1]["sources"] == ["open"] and rows[1]["restricted"] is False

@@ -86,7 +86,7 @@ def test_export_each_table(kb, table):
 def test_export_all_to_a_directory(kb, tmp_path):
     result = kb("export", "--all", "--dir", str(tmp_path / "out"), "-f", "tsv")
     assert result.exit_code == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(f"{t}.tsv" for t in TABLES)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted([f"{t}.tsv" for t in TABLES] + ["datapackage.json"])
     assert result.stdout == ""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -15,20 +16,26 @@ EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "t
 # streaming format instead of running out of memory
 TABLE_MAX_ROWS = 100_000
 TABLE_MAX_CHARS = 4 * 1024 * 1024
+BOM = "\ufeff"
 
 
-def _write(rows, columns, fmt: str, output: str | None, option: str = "--output") -> None:
-    from ..render.views import emit_rows
+def _write(rows, columns, fmt: str, output: str | None, option: str = "--output", bom: bool = False) -> None:
+    from ..render.views import emit_rows, project
 
+    if fmt in ("json", "jsonl"):
+        rows = project(rows, columns)  # the same columns as csv, values whole
     with output_to(output, option) as fh:
+        if bom:
+            fh.write(BOM)
         emit_rows(rows, columns, fmt, out=fh)
 
 
 def _columns(table: str, rows):
+    from ..query.export import KINDS
     from ..query.kb import VOCABS
     from ..render import views as v
 
-    if table == "records":
+    if table == "records" or table in KINDS:
         return v.RECORD_COLUMNS_ALL
     if table == "figures":
         return v.FIGURE_COLUMNS
@@ -39,45 +46,123 @@ def _columns(table: str, rows):
     return v.columns_for(rows)
 
 
-@about('Export a table to stdout or a file, or every table into a folder.',
-       'kb export figures --format csv --output figures.csv',
-       'kb export --all --dir export --format tsv')
+def _rows(kb, table: str) -> list[dict]:
+    from ..query.export import KINDS, export_table
+    from ..render.views import record_rows
+
+    rows = export_table(kb, table)
+    return record_rows(rows) if table == "records" or table in KINDS else rows
+
+
+def _field_type(values: list) -> str:
+    """A Frictionless Table Schema type for the raw values of a column."""
+    present = [x for x in values if x is not None and x != ""]
+    if present and all(isinstance(x, bool) for x in present):
+        return "boolean"
+    if present and all(isinstance(x, int) and not isinstance(x, bool) for x in present):
+        return "integer"
+    if present and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in present):
+        return "number"
+    return "string"
+
+
+def _datapackage(directory: Path, tables: dict[str, tuple[list, list]], fmt: str, bom: bool) -> Path:
+    """datapackage.json (Frictionless Data): each exported file, its columns, their types, and how lists
+    are joined."""
+    from ..render.views import EVIDENCE_SEPARATOR, LIST_SEPARATOR
+
+    resources = []
+    for name, (rows, columns) in tables.items():
+        fields = []
+        for c in columns:
+            values = [r.get(c.key) for r in rows]
+            field = {"name": c.title, "type": _field_type(values)}
+            if any(isinstance(x, (list, tuple)) for x in values):
+                sep = EVIDENCE_SEPARATOR if c.title == "evidence" else LIST_SEPARATOR
+                field["description"] = f"A list, its items joined by {sep!r}"
+            fields.append(field)
+        res = {"name": name.replace("_", "-"), "path": f"{name}.{EXT[fmt]}", "profile": "tabular-data-resource",
+               "format": fmt, "mediatype": "text/csv" if fmt == "csv" else "text/tab-separated-values",
+               "encoding": "utf-8-sig" if bom else "utf-8", "schema": {"fields": fields}}
+        if fmt == "tsv":
+            res["dialect"] = {"delimiter": "\t", "quoteChar": "\x00", "doubleQuote": False}
+        resources.append(res)
+    package = {"profile": "tabular-data-package", "name": "kbcli-technology-transfer-policy",
+               "title": "kbcli knowledge base of China's technology-transfer policy (科技成果转化)",
+               "resources": resources}
+    path = directory / "datapackage.json"
+    path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+@about('Export a table or the records of one kind to stdout or a file, or every table into a folder.',
+       'kb export practices --bom --output practices.csv   # Excel reads it as UTF-8',
+       'kb export --all --dir export --format tsv          # and export/datapackage.json',
+       'kb export --datasette site/                         # kb.db and metadata.json for datasette publish')
 def export_cmd(
     table: Annotated[str | None, typer.Argument(
         help="records, figures, evidence, links, articles, sources, regions, mechanisms, instruments, "
-             "blockages or record_terms.")] = None,
-    all_tables: Annotated[bool, typer.Option("--all", help="Export every table into --dir.")] = False,
+             "blockages or record_terms; or a record kind: laws, pilots, models, practices.")] = None,
+    all_tables: Annotated[bool, typer.Option("--all", help="Export every table into --dir, with a datapackage.json "
+                                                           "(csv and tsv).")] = False,
     directory: Annotated[str | None, typer.Option("--dir", help="Folder for --all (created if missing).")] = None,
+    bom: Annotated[bool, typer.Option("--bom", help="Start csv or tsv with a UTF-8 byte-order mark, so that "
+                                                    "spreadsheets (Excel) read Chinese text right.")] = False,
+    datasette: Annotated[str | None, typer.Option(
+        "--datasette", metavar="DIR", help="Write the database (DIR/kb.db) and Datasette's metadata "
+                                           "(DIR/metadata.json) for datasette publish or another host.")] = None,
     fmt: FormatOpt = Format.csv, output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
-    """Export a table (default csv) to stdout or --output, or every table with --all --dir DIR."""
-    from ..errors import UsageError
-    from ..query.export import TABLES, export_table
-    from ..render.views import record_rows
+    """Export a table (default csv) to stdout or --output, or every table with --all --dir DIR.
 
+    Every format has the same columns; in csv, tsv and md a list is joined with '; ' (quotes in the
+    evidence column with ' | ').
+    """
+    from ..errors import UsageError
+
+    if datasette is not None:
+        if table is not None or all_tables:
+            raise UsageError("--datasette writes the whole database: give no TABLE or --all")
+        from ..publish.serve import write_publish
+        from ..store.db import ensure_db
+
+        target, meta = write_publish(ensure_db(db, seed), Path(datasette))
+        say(f"kb: wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
+        return
     if all_tables == (table is not None):
         raise UsageError("give either a TABLE or --all --dir DIR")
+    if bom and fmt.value not in ("csv", "tsv"):
+        raise UsageError("--bom is for csv and tsv (a byte-order mark is not valid in JSON or Markdown)")
+    if all_tables and not directory:
+        raise UsageError("--all needs --dir DIR")
+    if table is not None:
+        from ..query.export import table_name
+
+        table = table_name(table)  # a usage error before the database is opened
     kb = open_kb(db, seed)
     if all_tables:
-        if not directory:
-            raise UsageError("--all needs --dir DIR")
+        from ..query.export import TABLES
+
+        assert directory is not None
         out = Path(directory)
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot use --dir {directory}: {exc.strerror or exc}") from None
+        written = {}
         for t in TABLES:
-            rows = export_table(kb, t)
-            rows = record_rows(rows) if t == "records" else rows
+            rows = _rows(kb, t)
+            columns = _columns(t, rows)
             path = out / f"{t}.{EXT[fmt.value]}"
-            _write(rows, _columns(t, rows), fmt.value, str(path), "--dir")
+            _write(rows, columns, fmt.value, str(path), "--dir", bom)
+            written[t] = (rows, columns)
             say(f"{path}: {len(rows)} rows")
+        if fmt.value in ("csv", "tsv"):
+            say(f"{_datapackage(out, written, fmt.value, bom)}: describes them")
         return
     assert table is not None  # checked above: a TABLE or --all
-    rows = export_table(kb, table)
-    if table == "records" and fmt.value not in ("json", "jsonl"):
-        rows = record_rows(rows)
-    _write(rows, _columns(table, rows), fmt.value, output)
+    rows = _rows(kb, table)
+    _write(rows, _columns(table, rows), fmt.value, output, bom=bom)
 
 
 @about('Run one read-only SQL statement on the database; any write is refused and changes nothing.',
@@ -96,8 +181,9 @@ def sql_cmd(
 ) -> None:
     """Run read-only SQL on the database; any write is refused and changes nothing.
 
-    Tables: records, record_terms, terms, term_closure, term_names, figures,
-    evidence, articles, links, sources, meta, and the FTS5 index search.
+    Tables: records (with its tags as JSON arrays), record_terms, terms, term_closure, figures,
+    evidence, articles, links, sources, meta; views record_regions, record_mechanisms,
+    record_instruments, record_blockages, record_quotes; the full-text index records_fts.
     A statement may run 10 seconds (--timeout) and use 512 MB of memory
     (--max-memory); Ctrl-C stops it at once. Rows stream out in every
     format but table.

@@ -133,7 +133,7 @@ def heatmap(kb: KB, rows: str, cols: str, f: Filters | None = None, depth: int |
 
     where, params = where_clause(kb, f)
     srcs = [s for (s,) in kb.conn.execute(
-        f"SELECT DISTINCT e.source FROM evidence e JOIN records r ON r.id = e.owner WHERE {where} "
+        f"SELECT DISTINCT e.source FROM evidence e JOIN records r ON r.id = e.record WHERE {where} "
         "ORDER BY e.source", params)]
     top = [s for s in srcs if not kb.sources.get(s, {}).get("part_of")] + \
           [s for s in srcs if kb.sources.get(s, {}).get("part_of")]

@@ -1,7 +1,9 @@
 """``kb export TABLE``: whole tables for scripts and spreadsheets.
 
 Each table is a list of flat-ish rows; the render layer decides how lists
-flatten in csv/tsv/md. ``records`` exports full records (as ``kb query``).
+flatten in csv/tsv/md. ``records`` exports full records (as ``kb query``), and
+a record kind (``practices``, ``laws`` ... singular or plural) the records of
+that kind.
 """
 
 from __future__ import annotations
@@ -10,15 +12,36 @@ import json
 
 from ..errors import UsageError
 from .facets import Filters, query
-from .kb import KB, VOCABS
+from .kb import KB, KIND_PLURAL, PLURAL_KIND, VOCABS
 from .listing import figures, list_sources, list_terms
 
 TABLES = ("records", "figures", "evidence", "links", "articles", "sources", *VOCABS, "record_terms")
+KINDS = tuple(KIND_PLURAL.values())  # laws, pilots, models, practices: the records of one kind
+
+
+def table_name(name: str) -> str:
+    """A table or record kind as given (``practice``, ``Laws``, ``regions``) -> its export name."""
+    import difflib
+
+    v = name.strip().lower()
+    if v in TABLES or v in KINDS:
+        return v
+    if v in KIND_PLURAL:
+        return KIND_PLURAL[v]
+    if f"{v}s" in VOCABS:
+        return f"{v}s"
+    choices = [*TABLES, *KINDS]
+    close = difflib.get_close_matches(v, choices, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise UsageError(f"unknown table {name!r}{hint} (tables: {', '.join(TABLES)}; record kinds: {', '.join(KINDS)})")
 
 
 def export_table(kb: KB, table: str) -> list[dict]:
+    table = table_name(table)
     if table == "records":
         return query(kb, Filters())
+    if table in PLURAL_KIND:
+        return query(kb, Filters(kinds=[PLURAL_KIND[table]]))
     if table == "figures":
         return figures(kb, Filters())
     if table in VOCABS:
@@ -45,4 +68,4 @@ def export_table(kb: KB, table: str) -> list[dict]:
         return [{"record": rid, "vocab": v, "term": t} for rid, v, t in kb.conn.execute(
             "SELECT r.id, rt.vocab, rt.term FROM record_terms rt JOIN records r ON r.id = rt.record "
             "ORDER BY r.ord, rt.vocab, rt.term")]
-    raise UsageError(f"unknown table {table!r}; the tables are {', '.join(TABLES)}")
+    raise AssertionError(table)  # table_name checked it

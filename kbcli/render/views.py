@@ -45,20 +45,58 @@ RECORD_COLUMNS = [
     TColumn("figures", flatten=figures_text), TColumn("evidence", flatten=evidence_text),
 ]
 
+LIST_SEPARATOR = "; "  # every list in csv, tsv and md (README, "Output contract")
+EVIDENCE_SEPARATOR = " | "  # quotes: a quote may hold a semicolon
+
+
+def _link(v) -> str:
+    return v["id"] if isinstance(v, dict) else (v or "")
+
+
+def _legal_basis(v) -> str:
+    return join_list(f"{lb['id']} (art. {', '.join(map(str, lb['articles']))})" if lb.get("articles") else lb["id"]
+                     for lb in v or ())
+
+
+def _articles(v) -> str:
+    return join_list(f"art. {a['number']}" + (f" ({a['version']} text)" if a.get("version") else "") + f": {a['gist_en']}"
+                     for a in v or ())
+
+
+def _components(v) -> str:
+    return join_list(f"{c['name_zh']} ({c['name_en']})" for c in v or ())
+
 
 def record_rows(records: list[dict]) -> list[dict]:
-    """Add the derived columns (sources, restricted) used by the tabular formats."""
+    """Add the derived columns used by the tabular formats and exports: the first and last day of the
+    date, the sources of every quote (a list) and whether any restricts citation."""
+    from ..dates import date_range
+
     out = []
     for r in records:
         evidence = list(_evidence(r))
         d = dict(r)
-        d["sources"] = "; ".join(dict.fromkeys(e["source"] for e in evidence))
+        d["date_start"], d["date_end"] = date_range(r["date"]) if r.get("date") else (None, None)
+        d["sources"] = list(dict.fromkeys(e["source"] for e in evidence))
         d["restricted"] = any(e.get("restricted") for e in evidence)
         out.append(d)
     return out
 
 
-RECORD_COLUMNS_ALL = RECORD_COLUMNS + [TColumn("sources"), Column("restricted")]
+# The record contract of csv, tsv and md, and of kb export records in every format: every record has every
+# column (empty where its kind has no such field); the terminal table shows the Column ones.
+RECORD_COLUMNS_ALL = [
+    Column("id"), Column("kind"), Column("date"), TColumn("date_start"), TColumn("date_end"), TColumn("status"),
+    Column("name_zh"), Column("name_en"), TColumn("short_names"), TColumn("summary_en"),
+    Column("regions", flatten=join_terms), TColumn("mechanisms", flatten=join_terms),
+    TColumn("instruments", flatten=join_terms), TColumn("addresses", flatten=join_terms), TColumn("actors"),
+    TColumn("level"), TColumn("doc_number"), TColumn("issuers"), TColumn("issued"), TColumn("effective"),
+    TColumn("amended"), TColumn("published_in"), TColumn("category"), TColumn("part_of", flatten=_link),
+    TColumn("legal_basis", flatten=_legal_basis), TColumn("implements", flatten=join_terms),
+    TColumn("related", flatten=join_terms), TColumn("articles", flatten=_articles),
+    TColumn("components", flatten=_components), TColumn("figures", flatten=figures_text),
+    TColumn("evidence", flatten=evidence_text), TColumn("notes"), TColumn("sources"), Column("restricted"),
+]
 
 SEARCH_COLUMNS = [Column("score", numeric=True), Column("id"), Column("kind"), Column("name_zh"), Column("name_en"),
                   Column("match", flatten=lambda m: (m or {}).get("text", "") if m else ""),
@@ -78,7 +116,7 @@ def term_columns(indent: bool) -> list[Column]:
     name = Column("name_zh", flatten=None)
     if indent:
         name = Column("tree", "name_zh")
-    return [Column("id"), name, Column("name_en"), Column("level"), Column("parent"),
+    return [Column("id"), name, Column("name_en"), Column("level"), Column("parent"), TColumn("depth", numeric=True),
             Column("records", numeric=True), Column("total", numeric=True), TColumn("aliases"), TColumn("see_also")]
 
 
@@ -89,7 +127,7 @@ def term_rows(rows: list[dict]) -> list[dict]:
 SOURCE_COLUMNS = [Column("id"), Column("part_of"), Column("type"), Column("title"), Column("issued"),
                   Column("restricted"), Column("quotes", numeric=True), TColumn("citation_note")]
 FIGURE_COLUMNS = [Column("owner"), TColumn("owner_kind"), Column("metric"), TColumn("label_en"),
-                  Column("value", numeric=True), Column("value_max", "max", numeric=True), Column("unit"),
+                  Column("value", numeric=True), Column("value_max", numeric=True), Column("unit"),
                   Column("qualifier"), Column("as_of"), Column("original"), TColumn("note"),
                   Column("sources", flatten=join_list), Column("restricted"), Column("handle")]
 COMPARISON_LABEL = {"corroborated": "sources agree", "conflicting": "SOURCES DISAGREE",
@@ -125,6 +163,12 @@ def columns_for(rows: list[dict]) -> list[Column]:
         return []
     first = rows[0]
     return [Column(k, numeric=isinstance(v, (int, float)) and not isinstance(v, bool)) for k, v in first.items()]
+
+
+def project(rows: list[dict], columns: list[Column]) -> list[dict]:
+    """Rows with exactly the columns' keys, in their order, values unflattened (json and jsonl of exports,
+    so that every format has the same columns)."""
+    return [{c.title: r.get(c.key) for c in columns} for r in rows]
 
 
 def emit_rows(rows: list[dict], columns: list[Column], fmt: str, out: TextIO | None = None) -> None:
