@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from ..errors import UsageError
 from ..store.schema import EN_COLUMNS, FTS_TABLE, SEARCH_WEIGHTS, ZH_COLUMNS
-from ..text import HAN, fold, fold_quote, has_han, query_parts
+from ..text import HAN, fold, fold_quote, has_han, pair_text, query_parts
 from .kb import KB, record_evidence
 from .resolve import Piece, parse_kinds, segment
 
@@ -180,24 +180,22 @@ def match_expression(kb: KB, text: str) -> str | None:
     exprs = []
     for p in ps:
         alts = list(p.fts)
-        for tid in p.terms[1:] if p.terms else ():  # the first is the term itself, whose names p.fts holds
-            t = kb.terms.get(tid)
-            if t is None:
-                continue
-            alts += [e for e in (_tag_expr(t["name_zh"], "tags_zh"), _tag_expr(t["name_en"], "tags_en"))
-                     if e and e not in alts]
+        for tid in p.terms:  # the terms it names and their narrower terms, as tags
+            name = kb.terms[tid]["name_zh"] if tid in kb.terms else None
+            e = _tag_expr(name) if name else None
+            if e and e not in alts:
+                alts.append(e)
         if alts:
             exprs.append("(" + " OR ".join(f"({e})" for e in alts) + ")")
     return " AND ".join(exprs) or None
 
 
-def _tag_expr(name: str | None, column: str) -> str | None:
-    if not name:
-        return None
-    e = _zh_expr(name) if column == "tags_zh" else _en_expr(name)
-    if e is None:
-        return None
-    return f"{{{column}}} : {e.split(' : ', 1)[1]}"
+def _tag_expr(name: str) -> str | None:
+    """A term's whole Chinese name in the tags column: the tokens the index holds for it, its pairs and
+    then its last character alone, which the index holds only where a text ends (so 西安 does not match
+    the actor 西安电子科技大学). Every term has a Chinese name, so the English one adds nothing here."""
+    tokens = re.findall(r"[^\W_]+", pair_text(name))
+    return f"{{tags_zh}} : ({_phrase(' '.join(tokens))})" if tokens else None
 
 
 def _whole_phrase(text: str, ps: list[Part]) -> str | None:

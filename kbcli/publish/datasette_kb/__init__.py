@@ -82,8 +82,11 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup("1 ") + notice(note)
     if column == "citation_note" and value:
         return notice(value)
-    if column == "quote" and "source" in keys and row["source"] in restricted:
-        return Markup("{}<br>").format(value) + notice(restricted[row["source"]])
+    source = row["source"] if "source" in keys else None
+    if isinstance(source, dict):  # a foreign key Datasette has labelled
+        source = source.get("value")
+    if column == "quote" and source in restricted:
+        return Markup("{}<br>").format(value) + notice(restricted[source])
     return None
 
 
