@@ -22,7 +22,7 @@ from .metadata import DATABASE, metadata
 # Datasette's limits, raised where a page of the base at 100k records needs it (measured in benchmarks/load.py):
 # the array facets over every record take longer than Datasette's default of 200 ms at that size.
 SETTINGS = {"facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "default_page_size": 50,
-            "truncate_cells_html": 400}
+            "truncate_cells_html": 160}
 
 
 def _metadata_of(db: Path) -> dict:
