@@ -102,3 +102,64 @@ def test_export_usage_errors(kb):
     assert kb("export").exit_code == 2
     assert kb("export", "--all").exit_code == 2
     assert kb("export", "widgets").exit_code == 2
+
+
+KINDS = ["laws", "pilots", "models", "practices"]
+
+
+@pytest.mark.parametrize("table", TABLES + KINDS)
+def test_every_format_of_an_export_has_the_same_columns(kb, table):
+    header = next(csv.reader(io.StringIO(kb("export", table).stdout)))
+    tsv_header = kb("export", table, "-f", "tsv").stdout.splitlines()[0].split("\t")
+    md_header = [c.strip() for c in kb("export", table, "-f", "md").stdout.splitlines()[0].strip("|").split("|")]
+    rows = json.loads(kb("export", table, "-f", "json").stdout)
+    lines = [json.loads(line) for line in kb("export", table, "-f", "jsonl").stdout.splitlines()]
+    assert header == tsv_header == md_header
+    assert all(list(r) == header for r in rows) and all(list(r) == header for r in lines)
+
+
+def test_record_exports_carry_the_law_fields_and_date_ranges(kb):
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(kb("export", "laws").stdout))}
+    sttl = rows["law-sttl"]
+    assert sttl["level"] and sttl["issuers"] and sttl["date_start"] and sttl["date_end"] >= sttl["date_start"]
+    assert {r["kind"] for r in rows.values()} == {"law"}
+    assert any(r["doc_number"] for r in rows.values())
+    js = {r["id"]: r for r in json.loads(kb("export", "laws", "-f", "json").stdout)}
+    assert js["law-sttl"]["date_start"] == sttl["date_start"] and isinstance(js["law-sttl"]["issuers"], list)
+    # a list in csv is its JSON items joined with '; '
+    assert sttl["issuers"] == "; ".join(js["law-sttl"]["issuers"])
+
+
+def test_export_takes_record_kinds_singular_or_plural_and_names_the_closest(kb):
+    practices = list(csv.DictReader(io.StringIO(kb("export", "practices").stdout)))
+    assert len(practices) == 250 and {r["kind"] for r in practices} == {"practice"}
+    assert kb("export", "practice").stdout == kb("export", "practices").stdout
+    assert kb("export", "region").stdout == kb("export", "regions").stdout
+    bad = kb("export", "practis")
+    assert bad.exit_code == 2 and "did you mean practices" in bad.stderr and bad.stdout == ""
+
+
+def test_bom_for_spreadsheets(kb, tmp_path):
+    out = kb("export", "practices", "--bom")
+    assert out.exit_code == 0 and out.stdout.startswith("\ufeffid,kind,")
+    target = tmp_path / "p.csv"
+    assert kb("export", "figures", "--bom", "-o", str(target)).exit_code == 0
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfowner,")
+    for fmt in ("json", "jsonl", "md"):
+        refused = kb("export", "figures", "--bom", "-f", fmt)
+        assert refused.exit_code == 2 and "--bom" in refused.stderr and refused.stdout == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv"])
+def test_datapackage_describes_the_export_and_validates(kb, tmp_path, fmt):
+    frictionless = pytest.importorskip("frictionless")
+    folder = tmp_path / "out"
+    assert kb("export", "--all", "--dir", str(folder), "-f", fmt, "--bom").exit_code == 0
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    names = {r["path"] for r in package["resources"]}
+    assert names == {f"{t}.{fmt}" for t in TABLES}
+    fields = {f["name"]: f for r in package["resources"] if r["name"] == "figures" for f in r["schema"]["fields"]}
+    assert fields["value"]["type"] == "number" and fields["restricted"]["type"] == "boolean"
+    assert "'; '" in fields["sources"]["description"]
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:10]

@@ -71,7 +71,7 @@ def _datapackage(directory: Path, tables: dict[str, tuple[list, list]], fmt: str
     are joined."""
     from ..render.views import EVIDENCE_SEPARATOR, LIST_SEPARATOR
 
-    resources = []
+    resources: list[dict[str, object]] = []
     for name, (rows, columns) in tables.items():
         fields = []
         for c in columns:
@@ -81,7 +81,7 @@ def _datapackage(directory: Path, tables: dict[str, tuple[list, list]], fmt: str
                 sep = EVIDENCE_SEPARATOR if c.title == "evidence" else LIST_SEPARATOR
                 field["description"] = f"A list, its items joined by {sep!r}"
             fields.append(field)
-        res = {"name": name.replace("_", "-"), "path": f"{name}.{EXT[fmt]}", "profile": "tabular-data-resource",
+        res: dict[str, object] = {"name": name.replace("_", "-"), "path": f"{name}.{EXT[fmt]}", "profile": "tabular-data-resource",
                "format": fmt, "mediatype": "text/csv" if fmt == "csv" else "text/tab-separated-values",
                "encoding": "utf-8-sig" if bom else "utf-8", "schema": {"fields": fields}}
         if fmt == "tsv":

@@ -194,7 +194,7 @@ def _series_scale(data: dict) -> Scale:
 
 # ------------------------------------------------------------------ rows for the data formats
 CHART_COLUMNS = [Column("label"), Column("owner"), Column("as_of"), Column("value", numeric=True),
-                 Column("value_max", "max", numeric=True), Column("unit"), Column("qualifier"),
+                 Column("value_max", numeric=True), Column("unit"), Column("qualifier"),
                  Column("original"), Column("regions", flatten=lambda v: "; ".join(r["id"] for r in v or [])),
                  Column("sources", flatten=join_list), Column("restricted")]
 

@@ -89,7 +89,7 @@ def _open_tmp(tmp: str):
                    "locking_mode=EXCLUSIVE"):
         db.conn.execute(f"PRAGMA {pragma}")
     for t in TABLES:
-        db[t.name].create({c: typ for c, (typ, _) in t.columns.items()}, pk=t.pk, not_null=t.not_null,
+        db.table(t.name).create({c: typ for c, (typ, _) in t.columns.items()}, pk=t.pk, not_null=t.not_null,
                           foreign_keys=[(c, *target) for c, target in t.foreign_keys.items()])
     db.conn.execute(FTS)
     # FTS5 flushes its in-memory index to a new segment every `hashsize` bytes (1 MB by default),
@@ -325,7 +325,7 @@ class Builder:
         self.sources: dict[str, Any] = {}
         # records that name a term or source not yet seen (a seed may order its sections freely): made at the
         # end, since a record's row carries its terms' names and whether a source restricts citation
-        self.pending: list[tuple[str, Any]] = []
+        self.pending: list[tuple[str, Any, int]] = []
         self.rowid = 0
         self.counts: Counter = Counter()
 

@@ -96,8 +96,8 @@ TABLES = [
            "summary_en": (TEXT, "Summary in English (the curators' own words)"),
            "date": (TEXT, f"Date ({_DATE}); laws: date issued"),
            "date_start": (TEXT, "First day the date covers"), "date_end": (TEXT, "Last day the date covers"),
-           "status": (TEXT, "Laws: in-force, amended, repealed, not-stated; pilots: ongoing, completed, planned, "
-                            "not-stated; practices: implemented, planned, proposed"),
+           "status": (TEXT, ("Laws: in-force, amended, repealed, not-stated; pilots: ongoing, completed, planned, "
+                             "not-stated; practices: implemented, planned, proposed")),
            "part_of": (TEXT, "The record this one is part of"),
            "regions": (TEXT, f"Regions it applies to ({_LIST} of term ids)"),
            "mechanisms": (TEXT, f"Mechanisms set up or changed ({_LIST} of term ids)"),
@@ -112,8 +112,8 @@ TABLES = [
            "doc_number": (TEXT, "Laws: document number (文号)"),
            "issued": (TEXT, f"Laws: date issued ({_DATE})"), "effective": (TEXT, f"Laws: date in force ({_DATE})"),
            "category": (TEXT, "Models: statutory, us, germany, innovation-mode ..."),
-           "tags_zh": (TEXT, "Chinese names of its regions, mechanisms, instruments and blockages, and its actors "
-                             "(what the search index holds of them)"),
+           "tags_zh": (TEXT, ("Chinese names of its regions, mechanisms, instruments and blockages, and its actors "
+                              "(what the search index holds of them)")),
            "tags_en": (TEXT, "English names of its regions, mechanisms, instruments and blockages"),
            "quotes": (TEXT, "Every quote of the record, one a line (each with its source in record_quotes)"),
            "ord": (INT, "Order within its kind in the seed")},
@@ -201,18 +201,18 @@ def _tag_view(vocab: str, col: str, extra: str = "") -> str:
 
 # (name, description, SQL)
 VIEWS = [
-    ("record_regions", "One row per record and region it applies to, with names (join term_closure on "
-     "region to include the places within a region).", _tag_view("regions", "region", ", t.level AS level")),
+    ("record_regions", ("One row per record and region it applies to, with names (join term_closure on "
+                        "region to include the places within a region)."), _tag_view("regions", "region", ", t.level AS level")),
     ("record_mechanisms", "One row per record and mechanism, with names.", _tag_view("mechanisms", "mechanism")),
     ("record_instruments", "One row per record and instrument, with names.", _tag_view("instruments", "instrument")),
     ("record_blockages", "One row per record and blockage (堵点) it addresses, with names.",
      _tag_view("blockages", "blockage")),
-    ("record_quotes", "Every quote of every record (its own and its figures', articles' and components'), with "
-     "the source's title and, for a source that asks not to be cited, its request.",
-     "SELECT e.record AS record, r.kind AS record_kind, r.name_zh AS record_name_zh, e.part AS part, "
+    ("record_quotes", ("Every quote of every record (its own and its figures', articles' and components'), with "
+                       "the source's title and, for a source that asks not to be cited, its request."),
+     ("SELECT e.record AS record, r.kind AS record_kind, r.name_zh AS record_name_zh, e.part AS part, "
      "e.quote AS quote, e.source AS source, s.title AS source_title, e.locator AS locator, "
      "s.restricted AS restricted, s.citation_note AS citation_note "
-     "FROM evidence e JOIN records r ON r.id = e.record JOIN sources s ON s.id = e.source"),
+     "FROM evidence e JOIN records r ON r.id = e.record JOIN sources s ON s.id = e.source")),
 ]
 
 FTS_TABLE = "records_fts"

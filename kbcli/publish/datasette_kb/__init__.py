@@ -20,7 +20,7 @@ from functools import partial
 
 from datasette import hookimpl
 from datasette.utils import escape_fts
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 _kb_databases: dict[str, dict | None] = {}  # Datasette database name -> {restricted source: note} or None
 
