@@ -105,3 +105,26 @@ def test_unwritable_target_is_a_clean_error(cli, tmp_path):
     result = cli("load", str(GOOD), "--db", str(blocker / "kb.sqlite"))
     assert result.exit_code == 1
     assert "could not build the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_seed_whose_records_come_before_their_sources_and_terms_builds_the_same_rows(tmp_path):
+    """Sections may come in any order: a record's row carries its terms' names and its sources' restriction,
+    so a record met before them is made at the end."""
+    text = GOOD.read_text(encoding="utf-8")
+    head, rest = text.split("\nsources:", 1)
+    vocab_and_sources, records = rest.split("\nlaws:", 1)
+    reordered = tmp_path / "reordered.yaml"
+    reordered.write_text(head + "\nlaws:" + records.rstrip("\n") + "\n\nsources:" + vocab_and_sources, encoding="utf-8")
+    rows = {}
+    for name, seed in (("good", GOOD), ("reordered", reordered)):
+        db = tmp_path / f"{name}.sqlite"
+        from kbcli.store.build import build
+
+        build(seed, db)
+        with sqlite3.connect(db) as conn:
+            rows[name] = (conn.execute("SELECT id, regions, sources, restricted, citation_note, tags_zh FROM records "
+                                       "ORDER BY id").fetchall(),
+                          conn.execute("SELECT id, restricted FROM sources ORDER BY id").fetchall(),
+                          conn.execute("PRAGMA foreign_key_check").fetchall())
+    assert rows["good"] == rows["reordered"] and rows["good"][2] == []
+    assert any(r[3] == 1 for r in rows["good"][0])
