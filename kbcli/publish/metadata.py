@@ -17,8 +17,9 @@ from ..store.schema import FTS_TABLE, TABLES, VIEWS
 
 DATABASE = "kb"  # the name kb serve and kb export --datasette give the database (its template is row-kb-records.html)
 
-RECORD_FACETS = ["kind", {"array": "regions"}, {"array": "mechanisms"}, {"array": "instruments"},
-                 {"array": "blockages"}, "status"]
+# "tags": kbcli's Datasette plugin's array facet (the built-in "array" one reads every column of every row)
+RECORD_FACETS = ["kind", {"tags": "regions"}, {"tags": "mechanisms"}, {"tags": "instruments"},
+                 {"tags": "blockages"}, "status"]
 
 # Records tagged with a term or a narrower one: `IN (SELECT record FROM record_terms WHERE term IN (SELECT
 # descendant FROM term_closure WHERE ancestor = ...))`

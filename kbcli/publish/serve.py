@@ -19,9 +19,9 @@ from pathlib import Path
 from ..errors import DataError, UsageError
 from .metadata import DATABASE, metadata
 
-# Datasette's limits, raised where a page of the base at 100k records needs it (measured in benchmarks/load.py):
-# the array facets over every record take longer than Datasette's default of 200 ms at that size.
-SETTINGS = {"facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "default_page_size": 50,
+# Datasette's settings (measured in benchmarks/load.py): no suggested facets (Datasette tries each of the
+# records' 30 columns on every page, seconds at 100k records), limits raised for the facets at that size.
+SETTINGS = {"suggest_facets": False, "facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "default_page_size": 50,
             "truncate_cells_html": 160}
 
 

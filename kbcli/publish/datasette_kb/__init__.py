@@ -9,6 +9,10 @@ says ``generator: kbcli`` and this schema version):
   does the same for SQL written by hand. ``_searchmode=raw`` still passes the text untouched.
 * a restricted flag or citation note, and a quote from a source that asks not to be cited,
   show the source's request wherever they are displayed;
+* ``{"tags": "regions"}`` facets a JSON array of term ids as the built-in array facet does, labelled
+  with the terms' Chinese names, and fast: the built-in one keeps every column of every row for
+  a ``DISTINCT`` (4 s for the records page at 100k records, its facets timing out), this one reads
+  the array column alone, from an index (about 40 ms a facet);
 * a record's page (``row-kb-records.html``, for the database named ``kb`` as ``kb serve`` and
   ``kb export --datasette`` name it) lists each quote with its source, locator and that request.
 """
@@ -19,7 +23,9 @@ import sqlite3
 from functools import partial
 
 from datasette import hookimpl
-from datasette.utils import escape_fts
+from datasette.database import QueryInterrupted
+from datasette.facets import Facet
+from datasette.utils import escape_fts, escape_sqlite, path_with_added_args, path_with_removed_args
 from markupsafe import Markup
 
 _kb_databases: dict[str, dict | None] = {}  # Datasette database name -> {restricted source: note} or None
@@ -105,3 +111,58 @@ def extra_template_vars(template, database, table, view_name, request, datasette
         return {"kb_quotes": [dict(r) for r in rows]}
 
     return quotes
+
+
+class TagsFacet(Facet):
+    """Counts of the items of a JSON array column (kb's tag columns hold term ids, each once a row)."""
+
+    type = "tags"
+
+    async def suggest(self):
+        return []
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        size = self.get_facet_size()
+        pairs = self.get_querystring_pairs()
+        for item in self.get_configs():
+            column = item["config"].get("column") or item["config"]["simple"]
+            # the array column alone: SQLite flattens the subquery and reads the column from an index
+            sql = (f"SELECT j.value AS value, count(*) AS count FROM ({self.sql}) AS inner_rows, "
+                   f"json_each(inner_rows.{escape_sqlite(column)}) AS j GROUP BY j.value "
+                   f"ORDER BY count DESC, value LIMIT {size + 1}")
+            try:
+                rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
+                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
+            except QueryInterrupted:
+                timed_out.append(column)
+                continue
+            names = await self._names([r["value"] for r in rows[:size]])
+            values = []
+            for r in rows[:size]:
+                value = str(r["value"])
+                arg = {f"{column}__arraycontains": value}
+                chosen = (f"{column}__arraycontains", value) in pairs
+                path = path_with_removed_args(self.request, arg) if chosen else path_with_added_args(self.request, arg)
+                values.append({"value": value, "label": f"{value} {names[value]}" if names.get(value) else value,
+                               "count": r["count"], "toggle_url": self.ds.absolute_url(self.request, path),
+                               "selected": chosen})
+            results.append({"name": column, "type": self.type, "results": values, "hideable": item["source"] != "metadata",
+                            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_tags": column})),
+                            "truncated": len(rows) > size})
+        return results, timed_out
+
+    async def _names(self, ids: list) -> dict:
+        if not ids:
+            return {}
+        try:
+            rows = await self.ds.execute(self.database, f"SELECT id, name_zh FROM terms WHERE id IN "
+                                                        f"({','.join('?' * len(ids))})", ids)
+        except Exception:  # noqa: BLE001 - a database without kb's terms: ids alone
+            return {}
+        return {r["id"]: r["name_zh"] for r in rows}
+
+
+@hookimpl
+def register_facet_classes():
+    return [TagsFacet]
