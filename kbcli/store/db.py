@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import errno
 import os
-import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
