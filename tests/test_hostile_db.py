@@ -146,7 +146,7 @@ BAD_DBS = {
     "another program's SQLite database": (_other_app, 1, "it has none of kb's tables"),
     "no figures table": (_drop("figures"), 1, "not a kb database (no table figures)"),
     "no meta table": (_drop("meta"), 1, "not a kb database (no table meta)"),
-    "no search index": (_drop("search"), 1, "not a kb database (no table search)"),
+    "no search index": (_drop("records_fts"), 1, "not a kb database (no table records_fts)"),
     "another schema version": (_schema("999"), 1, "built by another version of kb"),
     "an empty meta table": (_empty_meta, 1, "built by another version of kb"),
     "truncated to half": (_truncate, 1, "is damaged"),

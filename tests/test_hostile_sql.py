@@ -50,7 +50,7 @@ WRITES = [
     "CREATE VIRTUAL TABLE temp.t USING fts5(x)",
     "CREATE TEMP VIEW v AS SELECT 1",
     "WITH RECURSIVE c(x) AS (SELECT 1) INSERT INTO meta SELECT x, x FROM c",
-    "INSERT INTO search(search, rank) VALUES ('automerge', 1)",
+    "INSERT INTO records_fts(records_fts, rank) VALUES ('automerge', 1)",
     "DELETE FROM records WHERE 1; --",
 ]
 
