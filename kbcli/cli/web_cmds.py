@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from ..text import say
 from .common import DbOpt, SeedOpt, about
 
 
@@ -37,8 +38,8 @@ def serve_cmd(
         from ..publish.serve import write_publish
 
         target, meta = write_publish(path, Path(metadata))
-        typer.echo(f"kb: wrote {target} and {meta}; serve them with: datasette {target} -m {meta} "
-                   "(with kbcli installed beside Datasette, for search)", err=True)
+        say(f"kb: wrote {target} and {meta}; serve them with: datasette {target} -m {meta} "
+            "(with kbcli installed beside Datasette, for search)")
         return
     from ..publish.serve import serve
 

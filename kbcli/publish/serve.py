@@ -12,11 +12,11 @@ import json
 import shutil
 import socket
 import sqlite3
-import sys
 import threading
 from pathlib import Path
 
 from ..errors import DataError, UsageError
+from ..text import say
 from .metadata import DATABASE, metadata
 
 # Datasette's settings (measured in benchmarks/load.py): no suggested facets (Datasette tries each of the
@@ -45,10 +45,9 @@ def make_datasette(db: Path):
     return ds
 
 
-def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float | None = None,
-          log=None) -> None:
+def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float | None = None) -> None:
     """Serve until interrupted (or ``stop_after`` seconds). Port 0 picks a free port; the URL is
-    written to ``log`` (stderr) once the socket is bound."""
+    written to stderr once the socket is bound."""
     import asyncio
 
     ds = make_datasette(db)
@@ -69,8 +68,7 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float
         timer.daemon = True
         timer.start()
     shown = f"[{host}]" if ":" in host else host
-    print(f"kb: serving http://{shown}:{bound}/{DATABASE} (read-only; Ctrl-C stops)", file=log or sys.stderr,
-          flush=True)
+    say(f"kb: serving http://{shown}:{bound}/{DATABASE} (read-only; Ctrl-C stops)")
     server.run(sockets=[sock])
 
 
