@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -37,11 +38,15 @@ def _json_escapes() -> dict[int, str]:
 _JSON_ESCAPES = _json_escapes()
 
 
+_JSON_UNSAFE_RE = re.compile("[" + "".join(
+    chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ((0x7F, 0x9F), *INVISIBLE)) + "]")
+
+
 def json_dumps(obj: Any, indent: int | None = 2) -> str:
     """JSON with UTF-8 text; DEL, C1 controls and invisible formatting characters escaped too
-    (json leaves them raw)."""
+    (json leaves them raw). Most text holds none: a search in C finds that out before any translation."""
     s = json.dumps(obj, ensure_ascii=False, indent=indent, default=str)
-    return s.translate(_JSON_ESCAPES)
+    return s.translate(_JSON_ESCAPES) if _JSON_UNSAFE_RE.search(s) else s
 
 
 def join_terms(v: Any) -> str:
@@ -195,10 +200,10 @@ def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: Text
     """Print rows as json, jsonl, csv, tsv or md as they come, holding one row at a time
     (``kb sql`` streams its results through here)."""
     out = out or stdout()
-    if fmt == "json":
+    if fmt == "json":  # an array with one record per line: json's C encoder runs only without indentation
         first = True
         for r in rows:
-            out.write(("[\n  " if first else ",\n  ") + json_dumps(r).replace("\n", "\n  "))
+            out.write(("[\n" if first else ",\n") + json_dumps(r, indent=None))
             first = False
         out.write("[]\n" if first else "\n]\n")
     elif fmt == "jsonl":
