@@ -1,18 +1,28 @@
-"""kbcli benchmark: build, query, search and start-up, side by side in one run.
+"""kbcli benchmark: build, answers, search, kb ask and start-up, side by side in one run.
 
-    python benchmarks/bench.py [--sizes 1000,10000,100000] [--runs 20] [--out benchmarks/out]
+    python benchmarks/bench.py [--sizes 1000,10000,100000] [--build-only-sizes 1000000]
+                               [--runs 15] [--build-runs 3] [--out benchmarks/out] [--parts ...]
 
-1. Synthetic seeds of N records are made from the real ones: the vocabularies
-   and sources are kept, every law, pilot, model and practice is copied with
-   its id (and the ids it links to) rewritten per copy.
-2. Build: `kb load` against a bare `yaml.load(..., Loader=CSafeLoader)` of the
-   same file, each in its own process, wall time and peak RSS.
-3. In-process latency at each size (median and 95th percentile of --runs):
-   faceted queries as matching ids, as the first page of full records, and as
-   every matching record; searches with the first 20 hits.
-4. Start-up on the real seed: `kb query ... --format json` and `kb ask ... --format json`
-   against a minimal Typer app printing one line and `sqlite-utils query` on the same database.
-   `--sizes ""` runs only this part.
+How it measures, so the figures can be trusted:
+
+* **Synthetic seeds** of N records are made from the real one: the vocabularies and sources are
+  kept, every law, pilot, model and practice is copied with its id (and the ids it links to)
+  rewritten per copy. They are written with every value spelled out (no YAML anchors or
+  aliases): a real seed of that size would repeat its lists, and an aliased file is a third of
+  the size and parses several times faster.
+* **Time**: every figure is the median of several runs with their min–max. The build and its
+  yardstick run in pairs (yardstick, then build, alternately), and the ratio is taken per pair,
+  so background load hits both alike.
+* **Memory** is measured from outside: a sampler reads the resident set of the process and of
+  every process it starts (psutil, every 10 ms). It reports the largest single process and all
+  of them together (the build runs two). `/usr/bin/time -v`'s maximum resident set of the same
+  command is printed beside it as a check.
+* **Floors** beside the build: libyaml's event loop alone (the least a YAML reader can do), a
+  bare `yaml.load` with the garbage collector off (the stronger yardstick the targets use),
+  with it on (the naive parse), the raw inserts of the database's own rows into empty tables,
+  and the full-text insert of its own prepared text.
+* Queries, answers, searches and kb ask run in-process on each size's database; start-up runs
+  `kb` as a user does, from bytecode, against a minimal Typer app.
 
 Results print as Markdown tables and go to OUT/results.json.
 """
@@ -20,12 +30,16 @@ Results print as Markdown tables and go to OUT/results.json.
 from __future__ import annotations
 
 import argparse
+import gc
+import io
 import json
-import os
+import re
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -36,6 +50,7 @@ SEED = ROOT / "data" / "seed.yaml"
 RECORDS = ("laws", "pilots", "models", "practices")
 PY = sys.executable
 KB = [PY, "-m", "kbcli"]
+PARTS = ("startup", "build", "floors", "query", "answers", "search", "ask")
 
 QUERIES = {
     "poc-centre + funding": {"mechanisms": ["概念验证中心"], "instruments": ["funding"]},
@@ -44,8 +59,16 @@ QUERIES = {
     "region 合肥 + text 中试": {"regions": ["合肥"], "text": ["中试"]},
     "since 2022, instrument funding": {"since": "2022", "instruments": ["funding"]},
 }
-SEARCHES = ["中试", "赋权", "概念验证", "转", "陝西", "proof-of-concept", "subsidies", "技术 经理人"]
+SEARCHES = ["中试", "赋权", "概念验证", "转", "技", "科技成果转化", "陝西", "合肥中试", "proof-of-concept", "subsidies",
+            "技术 经理人"]
+QUESTIONS = ["Which cities fund concept-verification centres?", "哪些城市资助概念验证中心？",
+             "How much does Hefei give to pilot-plant bases?", "陕西有哪些解决不敢转的做法",
+             "2022年全国技术合同成交额", "重庆怎样培训技术经理人"]
+ANSWER_QUERY = {"regions": ["陕西"]}  # the big answer: every record placed in Shaanxi or within it
 PAGE = 50  # records a terminal page shows
+
+
+# ---------------------------------------------------------------- seeds
 
 
 class StrLoader(yaml.CSafeLoader):
@@ -65,14 +88,13 @@ class NoAliasDumper(yaml.CSafeDumper):
 
 
 def synthetic_seed(n: int, path: Path) -> int:
-    """Write a seed of n records copied from the real ones; returns its size in bytes."""
+    """Write a seed of n records copied from the real ones, without aliases; returns its size in bytes."""
     data = yaml.load(SEED.read_text(encoding="utf-8"), Loader=StrLoader)
     real = [(sec, r) for sec in RECORDS for r in data.get(sec) or []]
     out = {k: v for k, v in data.items() if k not in RECORDS}
     for sec in RECORDS:
         out[sec] = []
-    copy = 0
-    made = 0
+    copy = made = 0
     while made < n:
         batch = real[: n - made]  # the last copy may be partial
         present = {r["id"] for _, r in batch}  # links to records outside it point at the originals
@@ -103,27 +125,158 @@ def _renamed(rec: dict, ids: set[str], copy: int) -> dict:
     return r
 
 
-def run_measured(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MB) of a child process."""
+# ---------------------------------------------------------------- measuring processes
+
+
+def run_tree(cmd: list[str], env: dict | None = None, sample: float = 0.01) -> dict:
+    """Run ``cmd``; its wall time, and the peak resident memory of its largest process and of all its
+    processes together (sampled from outside with psutil)."""
+    import psutil
+
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, rusage = os.wait4(proc.pid, 0)
+    proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    largest = together = 0
+    peaks: dict[int, int] = {}
+    stop = threading.Event()
+
+    def watch() -> None:
+        nonlocal largest, together
+        while not stop.is_set():
+            try:
+                procs = [proc, *proc.children(recursive=True)]
+            except psutil.Error:
+                break
+            total = 0
+            for p in procs:
+                try:
+                    rss = p.memory_info().rss
+                except psutil.Error:
+                    continue
+                peaks[p.pid] = max(peaks.get(p.pid, 0), rss)
+                total += rss
+            together = max(together, total)
+            largest = max(largest, *peaks.values()) if peaks else largest
+            stop.wait(sample)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, err = proc.communicate()
     wall = time.perf_counter() - t0
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{err}")
-    return wall, rusage.ru_maxrss / 1024
+    stop.set()
+    watcher.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{err.decode(errors='replace')[-2000:]}")
+    return {"s": wall, "largest_mb": largest / 2**20, "together_mb": together / 2**20, "processes": len(peaks)}
 
 
-def bench_build(seed: Path, db: Path) -> dict:
-    bare = [PY, "-c", "import sys, yaml; yaml.load(open(sys.argv[1], encoding='utf-8'), Loader=yaml.CSafeLoader)",
-            str(seed)]
-    bare_s, bare_mb = run_measured(bare)
-    if db.exists():
-        db.unlink()
-    kb_s, kb_mb = run_measured(KB + ["load", str(seed), "--db", str(db)])
-    return {"bare_parse_s": round(bare_s, 2), "bare_parse_peak_mb": round(bare_mb),
-            "kb_load_s": round(kb_s, 2), "kb_load_peak_mb": round(kb_mb), "db_mb": round(db.stat().st_size / 2**20, 1)}
+def gnu_time_peak(cmd: list[str]) -> float | None:
+    """/usr/bin/time -v's maximum resident set size of ``cmd``, in MB (None where it is missing)."""
+    if not Path("/usr/bin/time").exists():
+        return None
+    out = subprocess.run(["/usr/bin/time", "-v", *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, check=True).stderr
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", out)
+    return int(m.group(1)) / 1024 if m else None
+
+
+def summary(values: list[float], digits: int = 2) -> dict:
+    return {"median": round(statistics.median(values), digits), "min": round(min(values), digits),
+            "max": round(max(values), digits), "runs": len(values)}
+
+
+def _py(code: str, *args: str) -> list[str]:
+    return [PY, "-c", code, *args]
+
+
+EVENTS = _py("import sys\nfrom yaml._yaml import CParser\np = CParser(open(sys.argv[1], 'rb'))\n"
+             "while p.get_event() is not None:\n    pass\n")
+LOAD_GC_OFF = _py("import gc, sys, yaml\ngc.disable()\nyaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)\n")
+LOAD_NAIVE = _py("import sys, yaml\nyaml.load(open(sys.argv[1], 'rb'), Loader=yaml.CSafeLoader)\n")
+
+
+# ---------------------------------------------------------------- build
+
+
+def bench_build(seed: Path, db: Path, runs: int, yardstick: bool = True) -> dict:
+    """The build against its yardstick (a bare yaml.load, collector off), in pairs, and the naive parse."""
+    load_times, build_times, ratios, largest, together = [], [], [], [], []
+    for _ in range(runs):
+        if yardstick:
+            load_times.append(run_tree(LOAD_GC_OFF + [str(seed)])["s"])
+        if db.exists():
+            db.unlink()
+        b = run_tree(KB + ["load", str(seed), "--db", str(db)])
+        build_times.append(b["s"])
+        largest.append(b["largest_mb"])
+        together.append(b["together_mb"])
+        if yardstick:
+            ratios.append(b["s"] / load_times[-1])
+    out = {"kb_load_s": summary(build_times), "kb_load_largest_mb": summary(largest, 0),
+           "kb_load_together_mb": summary(together, 0), "db_mb": round(db.stat().st_size / 2**20, 1),
+           "time_v_largest_mb": gnu_time_peak(KB + ["load", str(seed), "--db", str(db)])}
+    if yardstick:
+        naive = run_tree(LOAD_NAIVE + [str(seed)])
+        out.update({"load_gc_off_s": summary(load_times), "ratio_to_gc_off": summary(ratios),
+                    "naive_s": round(naive["s"], 2), "naive_mb": round(naive["largest_mb"]),
+                    "ratio_to_naive": round(statistics.median(build_times) / naive["s"], 2),
+                    "memory_vs_naive": round(statistics.median(together) / naive["largest_mb"], 2)})
+    return out
+
+
+def bench_floors(seed: Path, db: Path, runs: int) -> dict:
+    """What the build cannot go below: reading the YAML's events, inserting its rows, indexing its text."""
+    events = [run_tree(EVENTS + [str(seed)])["s"] for _ in range(runs)]
+    inserts, fts = [], []
+    for _ in range(runs):
+        a, b = _raw_inserts(db)
+        inserts.append(a)
+        fts.append(b)
+    return {"libyaml_events_s": summary(events), "raw_inserts_s": summary(inserts), "fts_insert_s": summary(fts)}
+
+
+def _raw_inserts(db: Path) -> tuple[float, float]:
+    """Seconds to insert the database's own rows into empty copies of its tables (no indexes), and to
+    insert its full-text index's own prepared text into an empty index made as the build makes it."""
+    src = sqlite3.connect(db)
+    tables = [(n, sql) for n, sql in src.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' "
+        "AND name NOT LIKE '%fts%' AND name NOT LIKE 'sqlite_%'")]
+    rows = {n: src.execute(f'SELECT * FROM "{n}"').fetchall() for n, _ in tables}
+    fts_sql = src.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL%'"
+                          ).fetchone()[0]
+    fts_name = re.search(r"CREATE VIRTUAL TABLE \"?(\w+)", fts_sql).group(1)
+    cols = [r[1] for r in src.execute(f"PRAGMA table_info({fts_name})")]
+    content = re.search(r"content=\"?(\w+)\"?", fts_sql)
+    text_rows = src.execute(f"SELECT rowid, {', '.join(cols)} FROM {content.group(1) if content else fts_name}"
+                            ).fetchall() if content else []
+    src.close()
+    gc.collect()
+    tmp = db.with_name(db.stem + ".floor.sqlite")
+    if tmp.exists():
+        tmp.unlink()
+    dst = sqlite3.connect(tmp)
+    for p in ("journal_mode=OFF", "synchronous=OFF", "temp_store=MEMORY", "cache_size=-262144"):
+        dst.execute(f"PRAGMA {p}")
+    for _, sql in tables:
+        dst.execute(sql)
+    t0 = time.perf_counter()
+    for n, _ in tables:
+        if rows[n]:
+            dst.executemany(f'INSERT INTO "{n}" VALUES ({",".join("?" * len(rows[n][0]))})', rows[n])
+    dst.commit()
+    inserts = time.perf_counter() - t0
+    contentless = re.sub(r"content=\"?\w+\"?", "content=''", fts_sql)
+    dst.execute(contentless)
+    t0 = time.perf_counter()
+    dst.executemany(f"INSERT INTO {fts_name} (rowid, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})", text_rows)
+    dst.commit()
+    fts = time.perf_counter() - t0
+    dst.close()
+    tmp.unlink()
+    return inserts, fts
+
+
+# ---------------------------------------------------------------- in-process figures
 
 
 def latency(fn, runs: int) -> dict:
@@ -136,27 +289,62 @@ def latency(fn, runs: int) -> dict:
         ts.append((time.perf_counter() - t0) * 1000)
     ts.sort()
     return {"median_ms": round(statistics.median(ts), 2), "p95_ms": round(ts[int(0.95 * (len(ts) - 1))], 2),
-            "results": n}
+            "min_ms": round(ts[0], 2), "max_ms": round(ts[-1], 2), "results": n}
+
+
+def _kb(db: Path):
+    sys.path.insert(0, str(ROOT))
+    from kbcli.query.kb import KB as KnowledgeBase
+    from kbcli.store.db import connect
+
+    return KnowledgeBase(connect(db))
 
 
 def bench_queries(db: Path, runs: int) -> dict:
-    sys.path.insert(0, str(ROOT))
     from kbcli.query.facets import Filters, query, query_ids
-    from kbcli.query.kb import KB as KnowledgeBase
-    from kbcli.query.search import search
-    from kbcli.store.db import connect
 
-    kb = KnowledgeBase(connect(db))
-    out = {"query": {}, "query_page": {}, "query_all": {}, "search": {}}
+    kb = _kb(db)
+    out: dict = {"ids": {}, "page": {}}
     for name, f in QUERIES.items():
-        # the facet evaluation alone; then the first page of full records (what a
-        # terminal shows); then every matching record assembled with its evidence
-        out["query"][name] = latency(lambda f=f: query_ids(kb, Filters(**f)), runs)
-        out["query_page"][name] = latency(lambda f=f: query(kb, Filters(**f), limit=PAGE), runs)
-        out["query_all"][name] = latency(lambda f=f: query(kb, Filters(**f)), runs)
-    for term in SEARCHES:
-        out["search"][term] = latency(lambda t=term: search(kb, t, limit=20), runs)
+        # the facet evaluation alone; then the first page of full records (what a terminal shows)
+        out["ids"][name] = latency(lambda f=f: query_ids(kb, Filters(**f)), runs)
+        out["page"][name] = latency(lambda f=f: query(kb, Filters(**f), limit=PAGE), runs)
     return out
+
+
+def bench_answers(db: Path, runs: int) -> dict:
+    """Every matching record assembled and printed, per record: json, jsonl and csv to a buffer."""
+    from kbcli.query.facets import Filters, query
+    from kbcli.render.views import RECORD_COLUMNS_ALL, emit_rows, record_rows
+
+    kb = _kb(db)
+    out = {}
+    for fmt in ("json", "jsonl", "csv"):
+        def run(fmt=fmt):
+            recs = query(kb, Filters(**ANSWER_QUERY))
+            emit_rows(recs if fmt != "csv" else record_rows(recs), RECORD_COLUMNS_ALL, fmt, out=io.StringIO())
+            return recs
+        r = latency(run, max(3, runs // 3))
+        r["us_per_record"] = round(1000 * r["median_ms"] / max(r["results"], 1), 1)
+        out[fmt] = r
+    return out
+
+
+def bench_search(db: Path, runs: int) -> dict:
+    from kbcli.query.search import search
+
+    kb = _kb(db)
+    return {term: latency(lambda t=term: search(kb, t, limit=20), runs) for term in SEARCHES}
+
+
+def bench_ask(db: Path, runs: int) -> dict:
+    from kbcli.query.ask import ask
+
+    kb = _kb(db)
+    return {q: latency(lambda q=q: ask(kb, q, limit=20).records, runs) for q in QUESTIONS}
+
+
+# ---------------------------------------------------------------- start-up
 
 
 def bench_startup(db: Path, runs: int, workdir: Path) -> dict:
@@ -164,20 +352,20 @@ def bench_startup(db: Path, runs: int, workdir: Path) -> dict:
     minimal.write_text("import typer\n\napp = typer.Typer()\n\n\n@app.command()\ndef main(name: str = 'x'):\n"
                        "    print('hello')\n\n\nif __name__ == '__main__':\n    app()\n")
     kb_bin = shutil.which("kb", path=str(Path(PY).parent)) or "kb"
-    sqlite_utils_bin = shutil.which("sqlite-utils", path=str(Path(PY).parent)) or "sqlite-utils"
+    su_bin = shutil.which("sqlite-utils", path=str(Path(PY).parent)) or "sqlite-utils"
+    base = "minimal Typer app (prints one line)"
     cmds = {
         "kb query --mechanism 概念验证中心 --instrument funding --format json":
             [kb_bin, "query", "--mechanism", "概念验证中心", "--instrument", "funding", "--format", "json",
              "--db", str(db)],
         "kb ask \"Which cities fund concept-verification centres?\" --format json":
             [kb_bin, "ask", "Which cities fund concept-verification centres?", "--format", "json", "--db", str(db)],
-        "minimal Typer app (prints one line)": [PY, str(minimal)],
+        base: [PY, str(minimal)],
         "sqlite-utils query (same database)":
-            [sqlite_utils_bin, "query", str(db), "select d.doc from records r join record_docs d on d.rowid = r.rowid where r.id = 'hefei-poc-centre-award'"],
+            [su_bin, "query", str(db), "select id, name_zh from records where id = 'hefei-poc-centre-award'"],
     }
-    # Run from bytecode, as an installed package does: with PYTHONDONTWRITEBYTECODE set
-    # (as on some machines) an editable install would otherwise compile every module of
-    # kbcli on every run, while Typer's site-packages come precompiled.
+    # Run from bytecode, as an installed package does: with PYTHONDONTWRITEBYTECODE set an editable
+    # install would compile every module of kbcli on every run, while Typer's come precompiled.
     subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "kbcli")], check=True)
     for cmd in cmds.values():  # warm the page cache
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
@@ -187,70 +375,120 @@ def bench_startup(db: Path, runs: int, workdir: Path) -> dict:
             t0 = time.perf_counter()
             subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             times[name].append((time.perf_counter() - t0) * 1000)
-    return {k: {"median_ms": round(statistics.median(v), 1), "min_ms": round(min(v), 1)} for k, v in times.items()}
+    out = {}
+    for name, ts in times.items():
+        ratios = [t / b for t, b in zip(ts, times[base])]  # paired: the runs next to each other
+        out[name] = {**summary(ts, 1), "ratio": summary(ratios, 3)}
+    return out
+
+
+# ---------------------------------------------------------------- report
+
+
+def _fmt(s: dict, unit: str = "") -> str:
+    return f"{s['median']}{unit} ({s['min']}–{s['max']})"
+
+
+def print_startup(s: dict) -> None:
+    print("\n## Start-up on the real seed (wall time, median (min–max) of interleaved runs)\n")
+    print("| command | ms | × minimal Typer (paired) |")
+    print("| --- | ---: | ---: |")
+    for k, v in s.items():
+        print(f"| {k} | {_fmt(v)} | {_fmt(v['ratio'])} |")
+
+
+def print_size(n: int, r: dict) -> None:
+    print(f"\n## {n} records (seed {r.get('seed_mb')} MB)\n")
+    b, f = r.get("build"), r.get("floors")
+    if b:
+        print("| build | seconds | largest process MB | all processes MB |")
+        print("| --- | ---: | ---: | ---: |")
+        if f:
+            print(f"| floor: libyaml events | {_fmt(f['libyaml_events_s'])} | | |")
+        if "load_gc_off_s" in b:
+            print(f"| yardstick: yaml.load, collector off | {_fmt(b['load_gc_off_s'])} | | |")
+            print(f"| naive: yaml.load | {b['naive_s']} | {b['naive_mb']} | |")
+        if f:
+            print(f"| floor: raw inserts of its rows | {_fmt(f['raw_inserts_s'])} | | |")
+            print(f"| floor: full-text insert of its text | {_fmt(f['fts_insert_s'])} | | |")
+        print(f"| **kb load** (parse, validate, insert, index) | {_fmt(b['kb_load_s'])} | "
+              f"{_fmt(b['kb_load_largest_mb'])} | {_fmt(b['kb_load_together_mb'])} |")
+        print(f"\n/usr/bin/time -v, largest process: {b['time_v_largest_mb'] and round(b['time_v_largest_mb'])} MB; "
+              f"database {b['db_mb']} MB.")
+        if "ratio_to_gc_off" in b:
+            print(f"kb load ÷ yardstick (paired): {_fmt(b['ratio_to_gc_off'])}; ÷ naive parse: {b['ratio_to_naive']}; "
+                  f"memory of all build processes ÷ naive parse: {b['memory_vs_naive']}.")
+    if r.get("query"):
+        q = r["query"]
+        print("\n| query | ids ms (p95) | first 50 records ms | results |")
+        print("| --- | ---: | ---: | ---: |")
+        for k, v in q["ids"].items():
+            print(f"| {k} | {v['median_ms']} ({v['p95_ms']}) | {q['page'][k]['median_ms']} | {v['results']} |")
+    if r.get("answers"):
+        print("\n| every record of region 陕西, assembled and printed | ms | µs per record | records |")
+        print("| --- | ---: | ---: | ---: |")
+        for fmt, v in r["answers"].items():
+            print(f"| {fmt} | {v['median_ms']} | {v['us_per_record']} | {v['results']} |")
+    if r.get("search"):
+        print("\n| search, first 20 | median ms | p95 ms | results |")
+        print("| --- | ---: | ---: | ---: |")
+        for k, v in r["search"].items():
+            print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
+    if r.get("ask"):
+        print("\n| kb ask, in-process | median ms | p95 ms | records |")
+        print("| --- | ---: | ---: | ---: |")
+        for k, v in r["ask"].items():
+            print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000,100000")
-    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--build-only-sizes", default="", help="sizes built once, with the events floor only (1000000)")
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--build-runs", type=int, default=3)
+    ap.add_argument("--parts", default=",".join(PARTS), help=f"any of {', '.join(PARTS)}")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "out"))
     args = ap.parse_args()
+    parts = set(args.parts.split(","))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results: dict = {"python": sys.version.split()[0], "sizes": {}}
-    import sqlite3
+    results: dict = {"python": sys.version.split()[0], "sqlite": sqlite3.sqlite_version, "sizes": {}}
 
-    results["sqlite"] = sqlite3.sqlite_version
-
-    real_db = out / "real.sqlite"
-    if real_db.exists():
-        real_db.unlink()
-    subprocess.run(KB + ["load", str(SEED), "--db", str(real_db)], check=True, capture_output=True)
-    results["real"] = {"queries": bench_queries(real_db, args.runs)}
-    results["startup"] = bench_startup(real_db, args.runs, out)
-    _print_startup(results["startup"])
-
-    for n in [int(x) for x in args.sizes.split(",") if x]:
-        seed = out / f"seed-{n}.yaml"
-        size = synthetic_seed(n, seed)
-        db = out / f"kb-{n}.sqlite"
-        build = bench_build(seed, db)
-        build["seed_mb"] = round(size / 2**20, 1)
-        q = bench_queries(db, args.runs)
-        results["sizes"][n] = {"build": build, **q}
-        _print_size(n, results["sizes"][n])
-        seed.unlink()
+    def save() -> None:
         (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
-    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False))
+
+    if "startup" in parts:
+        real_db = out / "real.sqlite"
+        if real_db.exists():
+            real_db.unlink()
+        subprocess.run(KB + ["load", str(SEED), "--db", str(real_db)], check=True, capture_output=True)
+        results["startup"] = bench_startup(real_db, args.runs, out)
+        print_startup(results["startup"])
+        save()
+    sizes = [int(x) for x in args.sizes.split(",") if x]
+    build_only = [int(x) for x in args.build_only_sizes.split(",") if x]
+    for n in sizes + build_only:
+        seed, db = out / f"seed-{n}.yaml", out / f"kb-{n}.sqlite"
+        r: dict = {"seed_mb": round(synthetic_seed(n, seed) / 2**20, 1)}
+        results["sizes"][n] = r
+        if n in build_only:
+            r["build"] = bench_build(seed, db, 1, yardstick=False)
+            r["floors"] = {"libyaml_events_s": summary([run_tree(EVENTS + [str(seed)])["s"]])}
+            r["note"] = "built once; yaml.load is left out at this size (its memory grows past this machine's)"
+        else:
+            if "build" in parts or not db.exists():
+                r["build"] = bench_build(seed, db, args.build_runs if "build" in parts else 1)
+            if "floors" in parts:
+                r["floors"] = bench_floors(seed, db, args.build_runs)
+            for part, fn in (("query", bench_queries), ("answers", bench_answers), ("search", bench_search),
+                             ("ask", bench_ask)):
+                if part in parts:
+                    r[part] = fn(db, args.runs)
+        print_size(n, r)
+        seed.unlink()
+        save()
     print(f"\nresults: {out / 'results.json'}")
-
-
-def _print_startup(s: dict) -> None:
-    base = s["minimal Typer app (prints one line)"]["median_ms"]
-    print("\n## Start-up on the real seed (median of runs, wall time)\n")
-    print("| command | median ms | min ms | × minimal Typer |")
-    print("| --- | ---: | ---: | ---: |")
-    for k, v in s.items():
-        print(f"| {k} | {v['median_ms']} | {v['min_ms']} | {v['median_ms'] / base:.2f} |")
-
-
-def _print_size(n: int, r: dict) -> None:
-    b = r["build"]
-    print(f"\n## {n} records (seed {b['seed_mb']} MB, database {b['db_mb']} MB)\n")
-    print("| build | seconds | peak MB |")
-    print("| --- | ---: | ---: |")
-    print(f"| bare yaml.load (CSafeLoader) | {b['bare_parse_s']} | {b['bare_parse_peak_mb']} |")
-    print(f"| kb load (parse, validate, insert, index) | {b['kb_load_s']} | {b['kb_load_peak_mb']} |")
-    print(f"\n| query | ids: median ms | p95 ms | results | first {PAGE} records: median ms | all records: median ms |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for k, v in r["query"].items():
-        page, every = r["query_page"][k], r["query_all"][k]
-        print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} | {page['median_ms']} | {every['median_ms']} |")
-    print("\n| search (limit 20) | median ms | p95 ms | results |")
-    print("| --- | ---: | ---: | ---: |")
-    for k, v in r["search"].items():
-        print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
 
 
 if __name__ == "__main__":
