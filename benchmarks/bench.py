@@ -297,7 +297,9 @@ def _kb(db: Path):
     from kbcli.query.kb import KB as KnowledgeBase
     from kbcli.store.db import connect
 
-    return KnowledgeBase(connect(db))
+    conn = connect(db)
+    conn.set_progress_handler(None, 0)  # one command's 60-second bound: a benchmark runs many
+    return KnowledgeBase(conn)
 
 
 def bench_queries(db: Path, runs: int) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def days_in_month(year: int, month: int) -> int:
@@ -30,6 +31,7 @@ def check_date(v: str) -> str:
     return v
 
 
+@lru_cache(maxsize=4096)
 def date_range(v: str) -> tuple[str, str]:
     """The first and last day a partial date or interval covers, as YYYY-MM-DD."""
     if "/" in v:

@@ -19,18 +19,20 @@ from the base, deterministically and explainably.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shlex
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..dates import date_range
 from ..text import fold, loose, word_key
 from . import resolve
-from .facets import Filters, query, undated
+from .facets import Filters, query_rowids, undated
 from .kb import KB, VOCAB_KIND, VOCABS, record_evidence
-from .listing import figures as figure_rows
+from .listing import figure_owners
 from .search import STOPWORDS, part_rowids, parts, search, text_relevance
 
 # ---------------------------------------------------------------- question words
@@ -165,6 +167,7 @@ class Interpretation:
     exact: bool = False  # 全国/national: the country itself, not the places within it
     article: int | None = None  # 第十四条, article 14: an article of the law the question names
     prefer_records: list[str] = field(default_factory=list)  # records named beside other filters: ranked first
+    matches: int = 0  # records the command finds (the answer shows the best of them)
     recognised: list[dict[str, Any]] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -228,7 +231,8 @@ class Interpretation:
         for k in ("regions", "mechanisms", "instruments", "blockages", "kinds", "levels", "metrics", "records",
                   "out_of_scope"):
             out[k] = list(getattr(self, k))
-        out.update({"since": self.since, "until": self.until, "group_by": self.group_by, "exact": self.exact,
+        out.update({"matches": self.matches,
+                    "since": self.since, "until": self.until, "group_by": self.group_by, "exact": self.exact,
                     "when": self.when, "article": self.article,
                     "intent": {"money": self.money, "amount": self.amount, "count": self.count},
                     "recognised": self.recognised, "unused": self.unused, "notes": self.notes})
@@ -452,9 +456,8 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
         n = undated(kb, it.filters())
         if n:
             it.notes.append(f"{n} undated record(s) matching the other parts were left out by the dates")
-    records = _rank(kb, it, records)
-    if limit is not None:
-        records = records[:limit]
+    it.matches = len(records)
+    records = _rank(kb, it, records, limit)
     return Answer(it, records)
 
 
@@ -562,21 +565,61 @@ def _relax(it: Interpretation, step: str, kb: KB | None = None) -> str | None:
 
 
 def _run(kb: KB, it: Interpretation) -> list[dict]:
-    """The records the interpretation's command finds (figures mode: the figures' owner records)."""
+    """The records the interpretation's command finds (figures mode: the figures' owner records), light:
+    their ids, names, date, tags and figures without evidence (see ``_light``); ranked, the best are made
+    whole."""
     if it.mode == "figures":
         owners_named = it.records if it.records and not _topical(it) else None
-        rows = figure_rows(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of, owners=owners_named)
-        rows = [r for r in rows if r["owner_kind"] != "term"]
-        owners = list(dict.fromkeys(r["owner"] for r in rows))
-        return [r for r in (kb.get_record(o) for o in owners) if r is not None]
-    named = [r for r in (kb.get_record(rid) for rid in it.records) if r is not None]
+        owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of, owners=owners_named)
+        return _light(kb, ids=owners, figures=True)
+    named = _light(kb, ids=it.records)
     if named and not _topical(it):
         return named  # the question names its records: they are the answer
-    recs = query(kb, it.filters()) if _has_filters(it) or it.group_by == "blockage" else []
+    rowids = query_rowids(kb, it.filters()) if _has_filters(it) or it.group_by == "blockage" else []
+    recs = _light(kb, rowids=rowids, figures=it.money)
     if it.group_by == "blockage":  # 堵点: the records that address one, grouped by it
         recs = [r for r in recs if r["addresses"]]
     named_ids = {r["id"] for r in named}
     return named + [r for r in recs if r["id"] not in named_ids]
+
+
+def _ids(col: str | None) -> list[str]:
+    """A JSON array of ids as the records table stores it: ids hold no quote or backslash, so a split
+    does what json.loads does, several times faster."""
+    if not col or col == "[]":
+        return []
+    return col[2:-2].split('", "') if "\\" not in col else json.loads(col)
+
+
+def _light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
+           figures: bool = False) -> list[dict]:
+    """Records as ranking needs them, read from the lean records table in the order given: id, kind, names,
+    date, tags as ``[{id}]`` and, with ``figures``, their figures without evidence."""
+    if not rowids and not ids:
+        return []
+    key, values = ("rowid", rowids) if rowids else ("id", ids)
+    rows = kb.conn.execute(
+        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, blockages FROM records "
+        f"WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
+    by_key = {r[0] if key == "rowid" else r[1]: r for r in rows}
+    out = []
+    for v in values or ():
+        r = by_key.get(v)
+        if r is None:
+            continue
+        out.append({"rowid": r[0], "id": r[1], "kind": r[2], "name_zh": r[3], "name_en": r[4], "date": r[5],
+                    **{f: [{"id": x} for x in _ids(col)]
+                       for f, col in zip(("regions", "mechanisms", "instruments", "addresses"), r[6:10])},
+                    "figures": []})
+    if figures and out:
+        where = {r["id"]: r for r in out}
+        for owner, metric, label, value, vmax, unit, qual, as_of, original in kb.conn.execute(
+                "SELECT owner, metric, label_en, value, value_max, unit, qualifier, as_of, original FROM figures "
+                "WHERE owner IN (SELECT value FROM json_each(?)) ORDER BY owner, idx", (json.dumps(list(where)),)):
+            where[owner]["figures"].append({"metric": metric, "label_en": label, "value": value, "value_max": vmax,
+                                            "unit": unit, "qualifier": qual, "as_of": as_of, "original": original,
+                                            "evidence": []})
+    return out
 
 
 def _topical(it: Interpretation) -> bool:
@@ -610,56 +653,86 @@ def _needles(kb: KB, it: Interpretation) -> list[str]:
     return [n for n in dict.fromkeys(out) if n]
 
 
-def _rank(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:
-    needles = _needles(kb, it)
-    unused_rows: list[set[int]] = []
-    relevance: dict[int, float] = {}
-    word_parts = parts(kb, " ".join(it.unused + it.soft)) if it.unused or it.soft else []
-    if word_parts:  # the words not recognised still rank: by the parts they match, then by BM25
-        unused_rows = [part_rowids(kb, p) for p in word_parts]
-        relevance = text_relevance(kb, word_parts)
-    rowid_of = dict(kb.conn.execute(
-        f"SELECT id, rowid FROM records WHERE id IN ({','.join('?' * len(records))})", [r["id"] for r in records]))
-    asked = {v: set(getattr(it, v)) for v in VOCABS}
-    term_words = {loose(d["text"]) for d in it.recognised if d.get("as") in ("mechanism", "instrument", "blockage")}
-    scored = []
-    for order, rec in enumerate(records):
-        score = 0.0
-        if rec["id"] in it.records:
-            score += 5
-        for vocab, field_name in zip(VOCABS, ("regions", "mechanisms", "instruments", "addresses")):
-            if not asked[vocab]:
-                continue
-            tags = {t["id"] for t in rec[field_name]}
-            score += 2 if tags & asked[vocab] else 1 if tags else 0
-        if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
-            score += 1
-        if rec["id"] in it.prefer_records:
-            score += 2
-        names = loose(f"{rec['name_zh']} {rec['name_en']}")
-        score += sum(1 for w in term_words if w in names)  # 天使基金 names one kind of venture fund
-        rowid = rowid_of.get(rec["id"])
-        score += sum(1 for rows in unused_rows if rowid in rows)
-        b = max(relevance.get(rowid, 0.0), 0.0) if rowid is not None else 0.0
-        score += 0.5 * b / (1 + b)
-        figs = _answer_figures(it, rec, needles)
-        if figs and it.mode == "figures":  # in a question for numbers the best figure weighs fully
-            score += 1 + max(f["_score"] for f in figs)
-        elif figs and it.money:  # money asked of records: one that names its amount first
-            score += 1 + max(f["_score"] for f in figs) / 10
-        if it.since or it.until:
-            d = rec.get("date")
-            if d and _overlaps(d, it.since, it.until):
-                score += 1
+SHORTLIST = 60  # records made whole and ranked again with their figures' quotes, of those ranked light
+
+
+def _rank(kb: KB, it: Interpretation, records: list[dict], limit: int | None = None) -> list[dict]:
+    """Best first: every record scored light (tags, names, the question's words in the index, dates,
+    figures without their quotes), the best SHORTLIST (or ``limit``, if more) made whole and scored
+    again with their figures' quotes, then cut to ``limit``, each with the figures that answer and a
+    quote; grouped by place or blockage when asked."""
+    ctx = _RankContext(kb, it)
+    scored = sorted(((-_score(it, rec, ctx)[0], order, rec) for order, rec in enumerate(records)),
+                    key=lambda x: (x[0], x[1]))
+    short = [rec for _, _, rec in scored[:max(SHORTLIST, limit or 0)]]
+    rowid_of = {r["id"]: r["rowid"] for r in short}
+    whole = kb.records_from_rows(kb.docs([(r["rowid"], r["kind"]) for r in short]))
+    rescored = []
+    for order, rec in enumerate(whole):
+        rec["rowid"] = rowid_of[rec["id"]]
+        score, figs = _score(it, rec, ctx)
         rec["score"] = round(score, 2)
+        rescored.append((-score, order, rec, figs))
+    rescored.sort(key=lambda x: (x[0], x[1]))
+    if limit is not None:
+        rescored = rescored[:limit]
+    out = []
+    for _, _, rec, figs in rescored:
+        rec.pop("rowid", None)
         rec["answer"] = {"figures": [{k: v for k, v in f.items() if k != "_score"} for f in figs[:3]],
-                         "quote": _quote(rec, needles, figs)}
-        scored.append((-score, order, rec))
-    scored.sort(key=lambda x: (x[0], x[1]))
-    out = [rec for _, _, rec in scored]
+                         "quote": _quote(rec, ctx.needles, figs)}
+        out.append(rec)
     if it.group_by:
         out = _grouped(kb, it, out)
     return out
+
+
+class _RankContext:
+    """What scoring every record shares: the question's words, their matches in the index, the terms asked."""
+
+    def __init__(self, kb: KB, it: Interpretation):
+        self.needles = _needles(kb, it)
+        self.unused_rows: list[set[int]] = []
+        self.relevance: dict[int, float] = {}
+        word_parts = parts(kb, " ".join(it.unused + it.soft)) if it.unused or it.soft else []
+        if word_parts:  # the words not recognised still rank: by the parts they match, then by BM25
+            self.unused_rows = [part_rowids(kb, p) for p in word_parts]
+            self.relevance = text_relevance(kb, word_parts)
+        self.asked = {v: set(getattr(it, v)) for v in VOCABS}
+        self.term_words = {loose(d["text"]) for d in it.recognised
+                           if d.get("as") in ("mechanism", "instrument", "blockage")}
+
+
+def _score(it: Interpretation, rec: dict, ctx: _RankContext) -> tuple[float, list[dict]]:
+    """A record's score for the question, and the figures that answer it (best first)."""
+    score = 0.0
+    if rec["id"] in it.records:
+        score += 5
+    for vocab, field_name in zip(VOCABS, ("regions", "mechanisms", "instruments", "addresses")):
+        if not ctx.asked[vocab]:
+            continue
+        tags = {t["id"] for t in rec[field_name]}
+        score += 2 if tags & ctx.asked[vocab] else 1 if tags else 0
+    if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
+        score += 1
+    if rec["id"] in it.prefer_records:
+        score += 2
+    names = loose(f"{rec['name_zh']} {rec['name_en']}")
+    score += sum(1 for w in ctx.term_words if w in names)  # 天使基金 names one kind of venture fund
+    rowid = rec.get("rowid")
+    score += sum(1 for rows in ctx.unused_rows if rowid in rows)
+    b = max(ctx.relevance.get(rowid, 0.0), 0.0) if rowid is not None else 0.0
+    score += 0.5 * b / (1 + b)
+    figs = _answer_figures(it, rec, ctx.needles)
+    if figs and it.mode == "figures":  # in a question for numbers the best figure weighs fully
+        score += 1 + max(f["_score"] for f in figs)
+    elif figs and it.money:  # money asked of records: one that names its amount first
+        score += 1 + max(f["_score"] for f in figs) / 10
+    if it.since or it.until:
+        d = rec.get("date")
+        if d and _overlaps(d, it.since, it.until):
+            score += 1
+    return score, figs
 
 
 def _overlaps(period: str, since: str | None, until: str | None) -> bool:
@@ -709,16 +782,24 @@ def _answer_figures(it: Interpretation, rec: dict, needles: list[str]) -> list[d
 def _overlap(needle: str, text: str) -> float:
     """How much of a question's word stands in a text: 1 when whole; for a Chinese phrase of three or more
     characters, the share of its character pairs found (研发投入强度 in 研发经费投入强度), when at least half."""
-    squeezed = re.sub(r"\s+", "", needle)
+    squeezed, pairs = _pairs(needle)
     if len(squeezed) < 2:
         return 0.0  # one character (量, 家) says nothing about which figure is meant
     if needle in text:
         return 1.0
-    if len(squeezed) < 3 or squeezed.isascii():
+    if not pairs:
         return 0.0
-    pairs = {squeezed[i:i + 2] for i in range(len(squeezed) - 1)}
     share = sum(1 for p in pairs if p in text) / len(pairs)
     return share if share >= 0.5 else 0.0
+
+
+@lru_cache(maxsize=256)
+def _pairs(needle: str) -> tuple[str, frozenset]:
+    """A word without spaces, and its character pairs when it is Chinese of three characters or more."""
+    squeezed = re.sub(r"\s+", "", needle)
+    if len(squeezed) < 3 or squeezed.isascii():
+        return squeezed, frozenset()
+    return squeezed, frozenset(squeezed[i:i + 2] for i in range(len(squeezed) - 1))
 
 
 def _quote(rec: dict, needles: list[str], figs: list[dict] | None = None) -> dict | None:

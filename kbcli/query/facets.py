@@ -97,8 +97,12 @@ def where_clause(kb: KB, f: Filters, dates: bool = True) -> tuple[str, list]:
                 for vocab in VOCABS if getattr(f, vocab)]
     if f.levels:
         tag_sets.append(sorted(level_terms(kb, f.levels)))
-    for ids in tag_sets:
-        conds.append(f"r.id IN (SELECT record FROM record_terms WHERE term IN ({','.join('?' * len(ids))}))")
+    # the tag set tagging fewest records picks the candidates; each other set is checked per candidate through
+    # the record's own tags (an IN list of every record under 'city' costs tens of milliseconds at 100k records)
+    for n, ids in enumerate(sorted(tag_sets, key=lambda ids: _tagged_at_most(kb, ids))):
+        marks = ','.join('?' * len(ids))
+        conds.append(f"r.id IN (SELECT record FROM record_terms WHERE term IN ({marks}))" if n == 0 else
+                     f"EXISTS (SELECT 1 FROM record_terms rt WHERE rt.record = r.id AND rt.term IN ({marks}))")
         params.extend(ids)
     if f.since is not None and f.until is not None and \
             date_range(parse_date(f.since, "--since"))[0] > date_range(parse_date(f.until, "--until"))[1]:
@@ -116,6 +120,12 @@ def where_clause(kb: KB, f: Filters, dates: bool = True) -> tuple[str, list]:
         conds.append(sql)
         params.extend(text_params)
     return (" AND ".join(conds) or "1"), params
+
+
+def _tagged_at_most(kb: KB, ids: list[str], cap: int = 5000) -> int:
+    """How many records these terms tag, counted up to ``cap`` (enough to tell which set is smallest)."""
+    return kb.conn.execute(f"SELECT COUNT(*) FROM (SELECT 1 FROM record_terms WHERE term IN "
+                           f"({','.join('?' * len(ids))}) LIMIT ?)", [*ids, cap]).fetchone()[0]
 
 
 def undated(kb: KB, f: Filters) -> int:
@@ -136,6 +146,11 @@ def _select(kb: KB, columns: str, f: Filters, sort: str, limit: int | None) -> l
         sql += " LIMIT ?"
         params.append(limit)
     return kb.conn.execute(sql, params).fetchall()
+
+
+def query_rowids(kb: KB, f: Filters, sort: str = "kind") -> list[int]:
+    """The rowids of the records matching every filter, in order (no records assembled)."""
+    return [r[0] for r in _select(kb, "r.rowid", f, sort, None)]
 
 
 def query_ids(kb: KB, f: Filters, sort: str = "kind", limit: int | None = None) -> list[str]:

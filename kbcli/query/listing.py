@@ -93,6 +93,37 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
     """Every figure of the records matching ``f`` (and of terms when no record filter is set). ``metrics``
     may be ids or labels, ``owners`` records or terms by id or name (see ``resolve``); ``as_of`` keeps the
     figures whose period overlaps a partial date or interval (``2022``, ``2018/2022``)."""
+    where, params = _figure_conditions(kb, f, metrics, units, owners, as_of)
+    if sort not in FIGURE_SORT:
+        raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(FIGURE_SORT)}")
+    sql = ("SELECT f.owner, f.idx, f.owner_kind, COALESCE(r.kind, 'term'), COALESCE(r.name_en, t.name_en), f.metric, "
+           "f.label_en, f.value, f.value_max, f.unit, f.qualifier, f.as_of, f.original, f.note, f.sources "
+           "FROM figures f LEFT JOIN records r ON r.id = f.owner LEFT JOIN terms t ON t.id = f.owner"
+           f" WHERE {where} ORDER BY {FIGURE_SORT[sort]}")
+    out = []
+    for (owner, idx, okind, kind, name, metric, label, value, vmax, unit, qual, asof, orig, note,
+         srcs) in kb.conn.execute(sql, params):
+        sources = json.loads(srcs or "[]")
+        out.append({"owner": owner, "idx": idx, "owner_kind": kind, "owner_name_en": name, "metric": metric,
+                    "label_en": label, "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual,
+                    "as_of": asof, "original": orig, "note": note, "sources": sources,
+                    "restricted": any(kb.sources.get(s, {}).get("restricted") for s in sources)})
+    handles = figure_handles_of(kb, {r["owner"] for r in out})
+    for r in out:
+        r["handle"] = handles[(r["owner"], r.pop("idx"))]
+    return out
+
+
+def figure_owners(kb: KB, f: Filters, metrics: list[str] | None = None, owners: list[str] | None = None,
+                  as_of: str | None = None) -> list[str]:
+    """The records whose figures ``figures`` would list (terms left out), each once, in figure order."""
+    where, params = _figure_conditions(kb, f, metrics, None, owners, as_of)
+    return [r[0] for r in kb.conn.execute(
+        f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.owner_kind = 'record' ORDER BY f.owner", params)]
+
+
+def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: list[str] | None,
+                       owners: list[str] | None, as_of: str | None) -> tuple[str, list]:
     conds, params = [], []
     record_filtered = any([f.regions, f.mechanisms, f.instruments, f.kinds, f.levels, f.since, f.until, f.text])
     if record_filtered or f.blockages:
@@ -113,24 +144,7 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
         start, end = period(as_of, "--as-of")
         conds.append("f.as_of_start <= ? AND f.as_of_end >= ?")
         params.extend([end, start])
-    if sort not in FIGURE_SORT:
-        raise UsageError(f"unknown sort {sort!r}; choose from {', '.join(FIGURE_SORT)}")
-    sql = ("SELECT f.owner, f.idx, f.owner_kind, COALESCE(r.kind, 'term'), COALESCE(r.name_en, t.name_en), f.metric, "
-           "f.label_en, f.value, f.value_max, f.unit, f.qualifier, f.as_of, f.original, f.note, f.sources "
-           "FROM figures f LEFT JOIN records r ON r.id = f.owner LEFT JOIN terms t ON t.id = f.owner"
-           f" WHERE {' AND '.join(conds) or '1'} ORDER BY {FIGURE_SORT[sort]}")
-    out = []
-    for (owner, idx, okind, kind, name, metric, label, value, vmax, unit, qual, asof, orig, note,
-         srcs) in kb.conn.execute(sql, params):
-        sources = json.loads(srcs or "[]")
-        out.append({"owner": owner, "idx": idx, "owner_kind": kind, "owner_name_en": name, "metric": metric,
-                    "label_en": label, "value": _num(value), "value_max": _num(vmax), "unit": unit, "qualifier": qual,
-                    "as_of": asof, "original": orig, "note": note, "sources": sources,
-                    "restricted": any(kb.sources.get(s, {}).get("restricted") for s in sources)})
-    handles = figure_handles_of(kb, {r["owner"] for r in out})
-    for r in out:
-        r["handle"] = handles[(r["owner"], r.pop("idx"))]
-    return out
+    return " AND ".join(conds) or "1", params
 
 
 def period(value: str, option: str) -> tuple[str, str]:

@@ -28,6 +28,7 @@ relevance adds a fraction (BM25 b as b / (1 + b)). ``--text`` filters (in
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +38,10 @@ from ..text import HAN, fold, fold_quote, has_han, pair_text, query_parts
 from .kb import KB, record_evidence
 from .resolve import Piece, parse_kinds, segment
 
+# A part matching more records than this (转, 技) is not ranked whole: the candidates are the first CAP
+# records of the query's rarest part, every part is read among them, and the results say so
+CAP = 1000
+RANKED = 300  # records whose text relevance (BM25) is computed, the best by parts matched
 STOPWORDS = frozenset(
     ["a", "an", "the", "of", "and", "or", "in", "on", "at", "to", "for", "by", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "which", "what", "who", "whom", "whose", "where", "when", "how", "why", "do", "does", "did", "has", "have", "had", "there", "their", "they", "any"])
 
@@ -116,27 +121,56 @@ def _known_part(kb: KB, piece: Piece) -> Part:
             names += [a for a in t["aliases"] if not has_han(a)]
         for name in names:
             if name and name not in p.needles:
-                p.fts.extend(e for e in _exprs(name) if e not in p.fts)
+                expr = _zh_expr(name) if has_han(name) else _en_expr(name)  # a name is in one script
+                if expr and expr not in p.fts:
+                    p.fts.append(expr)
                 p.needles.append(name)
     p.terms = list(dict.fromkeys(p.terms))
     return p
 
 
-def _part_sql(part: Part, tagged_only: bool = False) -> tuple[str, list]:
-    """SQL for the rowids a part matches (only those tagged with its terms or named, with ``tagged_only``)."""
-    sql: list[str] = []
-    params: list = []
+# a filter on rows the index returns, never a constraint handed to it: `+rowid` keeps SQLite from
+# running the index's MATCH once per listed rowid (measured: thousands of times slower)
+_WITHIN = " IN (SELECT value FROM json_each(?))"
+
+
+def _branches(part: Part, tagged_only: bool = False, within: list[int] | None = None) -> list[tuple[str, list]]:
+    """The SQL statements (with their parameters) whose rowids together are those a part matches: its text
+    in the index, the records tagged with its terms, the records it names (only those tagged or named, with
+    ``tagged_only``; only among the rowids ``within``, when given)."""
+    out: list[tuple[str, list]] = []
+    only = json.dumps(within) if within is not None else None
+    span = [min(within), max(within)] if within else [0, -1]
     if part.fts and not tagged_only:
-        sql.append(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?")
-        params.append(" OR ".join(f"({e})" for e in part.fts))
+        # the rowid range is handed to the index, which stops past it; the list is a filter on what it returns
+        sql = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+        params: list = [" OR ".join(f"({e})" for e in part.fts)]
+        if only:
+            sql += f" AND rowid >= ? AND rowid <= ? AND +rowid{_WITHIN}"
+            params += [*span, only]
+        out.append((sql, params))
     if part.terms:
-        sql.append(f"SELECT r.rowid FROM records r WHERE r.id IN (SELECT record FROM record_terms WHERE term IN "
-                   f"({','.join('?' * len(part.terms))}))")
-        params.extend(part.terms)
+        sql = (f"SELECT r.rowid FROM record_terms rt JOIN records r ON r.id = rt.record WHERE rt.term IN "
+               f"({','.join('?' * len(part.terms))})")
+        params = list(part.terms)
+        if only:
+            sql += f" AND r.rowid{_WITHIN}"
+            params.append(only)
+        out.append((sql, params))
     if part.records:
-        sql.append(f"SELECT rowid FROM records WHERE id IN ({','.join('?' * len(part.records))})")
-        params.extend(part.records)
-    return " UNION ".join(sql), params
+        sql = f"SELECT rowid FROM records WHERE id IN ({','.join('?' * len(part.records))})"
+        params = list(part.records)
+        if only:
+            sql += f" AND rowid{_WITHIN}"
+            params.append(only)
+        out.append((sql, params))
+    return out
+
+
+def _part_sql(part: Part, tagged_only: bool = False) -> tuple[str, list]:
+    """One statement for the rowids a part matches (see ``_branches``)."""
+    branches = _branches(part, tagged_only)
+    return " UNION ".join(s for s, _ in branches), [x for _, ps in branches for x in ps]
 
 
 def part_rowids(kb: KB, part: Part) -> set[int]:
@@ -145,14 +179,19 @@ def part_rowids(kb: KB, part: Part) -> set[int]:
     return {r[0] for r in kb.conn.execute(sql, params)}
 
 
-def text_relevance(kb: KB, ps: list[Part]) -> dict[int, float]:
-    """BM25 relevance (higher is better) of every record matching any part's text."""
+def text_relevance(kb: KB, ps: list[Part], within: list[int] | None = None) -> dict[int, float]:
+    """BM25 relevance (higher is better) of every record matching any part's text (of those ``within``, when
+    given: BM25 is computed only for them)."""
     every = " OR ".join(f"({e})" for p in ps for e in p.fts)
     if not every:
         return {}
     w = ", ".join(str(x) for x in SEARCH_WEIGHTS)
-    return {rowid: -b for rowid, b in kb.conn.execute(
-        f"SELECT rowid, bm25({FTS_TABLE}, {w}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (every,))}
+    sql = f"SELECT rowid, bm25({FTS_TABLE}, {w}) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?"
+    params: list = [every]
+    if within:
+        sql += f" AND rowid >= ? AND rowid <= ? AND +rowid{_WITHIN}"
+        params += [min(within), max(within), json.dumps(within)]
+    return {rowid: -b for rowid, b in kb.conn.execute(sql, params)}
 
 
 def text_condition(kb: KB, text: str) -> tuple[str, list]:
@@ -217,32 +256,55 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
     ps = parts(kb, text)
     if not ps:
         raise UsageError(f"nothing to search for in {text!r}")
-    allowed: set[int] | None = None
+    sets, bounded = [], False
+    for p in ps:  # each part's matches, at most CAP + 1 from each way it matches (read lazily, in C)
+        hits: set[int] = set()
+        for sql, params in _branches(p):
+            found = {r[0] for r in kb.conn.execute(sql + " LIMIT ?", [*params, CAP + 1])}
+            bounded = bounded or len(found) > CAP
+            hits |= found
+        sets.append(hits)
+    if bounded:  # a very common part: the candidates are the rarest part's first CAP, every part read among them
+        rarest = min(range(len(ps)), key=lambda i: len(sets[i]))
+        candidates = sorted(sets[rarest])[:CAP]
+        sets = [set(candidates) if i == rarest else _within(kb, p, candidates) for i, p in enumerate(ps)]
+    else:
+        candidates = sorted(set().union(*sets))
     if kinds:
         ks = sorted(parse_kinds(kinds))
         allowed = {r[0] for r in kb.conn.execute(
-            f"SELECT rowid FROM records WHERE kind IN ({','.join('?' * len(ks))})", ks)}
-    matched: dict[int, list[int]] = {}
-    weight: dict[int, float] = {}
+            f"SELECT rowid FROM records WHERE kind IN ({','.join('?' * len(ks))}) AND rowid{_WITHIN}",
+            [*ks, json.dumps(candidates)])}
+        candidates = [c for c in candidates if c in allowed]
+    if not candidates:
+        return []
+    matched: dict[int, list[int]] = {c: [] for c in candidates}
+    weight: dict[int, float] = dict.fromkeys(candidates, 0.0)
     for i, p in enumerate(ps):
-        sql, params = _part_sql(p)
-        tagged = set()
-        if p.terms:  # a record tagged with the term counts 1; one that only mentions it, 1/2
-            tsql, tparams = _part_sql(p, tagged_only=True)
-            tagged = {r[0] for r in kb.conn.execute(tsql, tparams)}
-        for (rowid,) in kb.conn.execute(sql, params):
-            if allowed is None or rowid in allowed:
-                matched.setdefault(rowid, []).append(i)
-                weight[rowid] = weight.get(rowid, 0.0) + (1.0 if not p.terms or rowid in tagged else 0.5)
+        tagged = _within(kb, p, candidates, tagged_only=True) if p.terms else set()
+        for rowid in sets[i]:
+            if rowid in matched:
+                matched[rowid].append(i)
+                # a record tagged with the term counts 1; one that only mentions it, 1/2
+                weight[rowid] += 1.0 if not p.terms or rowid in tagged else 0.5
+    matched = {k: v for k, v in matched.items() if v}
     if not matched:
         return []
     phrase = _whole_phrase(text, ps)
     in_phrase: set[int] = set()
     if phrase:
-        in_phrase = {r[0] for r in kb.conn.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (phrase,))}
-    relevance = text_relevance(kb, ps)
+        in_phrase = {r[0] for r in kb.conn.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid >= ? AND rowid <= ? AND "
+            f"+rowid{_WITHIN}", (phrase, min(matched), max(matched), json.dumps(sorted(matched))))}
+    # BM25 (the fraction of the score) orders records within the same whole part; it is computed for at
+    # most RANKED of them, the best by parts and phrase (then by rowid)
+    first = sorted(matched, key=lambda r: (-(weight[r] + (r in in_phrase)), r))
+    if len(first) > RANKED:
+        bounded = True
+        first = first[:RANKED]
+    relevance = text_relevance(kb, ps, within=sorted(first))
     scored = []
-    for rowid in matched:
+    for rowid in first:
         b = max(relevance.get(rowid, 0.0), 0.0)
         scored.append((weight[rowid] + (rowid in in_phrase) + b / (1 + b), rowid))
     scored.sort(key=lambda x: (-x[0], x[1]))
@@ -258,7 +320,14 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
         rec["score"] = round(score, 4)
         rec["matched"] = [ps[i].text for i in matched[rowid]]
         rec["match"] = best_match(rec, needles)
+        if bounded:  # the ranking read only the first CAP records of the rarest part
+            rec["ranking"] = {"bounded": True, "candidates": len(candidates), "ranked_by_text": len(first)}
     return records
+
+
+def _within(kb: KB, part: Part, candidates: list[int], tagged_only: bool = False) -> set[int]:
+    """The candidates a part matches."""
+    return {r[0] for sql, params in _branches(part, tagged_only, candidates) for r in kb.conn.execute(sql, params)}
 
 
 def best_match(rec: dict, needles: list[str]) -> dict | None:
