@@ -17,7 +17,8 @@ def ask_cmd(
     question: Annotated[list[str], typer.Argument(
         metavar="QUESTION", help="The question, in English, simplified or traditional Chinese; no quotes "
                                  "needed.")],
-    limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N records.")] = None,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most N records, the best (the reading says "
+                                                                 "how many match).")] = 20,
     fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
 ) -> None:
     """Answer a question in English or Chinese (either script) from the base.

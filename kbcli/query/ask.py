@@ -458,6 +458,8 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
             it.notes.append(f"{n} undated record(s) matching the other parts were left out by the dates")
     it.matches = len(records)
     records = _rank(kb, it, records, limit)
+    if limit is not None and it.matches > len(records):
+        it.notes.append(f"the best {len(records)} of {it.matches} records; --limit N shows more")
     return Answer(it, records)
 
 
@@ -664,7 +666,7 @@ def _rank(kb: KB, it: Interpretation, records: list[dict], limit: int | None = N
     ctx = _RankContext(kb, it)
     scored = sorted(((-_score(it, rec, ctx)[0], order, rec) for order, rec in enumerate(records)),
                     key=lambda x: (x[0], x[1]))
-    short = [rec for _, _, rec in scored[:max(SHORTLIST, limit or 0)]]
+    short = [rec for _, _, rec in (scored[:max(SHORTLIST, limit)] if limit else scored)]
     rowid_of = {r["id"]: r["rowid"] for r in short}
     whole = kb.records_from_rows(kb.docs([(r["rowid"], r["kind"]) for r in short]))
     rescored = []
