@@ -134,3 +134,23 @@ def test_spaces_from_the_pdf_extraction_do_not_break_matches(kb):
 
 def test_latin_and_chinese_in_one_word(kb):
     assert "hangzhou-transfer-statistics" in hits(kb("search", "R&D投入", "-f", "json"))
+
+
+def test_a_very_common_part_is_ranked_among_a_bounded_set_and_says_so(real_db, monkeypatch):
+    """With a cap of 20 candidates and BM25 for 8, a first page of 转 (in most records) still finds records
+    holding every part, marked as bounded; asked for every match (no limit), every match comes back."""
+    from kbcli.query import search as search_module
+    from kbcli.query.kb import KB
+    from kbcli.store.db import connect
+
+    kb = KB(connect(real_db))
+    everything = search_module.search(kb, "转 化", limit=None)
+    monkeypatch.setattr(search_module, "CAP", 20)
+    monkeypatch.setattr(search_module, "RANKED", 8)
+    page = search_module.search(kb, "转 化", limit=10)
+    assert len(everything) > 100
+    assert len(page) == 10 and all(r["ranking"]["bounded"] for r in page)
+    assert all(r["matched"] == ["转", "化"] for r in page)  # the rarest part's first 20, both parts read among them
+    assert {r["id"] for r in page} <= {r["id"] for r in everything}
+    assert [r["id"] for r in search_module.search(kb, "转 化", limit=None)] == [r["id"] for r in everything]
+    assert "ranking" not in everything[0]

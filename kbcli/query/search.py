@@ -38,8 +38,9 @@ from ..text import HAN, fold, fold_quote, has_han, pair_text, query_parts
 from .kb import KB, record_evidence
 from .resolve import Piece, parse_kinds, segment
 
-# A part matching more records than this (转, 技) is not ranked whole: the candidates are the first CAP
-# records of the query's rarest part, every part is read among them, and the results say so
+# For a first page (a limit), a part matching more records than this (转, 技) is not ranked whole: the
+# candidates are the first CAP records of the query's rarest part, every part is read among them, and
+# the results say so. Asked for every match (no limit), every match is read.
 CAP = 1000
 RANKED = 300  # records whose text relevance (BM25) is computed, the best by parts matched
 STOPWORDS = frozenset(
@@ -256,12 +257,15 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
     ps = parts(kb, text)
     if not ps:
         raise UsageError(f"nothing to search for in {text!r}")
+    # every match is read when all are asked for (limit None); for a first page, at most CAP + 1 from each
+    # way a part matches (read lazily, in C)
+    cap = -1 if limit is None else CAP + 1
     sets, bounded = [], False
-    for p in ps:  # each part's matches, at most CAP + 1 from each way it matches (read lazily, in C)
+    for p in ps:
         hits: set[int] = set()
         for sql, params in _branches(p):
-            found = {r[0] for r in kb.conn.execute(sql + " LIMIT ?", [*params, CAP + 1])}
-            bounded = bounded or len(found) > CAP
+            found = {r[0] for r in kb.conn.execute(sql + " LIMIT ?", [*params, cap])}
+            bounded = bounded or cap > 0 and len(found) > CAP
             hits |= found
         sets.append(hits)
     if bounded:  # a very common part: the candidates are the rarest part's first CAP, every part read among them
@@ -297,12 +301,12 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid >= ? AND rowid <= ? AND "
             f"+rowid{_WITHIN}", (phrase, min(matched), max(matched), json.dumps(sorted(matched))))}
     # BM25 (the fraction of the score) orders records within the same whole part; it is computed for at
-    # most RANKED of them, the best by parts and phrase (then by rowid)
+    # most RANKED of them, the best by parts and phrase (then by rowid); the others follow, unranked by text
     first = sorted(matched, key=lambda r: (-(weight[r] + (r in in_phrase)), r))
-    if len(first) > RANKED:
+    ranked = len(first) if limit is None else RANKED
+    if len(first) > ranked:
         bounded = True
-        first = first[:RANKED]
-    relevance = text_relevance(kb, ps, within=sorted(first))
+    relevance = text_relevance(kb, ps, within=sorted(first[:ranked]))
     scored = []
     for rowid in first:
         b = max(relevance.get(rowid, 0.0), 0.0)
@@ -321,7 +325,8 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
         rec["matched"] = [ps[i].text for i in matched[rowid]]
         rec["match"] = best_match(rec, needles)
         if bounded:  # the ranking read only the first CAP records of the rarest part
-            rec["ranking"] = {"bounded": True, "candidates": len(candidates), "ranked_by_text": len(first)}
+            rec["ranking"] = {"bounded": True, "candidates": len(candidates),
+                              "ranked_by_text": min(len(first), ranked)}
     return records
 
 
