@@ -85,7 +85,10 @@ class Process:
             seen = self._peak()
             if seen is not None:
                 peak = max(peak or 0, seen)
-            pid, status, _ = os.wait4(self.pid, os.WNOHANG)
+            try:
+                pid, status, _ = os.wait4(self.pid, os.WNOHANG)
+            except ChildProcessError:  # reaped already, by a Popen.poll() that saw it end
+                pid, status = self.pid, _wait_status(self.p.returncode)
             if pid:
                 break
             if time.monotonic() - self.t0 > timeout:
@@ -102,6 +105,11 @@ class Process:
         self._out.close()
         self._err.close()
         return Run(code, out, err, seconds, peak)
+
+
+def _wait_status(code: int) -> int:
+    """The wait status that os.waitstatus_to_exitcode turns back into ``code`` (Popen's returncode)."""
+    return (-code) & 0x7F if code < 0 else (code & 0xFF) << 8
 
 
 def kb_process(*args, timeout: float = 60, **kw) -> Run:
