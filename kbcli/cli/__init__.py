@@ -258,6 +258,8 @@ class KbCommand(TyperCommand):
                 param.display_type_rich = lambda ctx: ""  # type: ignore[attr-defined]
             elif param.metavar is None and not getattr(param, "is_flag", False):
                 param.metavar = _word_metavar(param)
+            if getattr(param, "_runtime_param", False) is None:
+                param._runtime_param = _WhenGiven()  # type: ignore[attr-defined]
 
     def parse_args(self, ctx, args):
         known = {o for p in self.get_params(ctx) for o in (*p.opts, *p.secondary_opts)}
@@ -273,12 +275,38 @@ class KbCommand(TyperCommand):
 
     def invoke(self, ctx):
         """Whole numbers beyond SQLite's 64 bits are a usage error, whichever option takes them."""
+        collector_on()
         for param in self.params:
             value = ctx.params.get(param.name or "")
             for v in value if isinstance(value, (list, tuple)) else (value,):
                 if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
                     raise UsageError(f"{(param.opts or [param.name])[0]}: {v} is out of range (at most {2**63 - 1})")
         return super().invoke(ctx)
+
+
+class _WhenGiven:
+    """Typer builds a pydantic TypeAdapter for every parameter of the command it runs, given or not (about
+    half a millisecond each; kb query has twenty options, most of them not given): here an option's
+    adapter is built only when it has a value to check. The attribute is Typer's (0.29) and private: on a
+    Typer without it, KbCommand leaves its parameters as Typer made them."""
+
+    __slots__ = ()
+
+    def coerce(self, value, param, ctx):
+        if value is None:
+            return () if param.multiple or param.nargs == -1 else None
+        param._runtime_param = None  # Typer builds its own on first use
+        return param.get_runtime_param().coerce(value, param=param, ctx=ctx)
+
+
+def collector_on() -> None:
+    """The cyclic collector back on as a command starts running, if ``kb`` started with it off
+    (kbcli.console): what was made while starting is frozen, never walked again."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 # options people reach for that a command spells otherwise

@@ -40,9 +40,10 @@ def _filters(region, mechanism, instrument, blockage, kind, since, until, text, 
 def report_empty_or_undated(kb, f, found: bool) -> None:
     """On stderr: why nothing matched, and how many undated records the dates left out."""
     from ..query.facets import undated
-    from ..query.hints import empty_query
 
     if not found:
+        from ..query.hints import empty_query  # only when nothing matched (start-up time)
+
         for line in empty_query(kb, f):
             note(line)
     n = undated(kb, f)
