@@ -362,6 +362,10 @@ def bench_startup(db: Path, runs: int, workdir: Path) -> dict:
              "--db", str(db)],
         "kb ask \"Which cities fund concept-verification centres?\" --format json":
             [kb_bin, "ask", "Which cities fund concept-verification centres?", "--format", "json", "--db", str(db)],
+        # kb's own work alone: kbcli.cli.main without kbcli.console's collector-off start and direct exit
+        "kb query (same), without kbcli.console (collector on, full interpreter exit)":
+            [PY, "-c", "import sys; from kbcli.cli import main; sys.exit(main())", "query", "--mechanism",
+             "概念验证中心", "--instrument", "funding", "--format", "json", "--db", str(db)],
         base: [PY, str(minimal)],
         "sqlite-utils query (same database)":
             [su_bin, "query", str(db), "select id, name_zh from records where id = 'hefei-poc-centre-award'"],
