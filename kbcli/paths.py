@@ -38,7 +38,16 @@ def seed_path(option: str | None = None) -> Path:
 
         raise UsageError(f"a seed needs a file name, got {option!r}")
     value = option or os.environ.get("KB_SEED")
-    return Path(value) if value else packaged_seed()
+    path = Path(value) if value else packaged_seed()
+    try:
+        missing = not path.exists()
+    except (OSError, ValueError):  # a name too long or holding NUL: reported where the file is opened
+        missing = False
+    if missing:  # a path the user gave that names nothing is a usage error, as a missing sources folder is
+        from .errors import DataError, UsageError
+
+        raise (UsageError if value else DataError)(f"no seed at {path}")
+    return path
 
 
 def cache_dir() -> Path:

@@ -62,7 +62,19 @@ def test_load_reports_the_same_problems(cli, tmp_path):
     assert not (tmp_path / "x.sqlite").exists()
 
 
+def test_a_seed_path_that_names_nothing_is_a_usage_error_everywhere(cli, tmp_path):
+    missing = str(tmp_path / "missing.yaml")
+    for args in (("validate", missing), ("load", missing, "--db", str(tmp_path / "x.sqlite")),
+                 ("query", "--seed", missing), ("coverage", "--seed", missing)):
+        result = cli(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.strip() == f"kb: no seed at {missing}", args
+    assert not (tmp_path / "x.sqlite").exists()
+
+
 def test_unreadable_seed(cli, tmp_path):
-    result = cli("validate", str(tmp_path / "missing.yaml"))
+    folder = tmp_path / "a-folder.yaml"
+    folder.mkdir()
+    result = cli("validate", str(folder))
     assert result.exit_code == 1
     assert "cannot read the seed" in result.stderr
