@@ -84,6 +84,19 @@ def test_figures_sort_and_sum(kb):
     hefei = json.loads(kb("figures", "--region", "合肥", "--metric", "subsidy-cap", "--sum", "-f", "json").stdout)
     assert hefei == [{"metric": "subsidy-cap", "unit": "yuan", "n": 2, "sum": 6000000, "min": 1000000,
                       "max": 5000000}]
+    assert "read it with care" not in kb("figures", "--region", "合肥", "--metric", "subsidy-cap", "--sum").stderr
+
+
+def test_a_sum_says_what_it_should_not_have_added(kb):
+    """National annual values, Beijing's ten-year total and Hangzhou's year, exact and lower bounds: the sum is
+    printed, and stderr says why it is not a total."""
+    result = kb("figures", "--metric", "technology contract turnover", "--sum", "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["n"] == 6
+    [line] = [x for x in result.stderr.splitlines() if "technology-contract-turnover" in x]
+    assert "periods (2012/2021, 2018, 2021, 2022, 2023)" in line and "exact and over values" in line
+    assert "Hangzhou within China" in line and "Beijing within China" in line
+    shares = kb("figures", "--unit", "percent", "--sum").stderr
+    assert "percent values, which do not add up to a total" in shares
 
 
 def test_crosstab(kb):

@@ -239,7 +239,11 @@ def figures_cmd(
 
         emit_rows(compare_rows(kb, rows), COMPARISON_COLUMNS, fmt.value)
     elif total:
+        from ..query.listing import sum_caveats
+
         emit_rows(sum_figures(rows), SUM_COLUMNS, fmt.value)
+        for line in sum_caveats(kb, rows):
+            note(line)
     else:
         emit_rows(rows, FIGURE_COLUMNS, fmt.value)
     if not rows:

@@ -185,6 +185,55 @@ def sum_figures(rows: list[dict]) -> list[dict]:
             for (m, u), v in sorted(groups.items())]
 
 
+_NOT_ADDITIVE = frozenset({"percent", "rank", "times"})  # shares, positions and multiples
+
+
+def sum_caveats(kb: KB, rows: list[dict]) -> list[str]:
+    """What a total of these figures would add that should not be added, per (metric, unit): different
+    periods, exact values with bounds or approximations, places inside one another, one owner twice for
+    one period (a figure reported by two sources)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[(r["metric"], r["unit"])].append(r)
+    owners = sorted({r["owner"] for r in rows})
+    places: dict[str, set[str]] = defaultdict(set)
+    for i in range(0, len(owners), 500):
+        chunk = owners[i:i + 500]
+        for rec, term in kb.conn.execute(
+                f"SELECT record, term FROM record_terms WHERE vocab = 'regions' AND record IN "
+                f"({','.join('?' * len(chunk))})", chunk):
+            places[rec].add(term)
+    for owner in owners:  # a figure owned by a place itself
+        if kb.terms.get(owner, {}).get("vocab") == "regions":
+            places[owner].add(owner)
+    out = []
+    for (metric, unit), rs in sorted(groups.items()):
+        if len(rs) < 2:
+            continue
+        said = []
+        if unit in _NOT_ADDITIVE:
+            said.append(f"{unit} values, which do not add up to a total")
+        periods = sorted({r["as_of"] or "undated" for r in rs})
+        if len(periods) > 1:
+            said.append(f"{len(periods)} periods ({', '.join(periods)})")
+        quals = sorted({r["qualifier"] or "exact" for r in rs})
+        if len(quals) > 1:
+            said.append(f"{' and '.join(quals)} values")
+        held = {p for r in rs for p in places.get(r["owner"], ())}
+        nested = sorted({(inner, outer) for inner in held for outer in kb.ancestors(inner) if outer in held})
+        if nested:
+            said.append("places within others (" + ", ".join(
+                f"{kb.terms[i]['name_en']} within {kb.terms[o]['name_en']}" for i, o in nested[:3])
+                + (", ..." if len(nested) > 3 else "") + ")")
+        twice = sorted({r["owner"] for r in rs if sum(1 for x in rs if (x["owner"], x["as_of"]) ==
+                                                       (r["owner"], r["as_of"])) > 1})
+        if twice:
+            said.append("one record's figure for one period more than once (" + ", ".join(twice[:3]) + ")")
+        if said:
+            out.append(f"the sum of {metric} ({unit}) adds " + "; ".join(said) + ": read it with care")
+    return out
+
+
 # ----------------------------------------------------------------- crosstab
 DIMENSIONS = ("region", "mechanism", "instrument", "blockage", "kind", "year", "status")
 _DIM_VOCAB = {kind: vocab for vocab, kind in VOCAB_KIND.items()}  # region -> regions ...
