@@ -121,3 +121,15 @@ def test_wide_terminal_prints_a_table(env):
     shown = run_in_terminal(["query", "--mechanism", "poc-centre"], 200, env)
     header = shown.splitlines()[0]
     assert header.split() == ["id", "kind", "date", "name_zh", "name_en", "regions", "restricted"]
+
+
+@pytest.mark.parametrize("cols", (60, 80))
+@pytest.mark.parametrize("command", ["query", "search", "compare", "ask", "figures"])
+def test_help_fits_the_terminal_counting_chinese_as_two_cells(env, command, cols):
+    """Help text holding Chinese wraps by display width; only the examples (commands to copy whole) may
+    be wider than the terminal."""
+    text = run_in_terminal([command, "--help"], cols, env)
+    examples = text.split("Examples:")[-1].splitlines() if "Examples:" in text else []
+    wide = [line for line in text.splitlines() if cells(line) > cols and line not in examples]
+    assert not wide, wide
+    assert "Usage: kb " + command in text and "--help" in text

@@ -66,8 +66,18 @@ class _Retry(Exception):
     """The cache database was damaged and has been removed: run the command once more."""
 
 
+class KbContext(typer.Context):
+    def make_formatter(self):
+        """Help wrapped by display width (a Chinese character is two cells), with kbcli.cli.help."""
+        from .help import KbHelpFormatter
+
+        return KbHelpFormatter(width=self.terminal_width, max_width=self.max_content_width)
+
+
 class KbGroup(TyperGroup):
     """The error boundary: every failure becomes stderr lines and an exit code here."""
+
+    context_class = KbContext
 
     def list_commands(self, ctx):  # keep the registry's order in help
         return [c for c in COMMANDS if c in self.commands]
@@ -250,6 +260,8 @@ def _terminate(signum, frame) -> None:
 class KbCommand(TyperCommand):
     """A command whose unknown options are answered with the option meant (or the command it belongs to),
     and whose arguments show in help by their name (QUESTION), not their Python type (<list[str]>)."""
+
+    context_class = KbContext
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
