@@ -19,6 +19,13 @@ so a "billion laughs" file of nested aliases is refused at the alias that
 crosses the budget, in milliseconds. An alias inside the value its anchor
 names (``junk: &c [*c]``) is a cycle, refused. Values nest at most
 ``MAX_DEPTH`` (64) levels. Each refusal is located at FILE:LINE:COL.
+
+Positions cost: recording one for every value and key of a large seed took
+half as long again as libyaml's own parse. The build therefore reads without
+them first (``located=False``), which stops with ``Unlocated`` at the first
+thing that is not a plain valid value (a repeated key, an alias refused, too
+deep); the caller then reads the file again with positions to report every
+problem, located.
 """
 
 from __future__ import annotations
@@ -100,6 +107,10 @@ class ReadError(Exception):
         self.message, self.line, self.col, self.path = message, line, col, path
 
 
+class Unlocated(Exception):
+    """The reader without positions met something to report: read again with positions."""
+
+
 class _Duplicate(str):
     """A repeated key: its value is read (for positions) but not stored."""
 
@@ -141,9 +152,11 @@ def format_path(prefix: str, path: Path) -> str:
     return prefix + (rest if rest.startswith("[") else "." + rest)
 
 
-def read_file(path, label: str, what: str = "the seed", on_section=None) -> Iterator[Item]:
+def read_file(path, label: str, what: str = "the seed", on_section=None, located: bool = True,
+              progress=None) -> Iterator[Item]:
     """The items of the YAML file at ``path``, as ``read_items``. A file that cannot be read
-    or parsed raises ``SeedError`` with one issue located at ``label``."""
+    or parsed raises ``SeedError`` with one issue located at ``label``. ``progress``, when
+    given, is called with the number of bytes read so far, every few hundred items."""
     try:
         fh = open(path, "rb")
     except OSError as exc:
@@ -152,19 +165,29 @@ def read_file(path, label: str, what: str = "the seed", on_section=None) -> Iter
         raise SeedError([Issue(label, 1, 1, f"cannot read {what}: {exc.strerror or exc}")]) from None
     with fh:
         try:
-            yield from read_items(fh, on_section=on_section)
+            if progress is None:
+                yield from read_items(fh, on_section=on_section, located=located)
+            else:
+                tell = fh.tell
+                for n, item in enumerate(read_items(fh, on_section=on_section, located=located)):
+                    if not n & 255:
+                        progress(tell())
+                    yield item
+                progress(tell())
         except ReadError as exc:
             raise SeedError([Issue(label, exc.line, exc.col, exc.message, exc.path)]) from None
 
 
-def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
+def read_items(stream, on_section=None, parser_class=None, located: bool = True) -> Iterator[Item]:
     """Yield the seed's items in file order.
 
     ``stream`` is a text or binary file object or a string. Raises
     ``ReadError`` on a syntax error or when the top level is not a mapping of
-    sections.
+    sections. Without ``located`` the items hold no positions but their own, and
+    ``Unlocated`` is raised at the first problem inside one.
     """
     parser: Any = (parser_class or CParser)(stream)
+    read_value = _read_value if located else _read_value_unlocated
     anchors = _Anchors()
     e: Any
     try:
@@ -207,12 +230,12 @@ def read_items(stream, on_section=None, parser_class=None) -> Iterator[Item]:
                     e = parser.get_event()
                     if isinstance(e, ev.SequenceEndEvent):
                         break
-                    yield _read_value(parser, e, anchors, section, index)
+                    yield read_value(parser, e, anchors, section, index)
                     index += 1
                 if anchor:
                     anchors[anchor] = (_SECTION, 0)
             else:
-                yield _read_value(parser, e, anchors, section, None)
+                yield read_value(parser, e, anchors, section, None)
         e = parser.get_event()  # DocumentEnd
         e = parser.get_event()
         if not isinstance(e, ev.StreamEndEvent):
@@ -351,3 +374,78 @@ def _read_value(parser, first, anchors, section, index) -> Item:
             container.append(value)
         e = get_event()
     return Item(section, index, result, start.line + 1, start.column + 1, pos, keypos, problems, more)
+
+
+def _size(v: Any) -> int:
+    """How many values ``v`` stands for, as ``_read_value`` counts them for the alias budget:
+    itself and every key and value inside."""
+    if type(v) is dict:
+        return 1 + len(v) + sum(map(_size, v.values()))
+    if type(v) is list:
+        return 1 + sum(map(_size, v))
+    return 1
+
+
+def _read_value_unlocated(parser, first, anchors, section, index) -> Item:
+    """``_read_value`` without the positions: the values alone, and ``Unlocated`` at whatever
+    ``_read_value`` would report or refuse. Kept apart from it, as it runs once per event:
+    the open container's state lives in local variables, and only an anchored container is
+    counted for the alias budget (when it closes: an alias inside it has kept within the budget)."""
+    stack: list[tuple] = []  # the enclosing containers' (container, is_map, key, anchor)
+    get_event = parser.get_event
+    Scalar, MapStart, SeqStart = ev.ScalarEvent, ev.MappingStartEvent, ev.SequenceStartEvent
+    MapEnd, SeqEnd, Alias = ev.MappingEndEvent, ev.SequenceEndEvent, ev.AliasEvent
+    nokey, nulls = _NOKEY, NULLS
+    cont: Any = None  # the open container, whether it is a mapping, the key awaiting its value, its anchor
+    is_map = False
+    key: Any = nokey
+    anchor = None
+    e = first
+    while True:
+        t = type(e)
+        if t is Scalar:
+            value = e.value
+            if not e.style and len(value) < 5 and value in nulls and e.implicit[0] and e.tag != STR_TAG:
+                value = None
+            if e.anchor:
+                anchors[e.anchor] = (value, 1)
+        elif t is MapStart or t is SeqStart:
+            if len(stack) >= MAX_DEPTH or (is_map and key is nokey):
+                raise Unlocated  # too deep, or a list or mapping as a key
+            stack.append((cont, is_map, key, anchor))
+            cont = {} if t is MapStart else []
+            is_map = t is MapStart
+            key = nokey
+            anchor = e.anchor
+            if anchor:
+                anchors[anchor] = (cont, None)
+            e = get_event()
+            continue
+        elif t is MapEnd or t is SeqEnd:
+            value = cont
+            if anchor:
+                anchors[anchor] = (value, _size(value))
+            cont, is_map, key, anchor = stack.pop()
+        elif t is Alias:
+            value, size = anchors.get(e.anchor, (None, None))
+            if size is None or value is _SECTION:  # unknown, a cycle, or a whole section
+                raise Unlocated
+            anchors.expanded += size
+            if anchors.expanded > ALIAS_BUDGET or (is_map and key is nokey and type(value) in (dict, list)):
+                raise Unlocated
+        else:  # pragma: no cover - the parser yields nothing else inside a value
+            raise Unlocated
+        if cont is None:
+            m = first.start_mark
+            return Item(section, index, value, m.line + 1, m.column + 1)
+        if is_map:
+            if key is nokey:  # the value is a key
+                key = "" if value is None else value
+                if key in cont:  # a repeated key
+                    raise Unlocated
+            else:
+                cont[key] = value
+                key = nokey
+        else:
+            cont.append(value)
+        e = get_event()

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 from ..errors import Issue, SeedError
 from ..text import fold, fold_quote, loose
 from . import models as m
-from .reader import Item, evidence_in, format_path, read_file
+from .reader import Item, Unlocated, evidence_in, format_path, read_file
 
 REPEATS = 3  # references to one unknown target listed one by one; the rest are counted
 VOCAB_LABEL = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
@@ -92,9 +92,14 @@ class Validator:
     _pending_tags: list[tuple] = field(default_factory=list)
     meta_seen: bool = False
     more: int = 0  # problems found beyond the SeedError.KEEP kept
+    # False: items come without positions (the build's first pass), the first problem raises
+    # Unlocated (the caller validates again, located) and no warnings are looked for
+    located: bool = True
 
     # ------------------------------------------------------------------
     def issue(self, line: int, col: int, message: str, path: str = "") -> None:
+        if not self.located:
+            raise Unlocated
         if len(self.issues) < SeedError.KEEP:
             self.issues.append(Issue(self.file, line, col, message, path))
         else:
@@ -141,11 +146,19 @@ class Validator:
         unique = self._register(item, section, obj.id)
         if not self._local_checks(item, section, obj):
             return None
-        self._collect(item, section, obj)
+        if not self.located and section in m.RECORDS:
+            self._collect_record_unlocated(item, section, obj)
+        else:
+            self._collect(item, section, obj)
         return obj if unique else None
 
     def _register(self, item: Item, section: str, ident: str) -> bool:
         """Record where ``ident`` is defined; a repeated id is a problem. True when it is new."""
+        if not self.located:
+            if ident in self.ids:
+                raise Unlocated
+            self.ids[ident] = _Seen(section, "", 0, 0)
+            return True
         line, col = item.locate(("id",))
         where = format_path(item.where, ("id",))
         prev = self.ids.get(ident)
@@ -181,6 +194,11 @@ class Validator:
             kind = err["type"]
             msg = err["msg"]
             msg = msg.removeprefix("Value error, ")
+            if kind == "string_pattern_mismatch" and err.get("ctx", {}).get("pattern") in m.PATTERN_CHECKS:
+                try:  # the pattern's own check says what is wrong
+                    m.PATTERN_CHECKS[err["ctx"]["pattern"]](err["input"])
+                except ValueError as why:
+                    msg = str(why)
             if kind == "extra_forbidden":
                 line, col = item.locate(loc, key=True)
                 msg = f"unknown field {loc[-1]!r}"
@@ -218,6 +236,8 @@ class Validator:
         if section in m.RECORDS:
             for name in ("regions", "mechanisms", "instruments", "addresses", "related", "implements"):
                 values = getattr(obj, name)
+                if len(set(values)) == len(values):
+                    continue  # the usual case: nothing listed twice
                 seen: set[str] = set()
                 for i, v in enumerate(values):
                     if v in seen:
@@ -259,7 +279,7 @@ class Validator:
         seen = self.ids.get(target)
         if seen is not None and seen.section in _WANT[want][0]:
             return  # resolved already (vocabularies come before records in most seeds)
-        line, col = item.pos.get(loc) or item.locate(loc)
+        line, col = (item.pos.get(loc) or item.locate(loc)) if self.located else (0, 0)
         self.refs.append((target, want, item.where, loc, line, col))
 
     def _evidence_refs(self, item: Item, prefix: tuple, evidence: list) -> None:
@@ -313,6 +333,35 @@ class Validator:
             for i, c in enumerate(obj.components):
                 self._evidence_refs(item, ("components", i), c.evidence)
 
+    def _collect_record_unlocated(self, item: Item, section: str, obj: Any) -> None:
+        """``_collect`` for a record, without positions (the build's first pass): what ``finish``
+        checks, as plain tuples, and only the references not resolved yet."""
+        ids, refs, where = self.ids, self.refs, item.where
+        sources = [e.source for e in obj.evidence]
+        for f in obj.figures:
+            sources.extend(e.source for e in f.evidence)
+        d = obj.__dict__
+        for part in (d.get("articles", ()), d.get("components", ())):
+            for x in part:
+                sources.extend(e.source for e in x.evidence)
+        wanted = [(sources, "sources"), (obj.regions, "regions"), (obj.mechanisms, "mechanisms"),
+                  (obj.instruments, "instruments"), (obj.addresses, "blockages"), (obj.implements, "implementable"),
+                  (obj.related, "records"), ([lb.law for lb in obj.legal_basis], "laws")]
+        if obj.part_of:
+            wanted.append(([obj.part_of], "records"))
+            self.part_of[obj.id] = (obj.part_of, where, 0, 0)
+        for targets, want in wanted:
+            sections = _WANT[want][0]
+            for target in targets:
+                seen = ids.get(target)
+                if seen is None or seen.section not in sections:
+                    refs.append((target, want, where, (), 0, 0))
+        for lb in obj.legal_basis:
+            for n in lb.articles:
+                self.article_refs.append((lb.law, n, where, 0, 0))
+        if section == "laws":
+            self.law_articles[obj.id] = {a.number for a in obj.articles}
+
     def _term_names(self, item: Item, section: str, obj: Any) -> None:
         """Refuse a name or alias that, folded as matching folds it, already names another term."""
         table = self.term_names.setdefault(section, {})
@@ -351,6 +400,8 @@ class Validator:
 
     def _tag_evidence(self, item: Item, obj: Any) -> None:
         """Warn where a record carries a term whose evidence cues none of its quotes contains."""
+        if not self.located:
+            return
         todo = [(fname, vocab, i, t) for fname, vocab in m.VOCAB_OF_FIELD.items()
                 for i, t in enumerate(getattr(obj, fname))
                 if vocab not in self.sections_done or self._cue_re(vocab, t) is not None]
@@ -480,20 +531,25 @@ class Validator:
 
 
 def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None,
-              on_validator: Callable[[Validator], None] | None = None) -> Validator:
+              on_validator: Callable[[Validator], None] | None = None, located: bool = True,
+              progress: Callable[[int], None] | None = None) -> Validator:
     """Validate the seed at ``path``, feeding valid items to ``sink``.
 
     Raises ``SeedError`` carrying every issue when anything is wrong;
     ``on_validator`` receives the validator first, so that a caller can
-    still read its warnings then.
+    still read its warnings then. Without ``located`` (the build's first pass:
+    faster, for a seed that is valid) the first problem raises ``Unlocated``,
+    or ``SeedError`` for one the YAML parser found, and no warnings are looked
+    for: validate again, located, to report them. ``progress`` is called with
+    the bytes read so far.
     """
     path = Path(path)
     label = label or str(path)
-    v = Validator(label)
+    v = Validator(label, located=located)
     if on_validator is not None:
         on_validator(v)
     try:
-        for item in read_file(path, label, on_section=v.unknown_section):
+        for item in read_file(path, label, on_section=v.unknown_section, located=located, progress=progress):
             obj = v.check(item)
             if obj is not None and sink is not None and item.section != "meta":
                 sink.add(item.section, obj)
