@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from array import array
 from functools import lru_cache
 from pathlib import Path
 
@@ -67,22 +68,36 @@ def fold(s: str) -> str:
 
 
 def pair_text(s: str) -> str:
-    """Chinese text for the FTS index: every adjacent pair of folded characters.
+    """Chinese text for the FTS index: every adjacent pair of folded characters, space-separated.
 
-    ``" ".join(map(str.__add__, t, t[1:]))`` runs in C. The index's tokenizer
-    then splits pairs that hold a space or punctuation, which leaves exactly the
-    overlapping bigrams of each run of Chinese characters plus the run's last
-    character on its own: 概念验证。 -> 概念 念验 验证 证。 -> 概念 念验 验证 证.
-    Spaces inside a text are dropped
-    (quotes are compared without whitespace too); newlines keep texts apart. A
-    sentinel newline gives the text's last character its pair.
+    The index's tokenizer then splits pairs that hold a space or punctuation, which
+    leaves exactly the overlapping bigrams of each run of Chinese characters plus the
+    run's last character on its own: 概念验证。 -> 概念 念验 验证 证。 -> 概念 念验 验证 证.
+    Spaces inside a text are dropped (quotes are compared without whitespace too);
+    newlines keep texts apart. A sentinel newline gives the text's last character its pair.
+
+    The pairs are laid out as code points in an array, three to a pair (first, second,
+    space), by two strided copies: as fast again as ``" ".join(map(str.__add__, t, t[1:]))``,
+    which makes a string per pair (the build writes every quote this way).
     """
     if _fold_needed().intersection(s):  # traditional characters or full-width letters and digits
         s = fold(s)
     elif not s.isascii():
         s = s.casefold()
     t = _INLINE_SPACE_RE.sub("", s) + "\n"
-    return " ".join(map(str.__add__, t, t[1:]))
+    n = len(t) - 1
+    if not n:
+        return ""
+    chars = array("I", t.encode(_UTF32))
+    out = _SPACE32 * (3 * n - 1)
+    out[0::3] = chars[:-1]
+    out[1::3] = chars[1:]
+    return out.tobytes().decode(_UTF32)
+
+
+_UTF32 = "utf-32-le" if sys.byteorder == "little" else "utf-32-be"  # code points as the machine's 32-bit integers
+_SPACE32 = array("I", [32])
+assert _SPACE32.itemsize == 4
 
 
 _INLINE_SPACE_RE = re.compile(r"[^\S\n]+")  # spaces the PDF extraction put inside Chinese sentences
