@@ -1,9 +1,22 @@
 """Build the SQLite database from a seed, atomically.
 
-The validator streams valid items into ``Builder.add``; rows go into a
-temporary file beside the target in batches. Only when the whole seed is
-valid does ``finish`` index it, write the metadata and rename the file into
-place, so a failed load leaves an existing database byte-for-byte unchanged.
+Two processes share the work. kb itself reads the seed, validates each item and
+turns it into rows; a writer process (``kb-writer``) makes the search text and
+inserts the rows into a temporary file beside the target. Only when the whole
+seed is valid does ``finish`` have the writer analyse the database and rename
+the file into place, so a failed load leaves an existing database byte-for-byte
+unchanged.
+
+The two overlap through shared memory (``_Channel``): kb puts batches of rows
+in a ring of buffers and goes on reading while the writer empties them; each
+waits only when the ring is full or empty. (A multiprocessing queue sends from a
+thread of kb's, which seldom got the interpreter lock while kb parsed: both
+processes spent most of a build waiting for each other.)
+
+A valid seed is read once, without the position of every value
+(``load_seed(located=False)``); at the first problem the build stops and the
+seed is validated again with positions, so that every problem is reported,
+located, and nothing is built.
 
 One build at a time per target: ``build_lock`` holds a lock file beside it
 (``.NAME.lock``); other processes wait, then find the database built. Under
@@ -18,26 +31,28 @@ from __future__ import annotations
 import errno
 import gc
 import json
+import mmap
 import os
-import queue
+import pickle
 import signal
+import struct
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .. import __version__
 from ..dates import date_range
-from ..errors import DataError
+from ..errors import DataError, SeedError
 from ..paths import file_sha256
 from ..seed import models as m
 from ..text import has_han, loose, pair_text, say
 from .schema import FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, SCHEMA_VERSION, TABLE, TABLES, VIEWS
 
-BATCH = 2000
+BATCH = 256  # records (or terms) per message to the writer
 FTS_HASHSIZE = 64 * 1024 * 1024
 # Rows go in through executemany: sqlite-utils' insert_all, which builds each statement from dicts and
 # checks column types, took (measured at 100k records) several times as long as the plain statements.
@@ -47,6 +62,17 @@ INSERT["term_names"] = INSERT["term_names"].replace("INSERT", "INSERT OR IGNORE"
 INSERT["search"] = f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
 
 
+class Progress(Protocol):
+    """What a build tells a progress display (``kbcli.render.progress`` draws one on a terminal)."""
+
+    def update(self, phase: str, done: int, total: int, records: int, written: int) -> None:
+        """``phase``: "reading" (``done`` of ``total`` bytes of the seed), "checking" (the same,
+        reading again to locate problems), "writing" (the writer's last rows) or "indexing";
+        ``records`` read so far, ``written`` into the database."""
+
+    def close(self) -> None: ...
+
+
 def _zh(texts: list[str]) -> str:
     """A Chinese search column: the texts' character pairs (see ``kbcli.text.pair_text``).
     Texts are joined by newlines, so no pair spans two of them."""
@@ -54,20 +80,20 @@ def _zh(texts: list[str]) -> str:
     return pair_text("\n".join(texts)) if texts else ""
 
 
+# json.dumps(v, ensure_ascii=False) makes a new encoder at every call: one made once writes the same text
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _json(v) -> str | None:
     """A list as stored: a JSON array (None for a field the item does not have)."""
-    return None if v is None else json.dumps(v, ensure_ascii=False)
+    if v is None:
+        return None
+    return _encode(v) if v else "[]"
 
 
-def _record_sources(obj: Any) -> list[str]:
-    """The sources of every quote of a record: its own, its figures', articles' and components'."""
-    out = [e.source for e in obj.evidence]
-    for f in obj.figures:
-        out.extend(e.source for e in f.evidence)
-    for part in (getattr(obj, "articles", ()), getattr(obj, "components", ())):
-        for x in part:
-            out.extend(e.source for e in x.evidence)
-    return list(dict.fromkeys(out))
+def _json_ids(v: list[str]) -> str:
+    """A list of ids as ``_json`` writes it: ids hold nothing JSON escapes (see ``models.ID_RE``)."""
+    return '["' + '", "'.join(v) + '"]' if v else "[]"
 
 
 def _split(texts) -> tuple[list[str], list[str]]:
@@ -99,21 +125,28 @@ def _open_tmp(tmp: str):
 
 
 def _finish_schema(db) -> None:
-    """Indexes (after the bulk load) and views."""
+    """Indexes and views. The indexes are made after the bulk load: kept up to date row by row
+    instead, they cost the writer 4-5 s more at 100k records than the 2.3 s of making them at
+    the end (measured), though then made while kb still reads the seed."""
     for table, cols, unique in INDEXES:
-        db[table].create_index(cols, index_name=f"{table}_{'_'.join(cols)}", unique=unique)
+        db.table(table).create_index(cols, index_name=f"{table}_{'_'.join(cols)}", unique=unique)
     for name, _, sql in VIEWS:
         db.create_view(name, sql)
 
 
-def _search_columns(r: tuple, term_text: dict) -> tuple:
-    """A search row from what the parent sent: Chinese texts become pairs, and each
-    vocabulary term's text, made once, is reused for every record it tags."""
-    rid, names_zh, names_en, terms, actors_zh, actors_en, summary, quotes = r
-    known = [term_text[t] for t in terms if t in term_text]
-    terms_zh = " ".join([_zh(actors_zh)] + [k[0] for k in known])
-    terms_en = "\n".join(actors_en + [k[1] for k in known])
-    return (rid, _zh(names_zh), names_en, terms_zh, terms_en, summary, _zh(quotes))
+def _record_rows(batch: list[tuple], term_text: dict) -> tuple[list[tuple], list[tuple]]:
+    """The records rows and search rows of a batch of records as kb sent them (``Builder._record``):
+    the writer adds what it can make from the vocabulary, whose text it makes once per term, and
+    from texts that come once for both rows: tags, quotes and the Chinese search columns' pairs."""
+    records, search = [], []
+    for r in batch:
+        head, ord_, terms, actors_zh, actors_en, more_zh, names_zh, names_en, summary, quotes = r
+        known = [term_text[t] for t in terms if t in term_text]
+        records.append((*head, "; ".join([k[2] for k in known] + actors_zh), "; ".join([k[3] for k in known] + actors_en),
+                        "\n".join(quotes), ord_))
+        search.append((head[0], _zh(names_zh), names_en, " ".join([_zh(actors_zh + more_zh)] + [k[0] for k in known]),
+                       "\n".join(actors_en + [k[1] for k in known]), summary, _zh(quotes)))
+    return records, search
 
 
 _SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -151,32 +184,93 @@ def _die_with_parent(parent: int, tmp: str) -> None:
     threading.Thread(target=watch, name="kb-writer-watch", daemon=True).start()
 
 
-def _writer(tmp: str, target: str, jobs, pipe, parent: int) -> None:
+SLOTS = 16  # buffers of the ring between kb and its writer
+SLOT_BYTES = 1 << 20  # each: a batch of 256 records is about 1.4 MB pickled, so two or three
+_LAST = 1 << 63  # a slot's header: the length of its bytes, this bit set on a message's last slot
+_HEADER = 64  # the ring's first bytes: rows written so far and the writer's phase, for progress
+PHASES = ("writing", "indexing")
+
+
+class _Channel:
+    """Messages from kb to its writer through shared memory: a ring of SLOTS buffers and two
+    semaphores counting the free and the filled ones. A message is pickled into one or more
+    slots; kb waits only when every slot is full, the writer only when every slot is empty.
+    The ring's header carries the writer's progress back (read without a lock: it is only shown)."""
+
+    def __init__(self, ctx: Any):
+        self.mem = mmap.mmap(-1, _HEADER + SLOTS * SLOT_BYTES)  # shared with the forked writer
+        self.free = ctx.Semaphore(SLOTS)
+        self.full = ctx.Semaphore(0)
+        self.slot = 0  # the next slot this side writes (kb) or reads (the writer)
+
+    def send(self, message: Any, alive: Callable[[], bool], waiting: Callable[[], None]) -> None:
+        data = memoryview(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+        size = SLOT_BYTES - 8
+        for start in range(0, max(len(data), 1), size):
+            while not self.free.acquire(timeout=0.2):
+                if not alive():
+                    raise BrokenPipeError
+                waiting()
+            chunk = data[start:start + size]
+            base = _HEADER + self.slot * SLOT_BYTES
+            struct.pack_into("<Q", self.mem, base, len(chunk) | (_LAST if start + size >= len(data) else 0))
+            self.mem[base + 8:base + 8 + len(chunk)] = chunk
+            self.slot = (self.slot + 1) % SLOTS
+            self.full.release()
+
+    def recv(self) -> Any:
+        parts = []
+        while True:
+            self.full.acquire()
+            base = _HEADER + self.slot * SLOT_BYTES
+            (head,) = struct.unpack_from("<Q", self.mem, base)
+            parts.append(self.mem[base + 8:base + 8 + (head & ~_LAST)])
+            self.slot = (self.slot + 1) % SLOTS
+            self.free.release()
+            if head & _LAST:
+                return pickle.loads(parts[0] if len(parts) == 1 else b"".join(parts))
+
+    def report(self, written: int, phase: int) -> None:
+        struct.pack_into("<qq", self.mem, 0, written, phase)
+
+    def progress(self) -> tuple[int, int]:
+        return struct.unpack_from("<qq", self.mem, 0)
+
+    def close(self) -> None:
+        self.mem.close()
+
+
+def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None:
     """The writer process: owns the SQLite file, executes batches, finishes and renames it.
 
-    Jobs (from a queue, so the parent can run ahead): ("rows", table, rows);
-    ("terms", [(id, Chinese texts, English texts)]); ("search", rows) whose
-    Chinese columns are still texts; ("finish", None), answered on the pipe with
-    ("done", None); ("abort", None). Any failure answers ("error", message)."""
+    Messages from kb: ("batch", {"term_text": [(id, Chinese texts, English texts, name_zh,
+    name_en)], "records": [as Builder._record makes them], table: rows ...}); ("finish",
+    None), answered on the pipe with ("done", None). Any failure answers ("error", message)."""
     _die_with_parent(parent, tmp)
     gc.disable()
     db = conn = None
-    term_text: dict[str, tuple[str, str]] = {}  # term -> (Chinese pairs, English names) of its names and aliases
+    # term -> (Chinese pairs of its name, its English names and aliases, name_zh, name_en)
+    term_text: dict[str, tuple[str, str, str, str]] = {}
+    written = 0
     try:
         db = _open_tmp(tmp)
         conn = db.conn
         while True:
-            kind, *payload = jobs.get()
-            if kind == "rows":
-                table, rows = payload
-                conn.executemany(INSERT[table], rows)
-            elif kind == "terms":
-                for tid, zh, en in payload[0]:
-                    term_text[tid] = (_zh(zh), "\n".join(en))
-            elif kind == "search":
-                (rows,) = payload
-                conn.executemany(INSERT["search"], [_search_columns(r, term_text) for r in rows])
+            kind, payload = channel.recv()
+            if kind == "batch":
+                for tid, zh, en, name_zh, name_en in payload.pop("term_text", ()):
+                    term_text[tid] = (_zh(zh), "\n".join(en), name_zh, name_en)
+                batch = payload.pop("records", None)
+                for table, rows in payload.items():
+                    conn.executemany(INSERT[table], rows)
+                if batch:
+                    records, search = _record_rows(batch, term_text)
+                    conn.executemany(INSERT["records"], records)
+                    conn.executemany(INSERT["search"], search)
+                    written += len(batch)
+                    channel.report(written, 0)
             elif kind == "finish":
+                channel.report(written, 1)
                 _finish_schema(db)
                 # no 'optimize': with a 64 MB hash the load leaves few, large segments, and
                 # merging them (3 s at 100k records) made searches no faster (measured).
@@ -190,8 +284,8 @@ def _writer(tmp: str, target: str, jobs, pipe, parent: int) -> None:
                 os.replace(tmp, target)
                 pipe.send(("done", None))
                 return
-            else:  # abort
-                return
+            else:  # pragma: no cover - kb sends nothing else
+                raise ValueError(f"unknown message {kind!r}")
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
         try:
             pipe.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -294,20 +388,26 @@ class BuildStats:
 
 
 class Builder:
-    """A validator sink that writes the database into a temporary file."""
+    """A validator sink that turns items into rows and has the writer process put them into a
+    temporary file. Each row is made from the validated model's own fields (``obj.__dict__``: a
+    field another kind of record has is simply absent, where getattr through pydantic would raise
+    and catch an AttributeError)."""
 
-    def __init__(self, target: Path):
+    def __init__(self, target: Path, progress: Progress | None = None):
         import multiprocessing
 
         self.target = target
+        self.progress = progress
         target.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         if self.tmp.exists():
             self.tmp.unlink()
-        self.pipe, child = multiprocessing.Pipe(duplex=False)
-        self.jobs: Any = multiprocessing.Queue(maxsize=64)  # lets this process run ahead of the writer
-        self.proc = multiprocessing.Process(target=_writer, name="kb-writer", daemon=True,
-                                            args=(str(self.tmp), str(target), self.jobs, child, os.getpid()))
+        # fork: the writer shares the channel's memory, and its parent is kb (which it watches)
+        ctx = multiprocessing.get_context("fork")
+        self.channel = _Channel(ctx)
+        self.pipe, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(target=_writer, name="kb-writer", daemon=True,
+                                args=(str(self.tmp), str(target), self.channel, child, os.getpid()))
         # the writer starts with Ctrl-C and SIGTERM blocked, until it has set up its own handling
         blocked = hasattr(signal, "pthread_sigmask")
         if blocked:
@@ -318,26 +418,31 @@ class Builder:
             if blocked:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
         child.close()
-        self.buf: dict[str, list[tuple]] = defaultdict(list)
+        self.buf: dict[str, list] = defaultdict(list)
+        self.batched = 0  # items in self.buf
         self.terms: dict[str, Any] = {}
         self.term_vocab: dict[str, str] = {}
         # sources are few: kept until the end, when each article's restriction is its document's too
         self.sources: dict[str, Any] = {}
+        self.restrictions: dict[str, tuple[bool, str | None]] = {}  # of sources whose chain is complete
         # records that name a term or source not yet seen (a seed may order its sections freely): made at the
         # end, since a record's row carries its terms' names and whether a source restricts citation
-        self.pending: list[tuple[str, Any, int]] = []
+        self.pending: list[tuple[str, Any, int, list[str]]] = []
         self.rowid = 0
         self.counts: Counter = Counter()
+        self.records = 0
+        self.phase, self.done, self.total = "reading", 0, 0
+        self.shown = 0.0
 
     # ------------------------------------------------------------------
+    def _alive(self) -> bool:
+        return self.proc.is_alive()
+
     def _send(self, message: tuple) -> None:
-        while True:
-            try:
-                self.jobs.put(message, timeout=1)
-                return
-            except queue.Full:
-                if not self.proc.is_alive():
-                    raise BuildError(self._writer_error() or "the database writer stopped") from None
+        try:
+            self.channel.send(message, self._alive, self.show)
+        except BrokenPipeError:
+            raise BuildError(self._writer_error() or "the database writer stopped") from None
 
     def _writer_error(self) -> str | None:
         if self.pipe.poll(1):
@@ -346,50 +451,68 @@ class Builder:
                 return f"database writer: {msg}"
         return None
 
-    def _put(self, table: str, row: tuple) -> None:
-        rows = self.buf[table]
-        rows.append(row)
-        if len(rows) >= BATCH:
-            self._send(("search", rows) if table == "search" else ("rows", table, rows))
-            self.buf[table] = []
-
     def _flush(self) -> None:
-        for table, rows in self.buf.items():
-            if rows:
-                self._send(("search", rows) if table == "search" else ("rows", table, rows))
-        self.buf.clear()
+        if self.buf:
+            self._send(("batch", dict(self.buf)))
+            self.buf = defaultdict(list)
+        self.batched = 0
+
+    def read(self, done: int) -> None:
+        """The reader's progress: ``done`` bytes of the seed read."""
+        self.done = done
+        self.show()
+
+    def show(self, force: bool = False) -> None:
+        """Tell the progress display, at most ten times a second."""
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if force or now - self.shown >= 0.1:
+            self.shown = now
+            written, phase = self.channel.progress()
+            if phase:
+                self.phase = PHASES[phase]
+            self.progress.update(self.phase, self.done, self.total, self.records, written)
 
     def _evidence(self, owner: str, part: str, evidence: list, record: str | None = None,
                   term: str | None = None) -> None:
+        rows = self.buf["evidence"]
         for i, e in enumerate(evidence):
-            self._put("evidence", (owner, record, term, part, i, e.source, e.quote, e.locator, e.note))
+            rows.append((owner, record, term, part, i, e.source, e.quote, e.locator, e.note))
 
     def _figures(self, owner: str, owner_kind: str, figures: list) -> None:
         record, term = (owner, None) if owner_kind == "record" else (None, owner)
+        rows = self.buf["figures"]
         for i, f in enumerate(figures):
             start = end = None
             if f.as_of:
                 start, end = date_range(f.as_of)
-            sources = _json(list(dict.fromkeys(e.source for e in f.evidence)))
-            self._put("figures", (owner, i, owner_kind, record, term, f.metric, f.label_en, f.value, f.value_max,
-                                  f.unit, f.qualifier, f.as_of, start, end, f.original, f.note, sources))
+            sources = _json_ids(list(dict.fromkeys(e.source for e in f.evidence)))
+            rows.append((owner, i, owner_kind, record, term, f.metric, f.label_en, f.value, f.value_max,
+                         f.unit, f.qualifier, f.as_of, start, end, f.original, f.note, sources))
             self._evidence(owner, f"figures[{i}]", f.evidence, record, term)
 
     def _restriction(self, sid: str) -> tuple[bool, str | None] | None:
         """Whether a source asks not to be cited, itself or through the document it is part of, and its
         words; None while a source of the chain is not yet known."""
+        known = self.restrictions.get(sid)
+        if known is not None:
+            return known
         seen = set()
+        start, answer = sid, (False, None)
         while sid not in seen:
             seen.add(sid)
             src = self.sources.get(sid)
             if src is None:
                 return None
             if src.restricted:
-                return True, src.citation_note
+                answer = (True, src.citation_note)
+                break
             if not src.part_of:
-                return False, None
+                break
             sid = src.part_of
-        return False, None
+        self.restrictions[start] = answer
+        return answer
 
     # ------------------------------------------------------------------
     def add(self, section: str, obj: Any) -> None:
@@ -403,101 +526,117 @@ class Builder:
             # names and aliases too; its Chinese aliases (script variants, short forms) do not:
             # repeated on every record they were 29% of all tokens, and `kb query` matches them.
             _, en = _split(obj.aliases)
-            self._send(("terms", [(obj.id, [obj.name_zh], [obj.name_en, *en])]))
-            self._put("terms", (obj.id, section, obj.name_zh, obj.name_en, obj.parent,
-                                getattr(obj, "level", None), _json(obj.aliases), _json(obj.see_also),
-                                obj.description_en, self.counts[section], obj.model_dump_json(exclude_none=True)))
+            self.buf["term_text"].append((obj.id, [obj.name_zh], [obj.name_en, *en], obj.name_zh, obj.name_en))
+            d = obj.__dict__
+            self.buf["terms"].append((obj.id, section, obj.name_zh, obj.name_en, obj.parent, d.get("level"),
+                                          _json(obj.aliases), _json_ids(obj.see_also), obj.description_en,
+                                          self.counts[section], obj.model_dump_json(exclude_none=True)))
             self._evidence(obj.id, "", obj.evidence, term=obj.id)
             self._figures(obj.id, "term", obj.figures)
+            self._count()
         else:
-            if self._ready(obj):
-                self._record(section, obj, self.counts[section])
+            sources = _record_sources(obj)
+            if self._ready(obj, sources):
+                self._record(section, obj, self.counts[section], sources)
             else:
-                self.pending.append((section, obj, self.counts[section]))
+                self.pending.append((section, obj, self.counts[section], sources))
 
-    def _ready(self, obj: Any) -> bool:
-        terms = (t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field))
-        return all(t in self.terms for t in terms) and all(self._restriction(s) is not None
-                                                           for s in _record_sources(obj))
+    def _count(self) -> None:
+        self.batched += 1
+        if self.batched >= BATCH:
+            self._flush()
 
-    def _record(self, section: str, obj: Any, ord_: int) -> None:
+    def _ready(self, obj: Any, sources: list[str]) -> bool:
+        terms = self.terms
+        return (all(t in terms for t in obj.regions) and all(t in terms for t in obj.mechanisms)
+                and all(t in terms for t in obj.instruments) and all(t in terms for t in obj.addresses)
+                and all(self._restriction(s) is not None for s in sources))
+
+    def _record(self, section: str, obj: Any, ord_: int, sources: list[str]) -> None:
         self.rowid += 1
-        rid, kind = self.rowid, m.KIND_OF_SECTION[section]
+        self.records += 1
+        rid, kind, rec = self.rowid, m.KIND_OF_SECTION[section], obj.id
+        d = obj.__dict__
+        buf = self.buf
+        date = obj.date or d.get("issued")
         start = end = None
-        date = obj.date or getattr(obj, "issued", None)
         if date:
             start, end = date_range(date)
-        terms = [t for field in m.VOCAB_OF_FIELD for t in getattr(obj, field)]
-        search = self._search_row(rid, obj, terms)
-        sources = _record_sources(obj)
-        notes = [r[1] for r in map(self._restriction, sources) if r and r[0]]
+        regions, mechanisms, instruments, blockages = obj.regions, obj.mechanisms, obj.instruments, obj.addresses
+        notes = []
+        for s in sources:
+            restricted, note = self._restriction(s)  # type: ignore[misc]  # every source is known (_ready)
+            if restricted:
+                notes.append(note)
         actors_zh, actors_en = _split(obj.actors)
-        tags_zh = [self.terms[t].name_zh for t in terms] + actors_zh
-        tags_en = [self.terms[t].name_en for t in terms] + actors_en
-        self._put("records", (
-            rid, obj.id, kind, obj.name_zh, obj.name_en, _json(obj.short_names), obj.summary_en, date, start, end,
-            getattr(obj, "status", None), obj.part_of, *(_json(getattr(obj, f)) for f in m.VOCAB_OF_FIELD),
-            _json(obj.actors), _json(sources), int(bool(notes)), "; ".join(dict.fromkeys(n for n in notes if n)) or None,
-            getattr(obj, "level", None), _json(getattr(obj, "issuers", None)), getattr(obj, "doc_number", None),
-            getattr(obj, "issued", None), getattr(obj, "effective", None), getattr(obj, "category", None),
-            "; ".join(tags_zh), "; ".join(tags_en), "\n".join(search[-1]), ord_))
-        self._put("record_docs", (rid, obj.model_dump_json(exclude_defaults=True)))  # defaults filled on read
-        for key in {loose(n) for n in (obj.id, obj.name_zh, obj.name_en, *obj.short_names)}:
-            self._put("record_names", (key, obj.id))
-        for field, vocab in m.VOCAB_OF_FIELD.items():
-            for t in getattr(obj, field):
-                self._put("record_terms", (obj.id, t, vocab))
-        self._evidence(obj.id, "", obj.evidence, record=obj.id)
-        self._figures(obj.id, "record", obj.figures)
-        for lb in obj.legal_basis:
-            self._put("links", (obj.id, "legal_basis", lb.law, _json(lb.articles) if lb.articles else None, lb.note))
-        for t in obj.implements:
-            self._put("links", (obj.id, "implements", t, None, None))
-        if obj.part_of:
-            self._put("links", (obj.id, "part_of", obj.part_of, None, None))
-        for t in obj.related:
-            self._put("links", (obj.id, "related", t, None, None))
-        if section == "laws":
-            for i, a in enumerate(obj.articles):
-                self._put("articles", (obj.id, a.number, a.version or "", _json(a.items), a.gist_en))
-                self._evidence(obj.id, f"articles[{i}]", a.evidence, record=obj.id)
-        if section == "models":
-            for i, c in enumerate(obj.components):
-                self._evidence(obj.id, f"components[{i}]", c.evidence, record=obj.id)
-        self._put("search", search)
-
-    def _search_row(self, rid: int, obj: Any, terms: list[str]) -> tuple:
-        """What the writer needs for a record's search row: its Chinese texts (the writer
-        makes the pairs), its English texts and the ids of its terms (their text is made once)."""
         short_zh, short_en = _split(obj.short_names)
-        actors_zh, actors_en = _split(obj.actors)
+        issuers = d.get("issuers")
+        head = (rid, rec, kind, obj.name_zh, obj.name_en, _json(obj.short_names), obj.summary_en, date, start, end,
+                d.get("status"), obj.part_of, _json_ids(regions), _json_ids(mechanisms), _json_ids(instruments),
+                _json_ids(blockages), _json(obj.actors), _json_ids(sources), int(bool(notes)),
+                "; ".join(dict.fromkeys(n for n in notes if n)) or None, d.get("level"),
+                None if issuers is None else _json(issuers), d.get("doc_number"), d.get("issued"), d.get("effective"),
+                d.get("category"))
+        buf["record_docs"].append((rid, obj.model_dump_json(exclude_defaults=True)))  # defaults filled on read
+        names = buf["record_names"]
+        for key in {loose(n) for n in (rec, obj.name_zh, obj.name_en, *obj.short_names)}:
+            names.append((key, rec))
+        rt = buf["record_terms"]
+        for t in regions:
+            rt.append((rec, t, "regions"))
+        for t in mechanisms:
+            rt.append((rec, t, "mechanisms"))
+        for t in instruments:
+            rt.append((rec, t, "instruments"))
+        for t in blockages:
+            rt.append((rec, t, "blockages"))
+        # the search row's texts: quotes, summaries and names of the record and its parts
         quotes = [e.quote for e in obj.evidence]
-        for f in obj.figures:
-            quotes.extend(e.quote for e in f.evidence)
+        self._evidence(rec, "", obj.evidence, record=rec)
+        if obj.figures:
+            self._figures(rec, "record", obj.figures)
+            for f in obj.figures:
+                quotes.extend(e.quote for e in f.evidence)
         summary = [obj.summary_en, obj.notes or ""]
-        if isinstance(obj, m.Law):
-            for a in obj.articles:
+        more_zh: list[str] = []
+        links = buf["links"]
+        for lb in obj.legal_basis:
+            links.append((rec, "legal_basis", lb.law, _json(lb.articles) if lb.articles else None, lb.note))
+        for t in obj.implements:
+            links.append((rec, "implements", t, None, None))
+        if obj.part_of:
+            links.append((rec, "part_of", obj.part_of, None, None))
+        for t in obj.related:
+            links.append((rec, "related", t, None, None))
+        if section == "laws":
+            articles = buf["articles"]
+            for i, a in enumerate(obj.articles):
+                articles.append((rec, a.number, a.version or "", _json(a.items), a.gist_en))
+                self._evidence(rec, f"articles[{i}]", a.evidence, record=rec)
                 quotes.extend(e.quote for e in a.evidence)
                 summary.append(a.gist_en)
-        elif isinstance(obj, m.TransferModel):
-            for c in obj.components:
+        elif section == "models":
+            for i, c in enumerate(obj.components):
+                self._evidence(rec, f"components[{i}]", c.evidence, record=rec)
                 quotes.extend(e.quote for e in c.evidence)
-                actors_zh.append(c.name_zh)
+                more_zh.append(c.name_zh)
                 summary.extend((c.name_en, c.summary_en or ""))
-        quotes = list(dict.fromkeys(quotes))  # a figure often repeats its record's quote
-        return (rid, [obj.name_zh, *short_zh], "\n".join([obj.id.replace("-", " "), obj.name_en, *short_en]),
-                terms, actors_zh, actors_en, "\n".join(t for t in summary if t), quotes)
+        buf["records"].append((
+            head, ord_, [*regions, *mechanisms, *instruments, *blockages], actors_zh, actors_en, more_zh,
+            [obj.name_zh, *short_zh], "\n".join([rec.replace("-", " "), obj.name_en, *short_en]),
+            "\n".join(t for t in summary if t), list(dict.fromkeys(quotes))))  # a figure often repeats its record's quote
+        self._count()
 
     # ------------------------------------------------------------------
     def finish(self, seed: Path, seed_hash: str, seed_meta: Any = None) -> dict[str, int]:
-        for section, obj, ord_ in self.pending:
-            self._record(section, obj, ord_)
+        for section, obj, ord_, sources in self.pending:
+            self._record(section, obj, ord_, sources)
+        buf = self.buf
         for n, obj in enumerate(self.sources.values(), 1):
             restricted, note = self._restriction(obj.id) or (False, None)
-            self._put("sources", (obj.id, obj.file, obj.part_of, obj.type, obj.title, obj.title_en,
-                                  obj.container_title, obj.publisher, obj.issued, obj.language, obj.url,
-                                  int(restricted), note, n,
-                                  obj.model_dump_json(exclude_none=True)))
+            buf["sources"].append((obj.id, obj.file, obj.part_of, obj.type, obj.title, obj.title_en,
+                                   obj.container_title, obj.publisher, obj.issued, obj.language, obj.url,
+                                   int(restricted), note, n, obj.model_dump_json(exclude_none=True)))
             self._evidence(obj.id, "", obj.evidence)
         closure: list[tuple] = []
         names: set[tuple] = set()
@@ -510,12 +649,10 @@ class Builder:
                 closure.append((node, tid, depth))
                 node = self.terms[node].parent if node in self.terms else None
                 depth += 1
-            for n in (tid, term.name_zh, term.name_en, *term.aliases):
-                names.add((vocab, loose(n), tid))
-        for row in closure:
-            self._put("term_closure", row)
-        for row in sorted(names):
-            self._put("term_names", row)
+            for n_ in (tid, term.name_zh, term.name_en, *term.aliases):
+                names.add((vocab, loose(n_), tid))
+        buf["term_closure"].extend(closure)
+        buf["term_names"].extend(sorted(names))
         st = seed.stat()
         counts = {m.KIND_OF_SECTION.get(k, k): v for k, v in self.counts.items()}
         # no path of the builder's machine: the database is published as it is
@@ -529,19 +666,19 @@ class Builder:
                     meta[key] = getattr(seed_meta, key)
         if seed_meta is not None and seed_meta.out_of_scope:
             meta["out_of_scope"] = json.dumps([t.model_dump() for t in seed_meta.out_of_scope], ensure_ascii=False)
-        for row in sorted(meta.items()):
-            self._put("meta", row)
+        buf["meta"].extend(sorted(meta.items()))
         self._flush()
+        self.phase = "writing"
         self._send(("finish", None))
-        while not self.pipe.poll(0.2) and self.proc.is_alive():
-            pass
+        while not self.pipe.poll(0.1) and self.proc.is_alive():
+            self.show()
         try:
             reply = self.pipe.recv()
         except (EOFError, OSError):  # the writer died without a word (killed, out of memory)
             self.proc.join(timeout=5)
             reply = ("error", f"the database writer stopped (exit code {self.proc.exitcode})")
-        self.jobs.close()
         self.proc.join()
+        self.channel.close()
         if reply[0] != "done":
             raise BuildError(f"database writer: {reply[1]}")
         return counts
@@ -552,8 +689,6 @@ class Builder:
         try:
             if self.proc.is_alive():
                 self.proc.kill()
-            self.jobs.cancel_join_thread()  # the queue's feeder thread must not hold up the exit
-            self.jobs.close()
             self.proc.join(timeout=5)
         finally:
             try:
@@ -562,24 +697,38 @@ class Builder:
                 pass
 
 
+def _record_sources(obj: Any) -> list[str]:
+    """The sources of every quote of a record: its own, its figures', articles' and components'."""
+    out = [e.source for e in obj.evidence]
+    for f in obj.figures:
+        out.extend(e.source for e in f.evidence)
+    d = obj.__dict__
+    for part in (d.get("articles", ()), d.get("components", ())):
+        for x in part:
+            out.extend(e.source for e in x.evidence)
+    return list(dict.fromkeys(out))
+
+
 def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None,
-          locked: bool = False) -> BuildStats:
+          locked: bool = False, progress: Progress | None = None) -> BuildStats:
     """Validate ``seed`` and build ``target`` from it; raises SeedError, leaving ``target`` untouched.
     ``seed_hash`` is the seed's SHA-256 when the caller has just computed it; ``locked`` says the
-    caller holds ``build_lock(target)`` (else this takes it, waiting for another build)."""
+    caller holds ``build_lock(target)`` (else this takes it, waiting for another build);
+    ``progress`` is told how the build goes."""
     if not locked:
         if target.is_dir():
             from ..errors import UsageError
 
             raise UsageError(f"{target} is a directory, not a database file")
         with build_lock(target):
-            return build(seed, target, label, seed_hash, locked=True)
+            return build(seed, target, label, seed_hash, locked=True, progress=progress)
+    from ..seed.reader import Unlocated
     from ..seed.validate import load_seed
 
     t0 = time.perf_counter()
     try:
         seed_hash = seed_hash or file_sha256(seed)
-        builder = Builder(target)
+        size = os.stat(seed).st_size
     except OSError as exc:
         if exc.errno == errno.ENAMETOOLONG:
             from ..errors import UsageError
@@ -589,12 +738,52 @@ def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | N
     gc_was = gc.isenabled()
     gc.disable()  # the build makes few cycles; YAML and pydantic otherwise spend long in the collector
     try:
-        checked = load_seed(seed, sink=builder, label=label)
-        counts = builder.finish(seed, seed_hash, checked.meta)
-    except BaseException:
-        builder.abort()
-        raise
+        try:
+            # valid seeds, the usual case, are read once and without positions
+            counts = _build_once(seed, target, seed_hash, size, label, progress, located=False)
+        except (Unlocated, SeedError):
+            # a problem: read the seed again, locating every problem (and build if, after all, there is none)
+            if progress is not None:
+                progress.update("checking", 0, size, 0, 0)
+            load_seed(seed, label=label, progress=_reader_progress(progress, "checking", size))
+            counts = _build_once(seed, target, seed_hash, size, label, progress, located=True)
     finally:
         if gc_was:
             gc.enable()
     return BuildStats(target, counts, time.perf_counter() - t0)
+
+
+def _reader_progress(progress: Progress | None, phase: str, size: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    shown = [0.0]
+
+    def update(done: int) -> None:
+        now = time.monotonic()
+        if now - shown[0] >= 0.1:
+            shown[0] = now
+            progress.update(phase, done, size, 0, 0)
+    return update
+
+
+def _build_once(seed: Path, target: Path, seed_hash: str, size: int, label: str | None,
+                progress: Progress | None, located: bool) -> dict[str, int]:
+    from ..seed.validate import load_seed
+
+    try:
+        builder = Builder(target, progress)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            from ..errors import UsageError
+
+            raise UsageError(f"file name too long: {exc.filename or target}") from None
+        raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
+    builder.total = size
+    try:
+        checked = load_seed(seed, sink=builder, label=label, located=located,
+                            progress=builder.read if progress is not None else None)
+        counts = builder.finish(seed, seed_hash, checked.meta)
+    except BaseException:
+        builder.abort()
+        raise
+    return counts
