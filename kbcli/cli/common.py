@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -116,7 +117,20 @@ def open_kb(db: str | None, seed: str | None):
     from ..query.kb import KB
     from ..store.db import open_db
 
-    return KB(open_db(db, seed))
+    return KB(open_db(db, seed, build_progress))
+
+
+def build_progress(seed):
+    """The progress bar of a database build: on stderr when it is a terminal, else none."""
+    stream = sys.stderr
+    try:
+        if stream is None or not stream.isatty():
+            return None
+    except (OSError, ValueError):  # closed
+        return None
+    from ..render.progress import BuildProgress
+
+    return BuildProgress(seed.name, stream)
 
 
 def note(message: str) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..text import say
-from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, about, open_kb, output_to
+from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, about, build_progress, open_kb, output_to
 
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
 # the table format aligns its columns, so it holds every row: beyond these, kb sql asks for a
@@ -126,7 +126,7 @@ def export_cmd(
         from ..publish.serve import write_publish
         from ..store.db import ensure_db
 
-        target, meta = write_publish(ensure_db(db, seed), Path(datasette))
+        target, meta = write_publish(ensure_db(db, seed, build_progress), Path(datasette))
         say(f"kb: wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
         return
     if all_tables == (table is not None):
@@ -199,7 +199,7 @@ def sql_cmd(
 
     if not math.isfinite(timeout):
         raise UsageError(f"--timeout must be a number of seconds, got {timeout}")
-    with run_sql(open_db(db, seed), statement, param or [], timeout, max_memory << 20) as result:
+    with run_sql(open_db(db, seed, build_progress), statement, param or [], timeout, max_memory << 20) as result:
         names = result.names
         rows = iter(result)
         # the first rows say which columns are numbers (right-aligned in table and md)

@@ -79,7 +79,9 @@ def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     if db is not None and not db.strip():
         raise UsageError(f"--db needs a file name, got {db!r}")
     target = default_db(path) if db is None else Path(db)
-    stats = build(path, target)
+    from .common import build_progress
+
+    stats = build(path, target, progress=build_progress)
     plural = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
     counts = ", ".join(f"{n} {plural.get(k, k)}" for k, n in stats.counts.items())
     say(f"{target}: loaded {counts} in {stats.seconds:.2f}s")

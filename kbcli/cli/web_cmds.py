@@ -32,8 +32,9 @@ def serve_cmd(
     mechanism, instrument, blockage and status; search that reads Chinese as kb search does; each
     record's quotes with their source, locator and any request not to be cited; canned queries."""
     from ..store.db import ensure_db
+    from .common import build_progress
 
-    path = ensure_db(db, seed)
+    path = ensure_db(db, seed, build_progress)
     if metadata:
         from ..publish.serve import write_publish
 

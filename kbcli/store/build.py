@@ -73,6 +73,10 @@ class Progress(Protocol):
     def close(self) -> None: ...
 
 
+# makes the progress display of the build of a seed (None: no display; kb's CLI draws one on terminals)
+ProgressFactory = Callable[[Path], "Progress | None"]
+
+
 def _zh(texts: list[str]) -> str:
     """A Chinese search column: the texts' character pairs (see ``kbcli.text.pair_text``).
     Texts are joined by newlines, so no pair spans two of them."""
@@ -710,11 +714,11 @@ def _record_sources(obj: Any) -> list[str]:
 
 
 def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None,
-          locked: bool = False, progress: Progress | None = None) -> BuildStats:
+          locked: bool = False, progress: ProgressFactory | None = None) -> BuildStats:
     """Validate ``seed`` and build ``target`` from it; raises SeedError, leaving ``target`` untouched.
     ``seed_hash`` is the seed's SHA-256 when the caller has just computed it; ``locked`` says the
     caller holds ``build_lock(target)`` (else this takes it, waiting for another build);
-    ``progress`` is told how the build goes."""
+    ``progress`` makes a display that is told how the build goes, and closed when it ends."""
     if not locked:
         if target.is_dir():
             from ..errors import UsageError
@@ -722,6 +726,16 @@ def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | N
             raise UsageError(f"{target} is a directory, not a database file")
         with build_lock(target):
             return build(seed, target, label, seed_hash, locked=True, progress=progress)
+    display = progress(seed) if progress is not None else None
+    try:
+        return _build(seed, target, label, seed_hash, display)
+    finally:
+        if display is not None:
+            display.close()
+
+
+def _build(seed: Path, target: Path, label: str | None, seed_hash: str | None,
+           progress: Progress | None) -> BuildStats:
     from ..seed.reader import Unlocated
     from ..seed.validate import load_seed
 

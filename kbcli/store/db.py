@@ -181,8 +181,9 @@ def _check_seed(seed_file: Path) -> None:
         raise DataError(f"cannot read the seed {seed_file}: {exc.strerror or exc}") from None
 
 
-def _ensure(db: str | None, seed: str | None) -> tuple[Path, sqlite3.Connection]:
-    """The path of an up-to-date database for these options, and a connection to it."""
+def _ensure(db: str | None, seed: str | None, progress=None) -> tuple[Path, sqlite3.Connection]:
+    """The path of an up-to-date database for these options, and a connection to it. ``progress``
+    makes the display of a build, when one is needed (see ``kbcli.store.build.ProgressFactory``)."""
     for value, option in ((db, "--db"), (seed, "--seed")):
         if value is not None and not value.strip():
             raise UsageError(f"{option} needs a file name, got {value!r}")
@@ -211,7 +212,7 @@ def _ensure(db: str | None, seed: str | None) -> tuple[Path, sqlite3.Connection]
         else:
             say(f"kb: building the database from {seed_file} ...")
             seed_hash = seed_hash or file_sha256(seed_file)
-            build(seed_file, path, seed_hash=seed_hash, locked=True)
+            build(seed_file, path, seed_hash=seed_hash, locked=True, progress=progress)
             conn, meta = _open_meta(path)
             if meta.get("seed_sha256") != seed_hash:  # pragma: no cover - the lock makes this impossible
                 conn.close()
@@ -219,17 +220,17 @@ def _ensure(db: str | None, seed: str | None) -> tuple[Path, sqlite3.Connection]
     return path, conn
 
 
-def ensure_db(db: str | None = None, seed: str | None = None) -> Path:
+def ensure_db(db: str | None = None, seed: str | None = None, progress=None) -> Path:
     """The path of an up-to-date database for these options (built or rebuilt when needed)."""
-    path, conn = _ensure(db, seed)
+    path, conn = _ensure(db, seed, progress)
     conn.close()
     return path
 
 
-def open_db(db: str | None = None, seed: str | None = None) -> sqlite3.Connection:
+def open_db(db: str | None = None, seed: str | None = None, progress=None) -> sqlite3.Connection:
     """A read-only connection to an up-to-date database for these options: the database
     built from this seed, even if another process replaces the file meanwhile."""
-    return _ensure(db, seed)[1]
+    return _ensure(db, seed, progress)[1]
 
 
 # SQLite's messages for a damaged file (not, say, "malformed JSON" from a statement)
