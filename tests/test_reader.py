@@ -1,4 +1,5 @@
-"""The seed reader: positions, scalars kept as strings, same result with or without libyaml."""
+"""The seed reader: positions, scalars kept as strings, same result with or without libyaml, and the
+build's first pass (no positions) reads the same values or stops where the located reader reports."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import io
 
 import pytest
 from conftest import GOOD, SEED
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from kbcli.seed.reader import LIBYAML, PyParser, ReadError, read_items
+from kbcli.seed.reader import LIBYAML, PyParser, ReadError, Unlocated, read_items
 
 
 def items(text, **kw):
@@ -46,3 +49,67 @@ def test_structure_errors(text, where):
     with pytest.raises(ReadError) as exc:
         items(text)
     assert (exc.value.line, exc.value.col) == where
+
+
+# ---------------------------------------------------------------- the build's first pass, without positions
+
+def _outcome(text: str, located: bool):
+    """The items read (with their own positions), or how reading stopped."""
+    try:
+        got = list(read_items(io.StringIO(text), located=located))
+    except ReadError:
+        return "error"
+    except Unlocated:
+        return "unlocated"
+    if located and any(i.problems for i in got):
+        return "problems"
+    return [(i.section, i.index, i.data, i.line, i.col) for i in got]
+
+
+def _agree(text: str) -> None:
+    located = _outcome(text, True)
+    unlocated = _outcome(text, False)
+    if isinstance(located, list):
+        assert unlocated == located, "the same values where the located reader finds nothing to report"
+    else:
+        assert unlocated in ("error", "unlocated"), f"the located reader says {located}: this one must stop"
+
+
+def _corpus() -> dict[str, str]:
+    from test_hostile_seeds import CASES
+
+    texts = {p.name: p.read_text(encoding="utf-8") for p in (GOOD, SEED, *sorted((GOOD.parent / "bad").glob("*.yaml")))}
+    texts.update({name: text for name, (text, _) in CASES.items()})
+    return texts
+
+
+@pytest.mark.parametrize("name", sorted(_corpus()))
+def test_the_unlocated_reader_reads_the_same_values_or_stops(name):
+    _agree(_corpus()[name])
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("{}[]:,-&*!|>'\"#?%@`\\ \n\t ab1é中~.<=")), max_size=300))
+def test_fuzz_the_unlocated_reader_against_the_located_one(text):
+    _agree("meta: {title: t}\n" + text)
+
+
+_SCALARS = st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["", "~", "null", "x", "1"]))
+_VALUES = st.recursive(_SCALARS, lambda kids: st.one_of(st.lists(kids, max_size=3),
+                                                        st.dictionaries(st.text(max_size=4), kids, max_size=3)),
+                       max_leaves=20)
+
+
+@settings(max_examples=200, deadline=3000, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["meta", "sources", "laws", "practices", "junk"]), st.lists(_VALUES, max_size=3),
+                       max_size=3), st.integers(0, 3))
+def test_fuzz_anchors_and_aliases_alike(data, shared):
+    """Values yaml writes with anchors and aliases (the same object more than once) read alike."""
+    import yaml
+
+    if shared:
+        obj: list = ["x", {"a": None}]
+        for _ in range(shared):
+            obj = [obj, {"k": obj}]
+        data = {**data, "junk": [obj, obj, {"again": obj}]}
+    _agree(yaml.safe_dump(data, allow_unicode=True))

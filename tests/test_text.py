@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kbcli.text import clean, fold, fold_quote, has_han, loose, pair_text, query_parts
 
 
@@ -38,3 +41,14 @@ def test_clean_makes_control_characters_visible():
     assert clean("a\x1b[31m\tb\n") == "a\\x1b[31m\tb\n"
     assert clean("a\tb\n", keep_newlines=False) == "a\\x09b\\x0a"
     assert has_han("R&D投入") and not has_han("R&D")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(list("ab Z1 \n\t\u3000概念轉化臺Ｆ１ß𠀀。,")), max_size=30))
+def test_pair_text_is_every_pair_of_the_folded_text(s):
+    """pair_text lays pairs out in an array: the same text as making one string per pair."""
+    from kbcli.text import _INLINE_SPACE_RE, _fold_needed
+
+    t = fold(s) if _fold_needed().intersection(s) else s if s.isascii() else s.casefold()
+    t = _INLINE_SPACE_RE.sub("", t) + "\n"
+    assert pair_text(s) == " ".join(map(str.__add__, t, t[1:]))
