@@ -95,6 +95,7 @@ class Validator:
     # False: items come without positions (the build's first pass), the first problem raises
     # Unlocated (the caller validates again, located) and no warnings are looked for
     located: bool = True
+    _unlocated: dict[str, _Seen] = field(default_factory=dict)
 
     # ------------------------------------------------------------------
     def issue(self, line: int, col: int, message: str, path: str = "") -> None:
@@ -157,7 +158,11 @@ class Validator:
         if not self.located:
             if ident in self.ids:
                 raise Unlocated
-            self.ids[ident] = _Seen(section, "", 0, 0)
+            # one record per section, shared: at a million items, a record of its own each cost 100 MB
+            seen = self._unlocated.get(section)
+            if seen is None:
+                seen = self._unlocated[section] = _Seen(section, "", 0, 0)
+            self.ids[ident] = seen
             return True
         line, col = item.locate(("id",))
         where = format_path(item.where, ("id",))
