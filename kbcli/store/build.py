@@ -466,12 +466,12 @@ class Builder:
         self.done = done
         self.show()
 
-    def show(self, force: bool = False) -> None:
+    def show(self) -> None:
         """Tell the progress display, at most ten times a second."""
         if self.progress is None:
             return
         now = time.monotonic()
-        if force or now - self.shown >= 0.1:
+        if now - self.shown >= 0.1:
             self.shown = now
             written, phase = self.channel.progress()
             if phase:
@@ -695,6 +695,7 @@ class Builder:
                 self.proc.kill()
             self.proc.join(timeout=5)
         finally:
+            self.channel.close()
             try:
                 self.tmp.unlink()
             except OSError:
