@@ -91,19 +91,26 @@ def synthetic_seed(n: int, path: Path) -> int:
     """Write a seed of n records copied from the real ones, without aliases; returns its size in bytes."""
     data = yaml.load(SEED.read_text(encoding="utf-8"), Loader=StrLoader)
     real = [(sec, r) for sec in RECORDS for r in data.get(sec) or []]
-    out = {k: v for k, v in data.items() if k not in RECORDS}
-    for sec in RECORDS:
-        out[sec] = []
-    copy = made = 0
-    while made < n:
-        batch = real[: n - made]  # the last copy may be partial
-        present = {r["id"] for _, r in batch}  # links to records outside it point at the originals
-        for sec, rec in batch:
-            out[sec].append(_renamed(rec, present, copy))
-        made += len(batch)
-        copy += 1
+    head = {k: v for k, v in data.items() if k not in RECORDS}
+    dump = {"Dumper": NoAliasDumper, "allow_unicode": True, "sort_keys": False, "width": 10_000}
     with open(path, "w", encoding="utf-8") as fh:
-        yaml.dump(out, fh, Dumper=NoAliasDumper, allow_unicode=True, sort_keys=False, width=10_000)
+        yaml.dump(head, fh, **dump)
+        # each section written a thousand records at a time (the text yaml.dump of the whole would write):
+        # yaml.dump builds a node for every value before writing, too many for a million records
+        for sec in RECORDS:
+            copy = made = 0
+            if not any(s == sec for s, _ in real[:n]):
+                fh.write(f"{sec}: []\n")
+                continue
+            fh.write(f"{sec}:\n")
+            while made < n:
+                batch = real[: n - made]  # the last copy may be partial
+                present = {r["id"] for _, r in batch}  # links to records outside it point at the originals
+                mine = [_renamed(rec, present, copy) for s, rec in batch if s == sec]
+                for i in range(0, len(mine), 1000):
+                    yaml.dump(mine[i:i + 1000], fh, **dump)
+                made += len(batch)
+                copy += 1
     return path.stat().st_size
 
 
