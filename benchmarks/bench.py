@@ -421,7 +421,7 @@ def print_size(n: int, r: dict) -> None:
         if "load_gc_off_s" in b:
             print(f"| yardstick: yaml.load, collector off | {_fmt(b['load_gc_off_s'])} | | |")
             print(f"| naive: yaml.load | {b['naive_s']} | {b['naive_mb']} | |")
-        if f:
+        if f and "raw_inserts_s" in f:
             print(f"| floor: raw inserts of its rows | {_fmt(f['raw_inserts_s'])} | | |")
             print(f"| floor: full-text insert of its text | {_fmt(f['fts_insert_s'])} | | |")
         print(f"| **kb load** (parse, validate, insert, index) | {_fmt(b['kb_load_s'])} | "
@@ -452,6 +452,24 @@ def print_size(n: int, r: dict) -> None:
         print("| --- | ---: | ---: | ---: |")
         for k, v in r["ask"].items():
             print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
+
+
+def print_growth(sizes: dict) -> None:
+    """The build at every size in one table: how its time and memory grow with the records."""
+    built = [(n, r) for n, r in sizes.items() if r.get("build")]
+    if len(built) < 2:
+        return
+    print("\n## The build as the records grow\n")
+    print("| records | seed MB | kb load s | µs per record | largest process MB | all processes MB | database MB |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for n, r in built:
+        b = r["build"]
+        s = b["kb_load_s"]["median"]
+        print(f"| {n} | {r['seed_mb']} | {s} | {round(1e6 * s / int(n), 1)} | {b['kb_load_largest_mb']['median']} | "
+              f"{b['kb_load_together_mb']['median']} | {b['db_mb']} |")
+    for n, r in built:
+        if r.get("note"):
+            print(f"\n{n} records: {r['note']}.")
 
 
 def main() -> None:
@@ -498,9 +516,10 @@ def main() -> None:
                              ("ask", bench_ask)):
                 if part in parts:
                     r[part] = fn(db, args.runs)
-        print_size(n, r)
-        seed.unlink()
         save()
+        seed.unlink()
+        print_size(n, r)
+    print_growth(results["sizes"])
     print(f"\nresults: {out / 'results.json'}")
 
 
