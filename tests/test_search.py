@@ -154,3 +154,33 @@ def test_a_very_common_part_is_ranked_among_a_bounded_set_and_says_so(real_db, m
     assert {r["id"] for r in page} <= {r["id"] for r in everything}
     assert [r["id"] for r in search_module.search(kb, "转 化", limit=None)] == [r["id"] for r in everything]
     assert "ranking" not in everything[0]
+
+
+def test_a_terms_phrases_implied_by_another_are_left_out_and_match_the_same_records(real_db):
+    """'proof of concept centre' adds nothing to 'proof of concept' in the same columns: the part keeps the
+    shorter only, and for every term of the vocabularies the kept phrases match exactly the records that
+    all its phrases match."""
+    from kbcli.query import search as search_module
+    from kbcli.query.kb import KB
+    from kbcli.query.resolve import Piece
+    from kbcli.store.db import connect
+
+    kb = KB(connect(real_db))
+    poc = search_module._known_part(kb, Piece("proof-of-concept", 0, 16, terms=["poc-centre"]))
+    phrases = [e.split(" : ", 1)[1] for e in poc.fts]
+    assert '("proof of concept")' in phrases and not any("centre" in p.casefold() for p in phrases)
+
+    def matches(exprs: list[str]) -> set[int]:
+        sql = f"SELECT rowid FROM {search_module.FTS_TABLE} WHERE {search_module.FTS_TABLE} MATCH ?"
+        return {r[0] for r in kb.conn.execute(sql, [" OR ".join(f"({e})" for e in exprs)])}
+
+    pruned = 0
+    for tid, term in kb.terms.items():
+        names = [term["name_zh"], term["name_en"], *term["aliases"]]
+        every = list(dict.fromkeys(e for n in names if n for e in search_module._exprs(n)))
+        kept = search_module._prune(every)
+        assert set(kept) <= set(every) and kept, tid
+        pruned += len(every) - len(kept)
+        if len(kept) < len(every):
+            assert matches(kept) == matches(every), tid
+    assert pruned > 10  # the vocabularies do hold such names

@@ -127,7 +127,39 @@ def _known_part(kb: KB, piece: Piece) -> Part:
                     p.fts.append(expr)
                 p.needles.append(name)
     p.terms = list(dict.fromkeys(p.terms))
+    p.fts = _prune(p.fts)
     return p
+
+
+_EXPR = re.compile(r'^(\{[^}]*\}) : \("((?:[^"]|"")*)"\)$')
+
+
+def _tokens(expr: str) -> tuple[str, tuple[str, ...]] | None:
+    """An expression's columns and the tokens of its phrase as the index's tokenizer cuts them (case
+    folded, split at whatever is not a letter or digit); None for a prefix search."""
+    m = _EXPR.match(expr)
+    return (m.group(1), tuple(re.findall(r"[^\W_]+", m.group(2).replace('""', '"').casefold()))) if m else None
+
+
+def _prune(exprs: list[str]) -> list[str]:
+    """The expressions without those another one implies: a record that matches the phrase "proof of
+    concept centre" matches "proof of concept" in the same columns, so the longer adds nothing to the
+    match and each phrase costs the index a pass (a term of nine names: 20 ms at 100k records, 12 of
+    them computing BM25 over its phrases)."""
+    cut = [_tokens(e) for e in exprs]
+
+    def within(a: tuple[str, tuple[str, ...]], b: tuple[str, tuple[str, ...]]) -> bool:
+        n = len(a[1])
+        return a[0] == b[0] and any(b[1][i:i + n] == a[1] for i in range(len(b[1]) - n + 1))
+
+    keep = []
+    for i, e in enumerate(exprs):
+        t = cut[i]
+        if t is not None and t[1] and any(
+                j != i and u is not None and u[1] and within(u, t) and (u != t or j < i) for j, u in enumerate(cut)):
+            continue
+        keep.append(e)
+    return keep
 
 
 # a filter on rows the index returns, never a constraint handed to it: `+rowid` keeps SQLite from
