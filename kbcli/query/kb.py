@@ -13,14 +13,31 @@ and the source's ``citation_note``.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
 from ..errors import NotFoundError
 from ..store.schema import KIND_ORDER
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while records are assembled: they hold no cycles, so reference
+    counting frees them all, and the collector would walk every one of them again and again as they are
+    made (every record of 陕西 at 100k, 5,605 of them, as JSON: 586 ms with it on, 437 ms)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
 
 VOCABS = ("regions", "mechanisms", "instruments", "blockages")
 TERM_FIELDS = ("regions", "mechanisms", "instruments", "addresses")  # a record's term lists; addresses: blockages
@@ -188,9 +205,10 @@ class KB:
 
     def records_from_rows(self, rows: list[tuple[str, str]]) -> list[dict]:
         """Rows of (kind, doc) -> output records, each doc parsed once, link names resolved in one query."""
-        raws = [json.loads(doc) for _, doc in rows]
-        names = self.names_of(self._linked_ids(raws))
-        return [self.record(kind, raw, names) for (kind, _), raw in zip(rows, raws)]
+        with collector_paused():
+            raws = [json.loads(doc) for _, doc in rows]
+            names = self.names_of(self._linked_ids(raws))
+            return [self.record(kind, raw, names) for (kind, _), raw in zip(rows, raws)]
 
     def docs(self, rows: list[tuple[int, str]]) -> list[tuple[str, str]]:
         """(rowid, kind) rows -> (kind, doc) in the same order, fetched in chunks."""
