@@ -32,7 +32,7 @@ def _text(v: str) -> str:
 
 
 def _id(v: str) -> str:
-    if not ID_RE.match(v):
+    if not ID_RE.fullmatch(v):  # not match: its $ also matches before a final newline
         raise ValueError("must be lowercase letters, digits and single - _ . separators, e.g. 'hefei-poc-award'")
     return v
 
@@ -51,7 +51,7 @@ def _date_or_interval(v: str) -> str:
 
 def _datetime(v: str) -> str:
     """A date, or a date and time as printed on a web page (``2024-11-14 13:13:12``)."""
-    m = DATETIME_RE.match(v)
+    m = DATETIME_RE.fullmatch(v)
     if m:
         check_date(m.group(1))
         h, mi, s = int(m.group(2)), int(m.group(3)), int(m.group(4) or 0)
