@@ -4,13 +4,10 @@ ends; nothing extra when stderr is piped."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import struct
 import subprocess
 import sys
-import termios
 import time
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pyte
 import pytest
 from conftest import GOOD, ROOT
 from hostile import big_seed
+from pty_run import read_until_closed, start
 from rich.cells import cell_len
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -34,26 +32,11 @@ def in_terminal(args: list[str], cols: int, env: dict | None = None, rows: int =
                 timeout: float = 120) -> tuple[int, str]:
     """Run ``python -m kbcli ARGS`` with stdin, stdout and stderr on one pseudo-terminal of ``cols``
     columns, as in a terminal window; its exit code and everything it wrote."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     run_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR", "TERM")}
     run_env.update({"TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8", **(env or {})})
-    proc = subprocess.Popen([sys.executable, "-m", "kbcli", *args], stdin=slave, stdout=slave, stderr=slave,
-                            env=run_env, cwd=ROOT, close_fds=True, start_new_session=True)
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the child closed its side
-            break
-        if not data:
-            break
-        chunks.append(data)
-        assert time.monotonic() < deadline, "kb took too long"
-    os.close(master)
-    return proc.wait(timeout=timeout), b"".join(chunks).decode("utf-8")
+    master, proc = start(args, cols, rows, run_env)
+    raw = read_until_closed(master, timeout)
+    return proc.wait(timeout=timeout), raw.decode("utf-8")
 
 
 def frames(raw: str) -> list[str]:
@@ -126,27 +109,15 @@ def test_a_bad_seed_on_a_terminal_says_checking_then_every_problem(tmp_path):
 
 def test_ctrl_c_on_a_terminal_removes_the_bar_and_shows_the_cursor(tmp_path):
     seed = big_seed(tmp_path / "big.yaml", 30_000)
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}
-    proc = subprocess.Popen([sys.executable, "-m", "kbcli", "load", str(seed), "--db", str(tmp_path / "kb.sqlite")],
-                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=ROOT, start_new_session=True)
-    os.close(slave)
+    master, proc = start(["load", str(seed), "--db", str(tmp_path / "kb.sqlite")], 120, 40, env)
     raw = b""
     while b"records read" not in raw:  # the bar is up
         raw += os.read(master, 65536)
     os.killpg(proc.pid, 2)  # Ctrl-C: the terminal signals the whole process group
     t = time.monotonic()
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        raw += data
+    raw = read_until_closed(master, 10, raw)
     assert proc.wait(timeout=10) == 130 and time.monotonic() - t < 2
-    os.close(master)
     text = raw.decode("utf-8")
     assert text.count("\x1b[?25l") == text.count("\x1b[?25h"), "the cursor is shown again"
     assert screen(text, 120) == ["kb: interrupted"]

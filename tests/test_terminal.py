@@ -4,18 +4,15 @@ line wider than the terminal."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
-import struct
 import subprocess
 import sys
-import termios
-import time
 
 import pytest
 from conftest import ROOT
+from pty_run import read_until_closed, start
 
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 WIDTHS = (60, 80, 120, 200)
@@ -24,27 +21,12 @@ WIDTHS = (60, 80, 120, 200)
 def run_in_terminal(args: list[str], cols: int, env: dict, rows: int = 50, timeout: float = 60) -> str:
     """Run ``python -m kbcli ARGS`` with stdout on a pseudo-terminal of ``cols`` columns; its text,
     colours removed (stderr is kept apart)."""
-    master, slave = os.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {k: v for k, v in env.items() if k not in ("COLUMNS", "LINES", "KB_PLAIN", "NO_COLOR")}
-    proc = subprocess.Popen([sys.executable, "-m", "kbcli", *args], stdin=slave, stdout=slave,
-                            stderr=subprocess.PIPE, env=env, cwd=ROOT, close_fds=True)
-    os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the child closed its side
-            break
-        if not data:
-            break
-        chunks.append(data)
-        assert time.monotonic() < deadline, "kb took too long"
-    os.close(master)
+    master, proc = start(args, cols, rows, env, stderr=subprocess.PIPE)
+    raw = read_until_closed(master, timeout)
     proc.wait(timeout=timeout)
     assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
-    text = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    text = raw.decode("utf-8").replace("\r\n", "\n")
     return ANSI_RE.sub("", text)
 
 

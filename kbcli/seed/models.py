@@ -279,6 +279,18 @@ class RecordBase(Model):
     notes: Text | None = None
     evidence: list[Evidence] = Field(min_length=1)
 
+    def quote_sources(self) -> list[str]:
+        """The sources of every quote of the record, each once: its own, its figures', and its articles'
+        or components' (a law's, a model's)."""
+        out = [e.source for e in self.evidence]
+        for f in self.figures:
+            out.extend(e.source for e in f.evidence)
+        d = self.__dict__
+        for part in (d.get("articles", ()), d.get("components", ())):
+            for x in part:
+                out.extend(e.source for e in x.evidence)
+        return list(dict.fromkeys(out))
+
 
 LawLevel = Literal["national-law", "administrative-regulation", "central-document", "policy-statement", "departmental-document",
                    "local-regulation", "local-document", "institutional-rule", "foreign-law", "foreign-policy"]

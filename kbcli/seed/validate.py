@@ -342,14 +342,7 @@ class Validator:
         """``_collect`` for a record, without positions (the build's first pass): what ``finish``
         checks, as plain tuples, and only the references not resolved yet."""
         ids, refs, where = self.ids, self.refs, item.where
-        sources = [e.source for e in obj.evidence]
-        for f in obj.figures:
-            sources.extend(e.source for e in f.evidence)
-        d = obj.__dict__
-        for part in (d.get("articles", ()), d.get("components", ())):
-            for x in part:
-                sources.extend(e.source for e in x.evidence)
-        wanted = [(sources, "sources"), (obj.regions, "regions"), (obj.mechanisms, "mechanisms"),
+        wanted = [(obj.quote_sources(), "sources"), (obj.regions, "regions"), (obj.mechanisms, "mechanisms"),
                   (obj.instruments, "instruments"), (obj.addresses, "blockages"), (obj.implements, "implementable"),
                   (obj.related, "records"), ([lb.law for lb in obj.legal_basis], "laws")]
         if obj.part_of:

@@ -539,7 +539,7 @@ class Builder:
             self._figures(obj.id, "term", obj.figures)
             self._count()
         else:
-            sources = _record_sources(obj)
+            sources = obj.quote_sources()
             if self._ready(obj, sources):
                 self._record(section, obj, self.counts[section], sources)
             else:
@@ -700,18 +700,6 @@ class Builder:
                 self.tmp.unlink()
             except OSError:
                 pass
-
-
-def _record_sources(obj: Any) -> list[str]:
-    """The sources of every quote of a record: its own, its figures', articles' and components'."""
-    out = [e.source for e in obj.evidence]
-    for f in obj.figures:
-        out.extend(e.source for e in f.evidence)
-    d = obj.__dict__
-    for part in (d.get("articles", ()), d.get("components", ())):
-        for x in part:
-            out.extend(e.source for e in x.evidence)
-    return list(dict.fromkeys(out))
 
 
 def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None,
