@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 PKG = ROOT / "kbcli"
-# what each layer may import from the package (besides the shared helpers text, dates, errors, paths)
+# what each layer may import from the package (besides the shared helpers text, dates, errors, paths and shape)
 ALLOWED = {
     "seed": {"seed"},
     "store": {"seed", "store"},
@@ -22,7 +22,7 @@ ALLOWED = {
     "publish": {"store", "query", "publish"},
     "cli": {"seed", "store", "query", "curate", "cite", "render", "publish", "cli"},
 }
-SHARED = {"text", "dates", "errors", "paths", "__init__"}
+SHARED = {"text", "dates", "errors", "paths", "shape", "__init__"}
 
 
 def imports(path):

@@ -142,13 +142,20 @@ def warn_restricted(kb, items: list) -> None:
     """Say on stderr, every time, when results rest on a source that restricts citation."""
     from ..query.kb import record_evidence
 
+    warn_restricted_sources(kb, [{e["source"] for e in record_evidence(item) if e.get("restricted")}
+                                 for item in items])
+
+
+def warn_restricted_sources(kb, per_item: list) -> None:
+    """``warn_restricted`` from the sources of each item's quotes (those that restrict citation are named)."""
     hits: dict[str, int] = {}
-    for item in items:
-        for s in {e["source"] for e in record_evidence(item) if e.get("restricted")}:
-            hits[s] = hits.get(s, 0) + 1
+    for sources in per_item:
+        for s in dict.fromkeys(sources):
+            if s in kb.sources and kb.sources[s]["restricted"]:
+                hits[s] = hits.get(s, 0) + 1
     for sid, n in hits.items():
         msg = kb.sources[sid]["citation_note"]
-        if len(items) == 1:
+        if len(per_item) == 1:
             what = "this item rests"
         else:
             what = f"{n} of these results {'rests' if n == 1 else 'rest'}"

@@ -26,6 +26,7 @@ from .common import (
     note,
     open_kb,
     warn_restricted,
+    warn_restricted_sources,
 )
 
 
@@ -74,19 +75,31 @@ def query_cmd(
     names them, and repeating the option adds them. Repeating an option
     means OR, different options AND.
     """
-    from ..query.facets import linked_not_included, query
+    from ..query.facets import linked_not_included, query, query_json
     from ..query.kb import VOCAB_KIND
-    from ..render.views import RECORD_COLUMNS_ALL, emit_rows, record_rows
 
     kb = open_kb(db, seed)
     f = _filters(region, mechanism, instrument, blockage, kind, since, until, text, exact, level)
-    records = query(kb, f, sort, limit)
-    emit_rows(record_rows(records), RECORD_COLUMNS_ALL, fmt.value)
-    report_empty_or_undated(kb, f, bool(records))
+    # JSON: the lines the build made of each record, printed as they are (nothing parsed or assembled)
+    made = query_json(kb, f, sort, limit) if fmt.value in ("json", "jsonl") else None
+    if made is not None:
+        from ..render.output import emit_json_lines
+
+        emit_json_lines((line for line, _ in made), fmt.value)
+        restricted = [sources for _, sources in made]
+    else:
+        from ..render.views import RECORD_COLUMNS_ALL, emit_rows, record_rows
+
+        records = query(kb, f, sort, limit)
+        emit_rows(record_rows(records), RECORD_COLUMNS_ALL, fmt.value)
+    report_empty_or_undated(kb, f, bool(made if made is not None else records))
     for vocab, tid, linked in linked_not_included(kb, f):
         note(f"note: {VOCAB_KIND[vocab]} {tid} is related to (see also) {', '.join(linked)}, which this query "
              f"leaves out; repeat --{VOCAB_KIND[vocab]} to include them")
-    warn_restricted(kb, records)
+    if made is not None:
+        warn_restricted_sources(kb, restricted)
+    else:
+        warn_restricted(kb, records)
 
 
 @about("Full-text search over names, summaries, quotes and term names, best first.",

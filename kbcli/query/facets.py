@@ -9,10 +9,13 @@ Repeating an option means OR; different options combine with AND.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from dataclasses import dataclass, field
 
 from ..dates import date_range
 from ..errors import UsageError
+from ..shape import SHAPE_VERSION
 from .kb import KB, VOCABS
 from .resolve import parse_date, parse_kinds, parse_level, terms
 
@@ -162,3 +165,33 @@ def query(kb: KB, f: Filters, sort: str = "kind", limit: int | None = None) -> l
     """Records matching every filter, as output records."""
     rows = _select(kb, "r.rowid, r.kind", f, sort, limit)  # filter and sort the lean table first
     return kb.records_from_rows(kb.docs(rows))
+
+
+
+def query_json(kb: KB, f: Filters, sort: str = "kind", limit: int | None = None) -> list[tuple[str, list[str]]] | None:
+    """The records matching every filter as the JSON lines the build made of them (``shape.row`` of each,
+    as ``kb query --format json`` prints it), each with the sources of its quotes when one of them asks
+    not to be cited; nothing parsed and nothing assembled. None when the database holds no such lines
+    made by this version of kb (an older or a foreign database, or a line that is not one object): then
+    the records are read the ordinary way. The printer escapes what a line should not hold
+    (``text.json_line_safe``)."""
+    try:
+        made = kb.conn.execute("SELECT value FROM meta WHERE key = 'shape_version'").fetchone()
+    except sqlite3.Error:
+        return None
+    if made is None or made[0] != SHAPE_VERSION:
+        return None
+    ids = [r[0] for r in _select(kb, "r.rowid", f, sort, limit)]
+    found: dict[int, tuple] = {}
+    for i in range(0, len(ids), 900):
+        chunk = ids[i:i + 900]
+        found.update((r[0], r[1:]) for r in kb.conn.execute(
+            "SELECT d.rowid, d.json, CASE WHEN r.restricted THEN r.sources END FROM record_docs d "
+            f"JOIN records r ON r.rowid = d.rowid WHERE d.rowid IN ({','.join('?' * len(chunk))})", chunk))
+    out = []
+    for rowid in ids:
+        line, sources = found.get(rowid, (None, None))
+        if not isinstance(line, str) or not (line.startswith("{") and line.endswith("}")):
+            return None
+        out.append((line, json.loads(sources) if sources else []))
+    return out

@@ -19,9 +19,10 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
 
+from .. import shape
 from ..errors import NotFoundError
+from ..shape import STATUS_DEFAULT, TERM_FIELDS, record_evidence  # noqa: F401 - the query layer's names for them
 from ..store.schema import KIND_ORDER
 
 
@@ -40,22 +41,10 @@ def collector_paused() -> Iterator[None]:
 
 
 VOCABS = ("regions", "mechanisms", "instruments", "blockages")
-TERM_FIELDS = ("regions", "mechanisms", "instruments", "addresses")  # a record's term lists; addresses: blockages
 VOCAB_KIND = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument", "blockages": "blockage"}
 RECORD_KINDS = tuple(KIND_ORDER)
-# stored records leave out default values (see store.build); these are the defaults of `status`
-STATUS_DEFAULT = {"law": "not-stated", "pilot": "not-stated", "practice": "implemented"}
 KIND_PLURAL = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
 PLURAL_KIND = {v: k for k, v in KIND_PLURAL.items()}
-
-
-def record_evidence(rec: dict) -> Iterator[dict]:
-    """Every evidence item of an output record: its own, then its figures', its articles'
-    (laws) and its components' (models)."""
-    yield from rec.get("evidence", ())
-    for part in ("figures", "articles", "components", "versions"):
-        for x in rec.get(part) or ():
-            yield from x.get("evidence", ())
 
 
 class KB:
@@ -119,79 +108,22 @@ class KB:
         return out
 
     def mini(self, tid: str) -> dict:
-        t = self.terms.get(tid)
-        if t is None:
-            return {"id": tid, "name_zh": None, "name_en": None}
-        return {"id": tid, "name_zh": t["name_zh"], "name_en": t["name_en"]}
+        return shape.mini(self.terms, tid)
 
     # -------------------------------------------------------------- records
     def evidence(self, items: Iterable[dict]) -> list[dict]:
-        out = []
-        for e in items:
-            d = {"source": e["source"], "quote": e["quote"], "locator": e["locator"]}
-            if e.get("note"):
-                d["note"] = e["note"]
-            src = self.sources.get(e["source"])
-            if src and src["restricted"]:
-                d["restricted"] = True
-                d["citation_note"] = src["citation_note"]
-            out.append(d)
-        return out
+        return shape.evidence(self.sources, items)
 
     def figure(self, f: dict) -> dict:
-        d = {"metric": f["metric"], "label_en": f.get("label_en"), "value": f["value"],
-             "value_max": f.get("value_max"), "unit": f["unit"], "qualifier": f.get("qualifier", "exact"),
-             "as_of": f.get("as_of"), "original": f["original"]}
-        if f.get("note"):
-            d["note"] = f["note"]
-        d["evidence"] = self.evidence(f.get("evidence", ()))
-        return d
+        return shape.figure(self.sources, f)
 
     def record(self, kind: str, raw: dict, names: dict[str, dict]) -> dict:
         """One stored record (its parsed doc) as an output record; ``names`` maps linked ids to their names."""
-        r: dict[str, Any] = {"id": raw["id"], "kind": kind, "name_zh": raw["name_zh"], "name_en": raw["name_en"],
-                             "short_names": raw.get("short_names", []), "summary_en": raw["summary_en"],
-                             "date": raw.get("date") or raw.get("issued")}
-        if kind != "model":
-            r["status"] = raw.get("status", STATUS_DEFAULT[kind])
-        for field in TERM_FIELDS:
-            r[field] = [self.mini(t) for t in raw.get(field, ())]
-        r["actors"] = raw.get("actors", [])
-        r["figures"] = [self.figure(f) for f in raw.get("figures", ())]
-        r["evidence"] = self.evidence(raw.get("evidence", ()))
-        r["legal_basis"] = [dict(self._link(lb["law"], names), articles=lb.get("articles", []))
-                            for lb in raw.get("legal_basis", ())]
-        r["implements"] = [self._link(t, names) for t in raw.get("implements", ())]
-        r["part_of"] = self._link(raw["part_of"], names) if raw.get("part_of") else None
-        r["related"] = [self._link(t, names) for t in raw.get("related", ())]
-        if kind == "law":
-            for k in ("level", "issuers", "doc_number", "issued", "effective", "amended", "published_in"):
-                r[k] = raw.get(k, [] if k in ("issuers", "amended") else None)
-            r["articles"] = [{"number": a["number"], "version": a.get("version"), "items": a.get("items", []),
-                              "gist_en": a["gist_en"], "evidence": self.evidence(a.get("evidence", ()))}
-                             for a in raw.get("articles", ())]
-        if kind == "model":
-            r["category"] = raw.get("category")
-            r["components"] = [{"name_zh": c["name_zh"], "name_en": c["name_en"], "summary_en": c.get("summary_en"),
-                                "evidence": self.evidence(c.get("evidence", ()))} for c in raw.get("components", ())]
-        r["notes"] = raw.get("notes")
-        return r
-
-    @staticmethod
-    def _link(tid: str, names: dict[str, dict]) -> dict:
-        n = names.get(tid, {})
-        return {"id": tid, "kind": n.get("kind"), "name_zh": n.get("name_zh"), "name_en": n.get("name_en")}
+        return shape.record(kind, raw, self.terms, self.sources, names)
 
     @staticmethod
     def _linked_ids(raws: list[dict]) -> set[str]:
-        ids: set[str] = set()
-        for raw in raws:
-            ids.update(lb["law"] for lb in raw.get("legal_basis", ()))
-            ids.update(raw.get("implements", ()))
-            ids.update(raw.get("related", ()))
-            if raw.get("part_of"):
-                ids.add(raw["part_of"])
-        return ids
+        return {i for raw in raws for i in shape.linked_ids(raw)}
 
     def names_of(self, ids: Iterable[str]) -> dict[str, dict]:
         ids = list(ids)

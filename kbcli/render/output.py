@@ -12,41 +12,14 @@ the terminal. Rich is imported only when stdout is a terminal.
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..text import INVISIBLE, clean, fmt_number
-
-
-def _json_escapes() -> dict[int, str]:
-    """DEL, C1 controls and the invisible characters ``clean`` escapes, as JSON \\u escapes
-    (astral ones as surrogate pairs): json leaves them raw, and they decode back unchanged."""
-    table = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
-    for lo, hi in INVISIBLE:
-        for c in range(lo, hi + 1):
-            v = c - 0x10000
-            table[c] = f"\\u{c:04x}" if c <= 0xFFFF else f"\\u{0xD800 + (v >> 10):04x}\\u{0xDC00 + (v & 0x3FF):04x}"
-    return table
-
-
-_JSON_ESCAPES = _json_escapes()
-
-
-_JSON_UNSAFE_RE = re.compile("[" + "".join(
-    chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ((0x7F, 0x9F), *INVISIBLE)) + "]")
-
-
-def json_dumps(obj: Any, indent: int | None = 2) -> str:
-    """JSON with UTF-8 text; DEL, C1 controls and invisible formatting characters escaped too
-    (json leaves them raw). Most text holds none: a search in C finds that out before any translation."""
-    s = json.dumps(obj, ensure_ascii=False, indent=indent, default=str)
-    return s.translate(_JSON_ESCAPES) if _JSON_UNSAFE_RE.search(s) else s
+from ..text import clean, fmt_number, json_dumps, json_line_safe
 
 
 def join_terms(v: Any) -> str:
@@ -228,6 +201,23 @@ def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: Text
             out.write("| " + " | ".join(_md_cell(v) for v in _cells((r,), columns, keep_newlines=True)[0]) + " |\n")
     else:  # pragma: no cover - the CLI restricts the choice
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def emit_json_lines(lines: Iterable[str], fmt: str, out: TextIO | None = None) -> None:
+    """Print JSON objects already made as one-line text (``query.facets.query_json``) as json or jsonl,
+    exactly as ``emit`` prints the objects themselves; what ``json_line_safe`` escapes is escaped here."""
+    out = out or stdout()
+    if fmt == "json":
+        first = True
+        for line in lines:
+            out.write(("[\n" if first else ",\n") + json_line_safe(line))
+            first = False
+        out.write("[]\n" if first else "\n]\n")
+    elif fmt == "jsonl":
+        for line in lines:
+            out.write(json_line_safe(line) + "\n")
+    else:  # pragma: no cover - callers ask for json or jsonl only
+        raise ValueError(f"not a JSON format: {fmt!r}")
 
 
 def stdout() -> TextIO:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import TextIO
 
+from ..shape import row
 from ..text import clean
 from .output import (
     Column,
@@ -26,15 +27,6 @@ from .output import (
 
 class TColumn(Column):
     """A column that the terminal table leaves out."""
-
-
-def _evidence(rec: dict):
-    """Every evidence item of a record, as ``query.kb.record_evidence`` walks it (this layer
-    does not import the query layer): its own, its figures', articles' and components'."""
-    yield from rec.get("evidence", ())
-    for part in ("figures", "articles", "components", "versions"):
-        for x in rec.get(part) or ():
-            yield from x.get("evidence", ())
 
 
 RECORD_COLUMNS = [
@@ -69,18 +61,8 @@ def _components(v) -> str:
 
 def record_rows(records: list[dict]) -> list[dict]:
     """Add the derived columns used by the tabular formats and exports: the first and last day of the
-    date, the sources of every quote (a list) and whether any restricts citation."""
-    from ..dates import date_range
-
-    out = []
-    for r in records:
-        evidence = list(_evidence(r))
-        d = dict(r)
-        d["date_start"], d["date_end"] = date_range(r["date"]) if r.get("date") else (None, None)
-        d["sources"] = list(dict.fromkeys(e["source"] for e in evidence))
-        d["restricted"] = any(e.get("restricted") for e in evidence)
-        out.append(d)
-    return out
+    date, the sources of every quote (a list) and whether any restricts citation (``shape.row``)."""
+    return [row(r) for r in records]
 
 
 # The record contract of csv, tsv and md, and of kb export records in every format: every record has every

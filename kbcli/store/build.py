@@ -44,12 +44,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import __version__
+from .. import __version__, shape
 from ..dates import date_range
 from ..errors import DataError, SeedError
 from ..paths import file_sha256
 from ..seed import models as m
-from ..text import has_han, loose, pair_text, say
+from ..text import has_han, json_dumps, loose, pair_text, say
 from .schema import FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, SCHEMA_VERSION, TABLE, TABLES, VIEWS
 
 BATCH = 256  # records (or terms) per message to the writer
@@ -244,6 +244,43 @@ class _Channel:
         self.mem.close()
 
 
+class _Lines:
+    """The writer's JSON lines of the records (``record_docs.json``): each record's ``shape.row`` as
+    ``kb query --format json`` prints it, made as its batch arrives (the writer has time while kb
+    reads the seed), from the names of the terms and of the records written so far and from the
+    sources' restrictions kb sends; a record that links to one not yet written waits for the end."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, dict] = {}
+        self.sources: dict[str, dict] = {}
+        self.names: dict[str, dict] = {}
+        self.waiting: list[tuple[int, str, dict]] = []
+
+    def _line(self, kind: str, raw: dict) -> str:
+        return json_dumps(shape.row(shape.record(kind, raw, self.terms, self.sources, self.names)), indent=None)
+
+    def made(self, records: list[tuple], docs: list[tuple[int, str]]) -> list[tuple[int, str, str | None]]:
+        """The record_docs rows of a batch: its records rows (rowid, id, kind, name_zh, name_en ...) and
+        their (rowid, doc)."""
+        kinds = {}
+        for r in records:
+            kinds[r[0]] = r[2]
+            self.names[r[1]] = {"kind": r[2], "name_zh": r[3], "name_en": r[4]}
+        out: list[tuple[int, str, str | None]] = []
+        for rowid, doc in docs:
+            raw = json.loads(doc)
+            if all(t in self.names for t in shape.linked_ids(raw)):
+                out.append((rowid, doc, self._line(kinds[rowid], raw)))
+            else:
+                out.append((rowid, doc, None))
+                self.waiting.append((rowid, kinds[rowid], raw))
+        return out
+
+    def rest(self) -> list[tuple[str, int]]:
+        """(line, rowid) of the records that waited: every record is written by now."""
+        return [(self._line(kind, raw), rowid) for rowid, kind, raw in self.waiting]
+
+
 def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None:
     """The writer process: owns the SQLite file, executes batches, finishes and renames it.
 
@@ -255,6 +292,7 @@ def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None
     db = conn = None
     # term -> (Chinese pairs of its name, its English names and aliases, name_zh, name_en)
     term_text: dict[str, tuple[str, str, str, str]] = {}
+    lines = _Lines()
     written = 0
     try:
         db = _open_tmp(tmp)
@@ -264,16 +302,22 @@ def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None
             if kind == "batch":
                 for tid, zh, en, name_zh, name_en in payload.pop("term_text", ()):
                     term_text[tid] = (_zh(zh), "\n".join(en), name_zh, name_en)
+                    lines.terms[tid] = {"name_zh": name_zh, "name_en": name_en}
+                for sid, restricted, note in payload.pop("restrictions", ()):
+                    lines.sources[sid] = {"restricted": restricted, "citation_note": note}
                 batch = payload.pop("records", None)
+                docs = payload.pop("record_docs", None)
                 for table, rows in payload.items():
                     conn.executemany(INSERT[table], rows)
                 if batch:
                     records, search = _record_rows(batch, term_text)
                     conn.executemany(INSERT["records"], records)
                     conn.executemany(INSERT["search"], search)
+                    conn.executemany(INSERT["record_docs"], lines.made(records, docs))
                     written += len(batch)
                     channel.report(written, 0)
             elif kind == "finish":
+                conn.executemany("UPDATE record_docs SET json = ? WHERE rowid = ?", lines.rest())
                 channel.report(written, 1)
                 _finish_schema(db)
                 # no 'optimize': with a 64 MB hash the load leaves few, large segments, and
@@ -429,6 +473,7 @@ class Builder:
         # sources are few: kept until the end, when each article's restriction is its document's too
         self.sources: dict[str, Any] = {}
         self.restrictions: dict[str, tuple[bool, str | None]] = {}  # of sources whose chain is complete
+        self.sent: set[str] = set()  # sources whose restriction the writer has
         # records that name a term or source not yet seen (a seed may order its sections freely): made at the
         # end, since a record's row carries its terms' names and whether a source restricts citation
         self.pending: list[tuple[str, Any, int, list[str]]] = []
@@ -572,6 +617,9 @@ class Builder:
             restricted, note = self._restriction(s)  # type: ignore[misc]  # every source is known (_ready)
             if restricted:
                 notes.append(note)
+            if s not in self.sent:  # the writer's JSON lines mark the quotes of such sources
+                self.sent.add(s)
+                buf["restrictions"].append((s, restricted, note))
         actors_zh, actors_en = _split(obj.actors)
         short_zh, short_en = _split(obj.short_names)
         issuers = d.get("issuers")
@@ -663,7 +711,7 @@ class Builder:
         meta = {"schema_version": str(SCHEMA_VERSION), "seed_sha256": seed_hash, "seed_file": seed.name,
                 "seed_size": str(st.st_size), "seed_mtime_ns": str(st.st_mtime_ns),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "generator": "kbcli", "kbcli_version": __version__,
-                "counts": json.dumps(counts)}
+                "counts": json.dumps(counts), "shape_version": shape.SHAPE_VERSION}
         if seed_meta is not None:
             for key in ("title", "title_zh", "description", "description_zh", "license"):
                 if getattr(seed_meta, key, None):

@@ -24,7 +24,7 @@ never run FTS5's 'rebuild' on it, which would index the readable text instead.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 TEXT, INT, REAL = str, int, float
 
@@ -122,7 +122,10 @@ TABLES = [
           {"name": (TEXT, "Matching key"), "record": (TEXT, "Record")},
           foreign_keys={"record": ("records", "id")}, hidden=True),
     Table("record_docs", "The record as kb reads it: JSON by records.rowid.",
-          {"rowid": (INT, "records.rowid"), "doc": (TEXT, "The record as JSON")}, pk="rowid", hidden=True),
+          {"rowid": (INT, "records.rowid"), "doc": (TEXT, "The record as JSON, as the seed holds it"),
+           "json": (TEXT, ("The record as kb query --format json prints it (one line), made by the build "
+                           "from doc, the terms' names and the names of the records it links to"))},
+          pk="rowid", hidden=True),
     Table("record_terms", "Which terms tag which record, one row each (a term's narrower terms are not "
           "repeated: join term_closure for them).",
           {"record": (TEXT, "Record"), "term": (TEXT, "Term"), "vocab": (TEXT, "The term's vocabulary")},
