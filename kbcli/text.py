@@ -270,6 +270,12 @@ def json_line_safe(line: str) -> str:
     return line if line.isprintable() else line.translate(_JSON_LINE_ESCAPES)
 
 
+_ONE_LINE = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps makes one per call: a third of its time
+
+
 def json_dumps(obj: Any, indent: int | None = 2) -> str:
     """JSON as kb prints it: UTF-8 text, with what ``json_safe`` escapes escaped."""
+    if indent is None:
+        s = _ONE_LINE.encode(obj)
+        return s if s.isprintable() else json_safe(s)
     return json_safe(json.dumps(obj, ensure_ascii=False, indent=indent, default=str))

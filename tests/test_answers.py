@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SEED
 
 QUERIES = [[], ["--region", "陕西"], ["--mechanism", "概念验证中心", "--instrument", "funding"],
            ["--kind", "law", "--sort", "-date", "--limit", "7"], ["--since", "2022"], ["--region", "nowhere-at-all"],
@@ -97,3 +97,24 @@ def test_a_database_without_good_lines_is_read_the_ordinary_way(real_db, slow_db
     run = kb("query", "--kind", "pilot", "--format", "json", "--db", str(db))
     ordinary = kb("query", "--kind", "pilot", "--format", "json", "--db", str(slow_db))
     assert (run.returncode, run.stdout) == (0, ordinary.stdout), case
+
+
+@pytest.mark.parametrize("every", [0, 2, 3])
+def test_lines_made_by_either_process_in_small_batches_are_the_records(tmp_path, monkeypatch, every):
+    """Batches of 16: kb makes every second or third batch's lines (or none), the writer the others',
+    and links to records of later batches get their names at the end."""
+    from kbcli.query.kb import KB
+    from kbcli.shape import row
+    from kbcli.store import build as build_module
+    from kbcli.store.db import connect
+    from kbcli.text import json_dumps
+
+    monkeypatch.setattr(build_module, "BATCH", 16)
+    monkeypatch.setattr(build_module, "PARENT_EVERY", every)
+    db = tmp_path / "kb.sqlite"
+    build_module.build(SEED, db)
+    kb_ = KB(connect(db))
+    rows = kb_.conn.execute("SELECT r.id, d.json FROM records r JOIN record_docs d ON d.rowid = r.rowid").fetchall()
+    assert len(rows) > 300
+    for rid, line in rows:
+        assert line == json_dumps(row(kb_.get_record(rid)), indent=None), rid

@@ -53,6 +53,7 @@ from ..text import has_han, json_dumps, loose, pair_text, say
 from .schema import FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, SCHEMA_VERSION, TABLE, TABLES, VIEWS
 
 BATCH = 256  # records (or terms) per message to the writer
+PARENT_EVERY = 2  # kb makes the JSON lines of every PARENT_EVERY-th batch, the writer the others' (0: none)
 FTS_HASHSIZE = 64 * 1024 * 1024
 # Rows go in through executemany: sqlite-utils' insert_all, which builds each statement from dicts and
 # checks column types, took (measured at 100k records) several times as long as the plain statements.
@@ -245,40 +246,59 @@ class _Channel:
 
 
 class _Lines:
-    """The writer's JSON lines of the records (``record_docs.json``): each record's ``shape.row`` as
-    ``kb query --format json`` prints it, made as its batch arrives (the writer has time while kb
-    reads the seed), from the names of the terms and of the records written so far and from the
-    sources' restrictions kb sends; a record that links to one not yet written waits for the end."""
+    """The JSON lines of the records (``record_docs.json``): each record's ``shape.row`` as ``kb query
+    --format json`` prints it, made from the names of the terms and of the records sent so far and from
+    the sources' restrictions. kb and its writer each make every other batch's lines (``Builder._flush``;
+    at 100k records, 27.7-29.4 s against 29.2-31.1 s with the writer making them all: both processes are
+    busy, and the lines cost about 6 s of CPU), so each keeps the names of every record. A link to a record not sent yet is made without its names, which are put in
+    at the end (a string replacement: the link's opening holds raw quotes, which no JSON string can)."""
 
     def __init__(self) -> None:
         self.terms: dict[str, dict] = {}
         self.sources: dict[str, dict] = {}
         self.names: dict[str, dict] = {}
-        self.waiting: list[tuple[int, str, dict]] = []
+        self.later: list[tuple[int, list[str]]] = []  # rowid, ids of the records its line names too early
 
-    def _line(self, kind: str, raw: dict) -> str:
-        return json_dumps(shape.row(shape.record(kind, raw, self.terms, self.sources, self.names)), indent=None)
-
-    def made(self, records: list[tuple], docs: list[tuple[int, str]]) -> list[tuple[int, str, str | None]]:
-        """The record_docs rows of a batch: its records rows (rowid, id, kind, name_zh, name_en ...) and
-        their (rowid, doc)."""
+    def add_names(self, heads: list[tuple]) -> dict[int, str]:
+        """Take the names of a batch's records from their rows (rowid, id, kind, name_zh, name_en ...);
+        their kinds by rowid."""
         kinds = {}
-        for r in records:
+        names = self.names
+        for r in heads:
             kinds[r[0]] = r[2]
-            self.names[r[1]] = {"kind": r[2], "name_zh": r[3], "name_en": r[4]}
-        out: list[tuple[int, str, str | None]] = []
+            names[r[1]] = {"kind": r[2], "name_zh": r[3], "name_en": r[4]}
+        return kinds
+
+    def made(self, kinds: dict[int, str], docs: list[tuple[int, str]]) -> list[tuple[int, str, str]]:
+        """The record_docs rows (rowid, doc, line) of a batch's (rowid, doc)."""
+        names = self.names
+        out = []
         for rowid, doc in docs:
             raw = json.loads(doc)
-            if all(t in self.names for t in shape.linked_ids(raw)):
-                out.append((rowid, doc, self._line(kinds[rowid], raw)))
-            else:
-                out.append((rowid, doc, None))
-                self.waiting.append((rowid, kinds[rowid], raw))
+            early = [t for t in shape.linked_ids(raw) if t not in names]
+            if early:
+                self.later.append((rowid, early))
+            line = json_dumps(shape.row(shape.record(kinds[rowid], raw, self.terms, self.sources, names)), indent=None)
+            out.append((rowid, doc, line))
         return out
 
-    def rest(self) -> list[tuple[str, int]]:
-        """(line, rowid) of the records that waited: every record is written by now."""
-        return [(self._line(kind, raw), rowid) for rowid, kind, raw in self.waiting]
+    def _opening(self, tid: str, names: dict) -> str:
+        """How a link to ``tid`` opens in a line: up to its names, without the closing brace (a law of
+        legal_basis goes on with its articles)."""
+        return json_dumps(shape.link(tid, names), indent=None)[:-1]
+
+    def rest(self, conn) -> list[tuple[str, int]]:
+        """(line, rowid) of the lines made before a record they link to was written: every record is
+        written by now, so its names are known."""
+        out = []
+        for i in range(0, len(self.later), 500):
+            chunk = dict(self.later[i:i + 500])
+            for rowid, line in conn.execute(
+                    f"SELECT rowid, json FROM record_docs WHERE rowid IN ({','.join('?' * len(chunk))})", list(chunk)):
+                for tid in dict.fromkeys(chunk[rowid]):
+                    line = line.replace(self._opening(tid, {}), self._opening(tid, self.names))
+                out.append((line, rowid))
+        return out
 
 
 def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None:
@@ -305,6 +325,7 @@ def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None
                     lines.terms[tid] = {"name_zh": name_zh, "name_en": name_en}
                 for sid, restricted, note in payload.pop("restrictions", ()):
                     lines.sources[sid] = {"restricted": restricted, "citation_note": note}
+                lines.later.extend(payload.pop("later", ()))
                 batch = payload.pop("records", None)
                 docs = payload.pop("record_docs", None)
                 for table, rows in payload.items():
@@ -313,11 +334,14 @@ def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None
                     records, search = _record_rows(batch, term_text)
                     conn.executemany(INSERT["records"], records)
                     conn.executemany(INSERT["search"], search)
-                    conn.executemany(INSERT["record_docs"], lines.made(records, docs))
+                    kinds = lines.add_names(records)
+                    if docs and len(docs[0]) == 2:  # kb left this batch's lines to the writer
+                        docs = lines.made(kinds, docs)
+                    conn.executemany(INSERT["record_docs"], docs)
                     written += len(batch)
                     channel.report(written, 0)
             elif kind == "finish":
-                conn.executemany("UPDATE record_docs SET json = ? WHERE rowid = ?", lines.rest())
+                conn.executemany("UPDATE record_docs SET json = ? WHERE rowid = ?", lines.rest(conn))
                 channel.report(written, 1)
                 _finish_schema(db)
                 # no 'optimize': with a 64 MB hash the load leaves few, large segments, and
@@ -474,6 +498,8 @@ class Builder:
         self.sources: dict[str, Any] = {}
         self.restrictions: dict[str, tuple[bool, str | None]] = {}  # of sources whose chain is complete
         self.sent: set[str] = set()  # sources whose restriction the writer has
+        self.lines = _Lines()
+        self.flushed = 0  # batches of records sent
         # records that name a term or source not yet seen (a seed may order its sections freely): made at the
         # end, since a record's row carries its terms' names and whether a source restricts citation
         self.pending: list[tuple[str, Any, int, list[str]]] = []
@@ -502,7 +528,15 @@ class Builder:
 
     def _flush(self) -> None:
         if self.buf:
-            self._send(("batch", dict(self.buf)))
+            buf = self.buf
+            if buf["records"]:
+                kinds = self.lines.add_names([r[0] for r in buf["records"]])
+                self.flushed += 1
+                if PARENT_EVERY and self.flushed % PARENT_EVERY == 0:  # some batches' JSON lines made here (_Lines)
+                    buf["record_docs"] = self.lines.made(kinds, buf["record_docs"])
+                    if self.lines.later:
+                        buf["later"], self.lines.later = self.lines.later, []
+            self._send(("batch", dict(buf)))
             self.buf = defaultdict(list)
         self.batched = 0
 
@@ -576,6 +610,7 @@ class Builder:
             # repeated on every record they were 29% of all tokens, and `kb query` matches them.
             _, en = _split(obj.aliases)
             self.buf["term_text"].append((obj.id, [obj.name_zh], [obj.name_en, *en], obj.name_zh, obj.name_en))
+            self.lines.terms[obj.id] = {"name_zh": obj.name_zh, "name_en": obj.name_en}
             d = obj.__dict__
             self.buf["terms"].append((obj.id, section, obj.name_zh, obj.name_en, obj.parent, d.get("level"),
                                           _json(obj.aliases), _json_ids(obj.see_also), obj.description_en,
@@ -617,9 +652,10 @@ class Builder:
             restricted, note = self._restriction(s)  # type: ignore[misc]  # every source is known (_ready)
             if restricted:
                 notes.append(note)
-            if s not in self.sent:  # the writer's JSON lines mark the quotes of such sources
+            if s not in self.sent:  # the JSON lines mark the quotes of such sources
                 self.sent.add(s)
                 buf["restrictions"].append((s, restricted, note))
+                self.lines.sources[s] = {"restricted": restricted, "citation_note": note}
         actors_zh, actors_en = _split(obj.actors)
         short_zh, short_en = _split(obj.short_names)
         issuers = d.get("issuers")
