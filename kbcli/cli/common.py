@@ -142,12 +142,11 @@ def warn_restricted(kb, items: list) -> None:
     """Say on stderr, every time, when results rest on a source that restricts citation."""
     from ..query.kb import record_evidence
 
-    warn_restricted_sources(kb, [{e["source"] for e in record_evidence(item) if e.get("restricted")}
-                                 for item in items])
+    warn_restricted_sources(kb, [[e["source"] for e in record_evidence(item)] for item in items])
 
 
 def warn_restricted_sources(kb, per_item: list) -> None:
-    """``warn_restricted`` from the sources of each item's quotes (those that restrict citation are named)."""
+    """``warn_restricted`` from the sources of each item's quotes: those that restrict citation are named."""
     hits: dict[str, int] = {}
     for sources in per_item:
         for s in dict.fromkeys(sources):

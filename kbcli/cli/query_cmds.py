@@ -86,20 +86,19 @@ def query_cmd(
         from ..render.output import emit_json_lines
 
         emit_json_lines((line for line, _ in made), fmt.value)
-        restricted = [sources for _, sources in made]
+        quoted = [sources for _, sources in made]  # only those of records resting on a restricted source
     else:
+        from ..query.kb import record_evidence
         from ..render.views import RECORD_COLUMNS_ALL, emit_rows, record_rows
 
         records = query(kb, f, sort, limit)
         emit_rows(record_rows(records), RECORD_COLUMNS_ALL, fmt.value)
-    report_empty_or_undated(kb, f, bool(made if made is not None else records))
+        quoted = [[e["source"] for e in record_evidence(r)] for r in records]
+    report_empty_or_undated(kb, f, bool(quoted))
     for vocab, tid, linked in linked_not_included(kb, f):
         note(f"note: {VOCAB_KIND[vocab]} {tid} is related to (see also) {', '.join(linked)}, which this query "
              f"leaves out; repeat --{VOCAB_KIND[vocab]} to include them")
-    if made is not None:
-        warn_restricted_sources(kb, restricted)
-    else:
-        warn_restricted(kb, records)
+    warn_restricted_sources(kb, quoted)
 
 
 @about("Full-text search over names, summaries, quotes and term names, best first.",

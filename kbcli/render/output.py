@@ -173,15 +173,8 @@ def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: Text
     """Print rows as json, jsonl, csv, tsv or md as they come, holding one row at a time
     (``kb sql`` streams its results through here)."""
     out = out or stdout()
-    if fmt == "json":  # an array with one record per line: json's C encoder runs only without indentation
-        first = True
-        for r in rows:
-            out.write(("[\n" if first else ",\n") + json_dumps(r, indent=None))
-            first = False
-        out.write("[]\n" if first else "\n]\n")
-    elif fmt == "jsonl":
-        for r in rows:
-            out.write(json_dumps(r, indent=None) + "\n")
+    if fmt in ("json", "jsonl"):  # json's C encoder runs only without indentation
+        _write_json((json_dumps(r, indent=None) for r in rows), fmt, out)
     elif fmt == "csv":
         import csv
 
@@ -206,18 +199,22 @@ def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: Text
 def emit_json_lines(lines: Iterable[str], fmt: str, out: TextIO | None = None) -> None:
     """Print JSON objects already made as one-line text (``query.facets.query_json``) as json or jsonl,
     exactly as ``emit`` prints the objects themselves; what ``json_line_safe`` escapes is escaped here."""
-    out = out or stdout()
-    if fmt == "json":
-        first = True
-        for line in lines:
-            out.write(("[\n" if first else ",\n") + json_line_safe(line))
-            first = False
-        out.write("[]\n" if first else "\n]\n")
-    elif fmt == "jsonl":
-        for line in lines:
-            out.write(json_line_safe(line) + "\n")
-    else:  # pragma: no cover - callers ask for json or jsonl only
+    if fmt not in ("json", "jsonl"):  # pragma: no cover - callers ask for json or jsonl only
         raise ValueError(f"not a JSON format: {fmt!r}")
+    _write_json((json_line_safe(line) for line in lines), fmt, out or stdout())
+
+
+def _write_json(texts: Iterable[str], fmt: str, out: TextIO) -> None:
+    """One-line JSON texts as jsonl, or as a json array with one of them per line."""
+    if fmt == "jsonl":
+        for t in texts:  # noqa: FURB122 - out may have write only (kb sql's timed writer)
+            out.write(t + "\n")
+        return
+    first = True
+    for t in texts:
+        out.write(("[\n" if first else ",\n") + t)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def stdout() -> TextIO:
