@@ -182,12 +182,8 @@ def query_json(kb: KB, f: Filters, sort: str = "kind", limit: int | None = None)
     if made is None or made[0] != SHAPE_VERSION:
         return None
     ids = [r[0] for r in _select(kb, "r.rowid", f, sort, limit)]
-    found: dict[int, tuple] = {}
-    for i in range(0, len(ids), 900):
-        chunk = ids[i:i + 900]
-        found.update((r[0], r[1:]) for r in kb.conn.execute(
-            "SELECT d.rowid, d.json, CASE WHEN r.restricted THEN r.sources END FROM record_docs d "
-            f"JOIN records r ON r.rowid = d.rowid WHERE d.rowid IN ({','.join('?' * len(chunk))})", chunk))
+    found = kb.by_rowid("SELECT d.rowid, d.json, CASE WHEN r.restricted THEN r.sources END FROM record_docs d "
+                        "JOIN records r ON r.rowid = d.rowid WHERE d.rowid IN", ids)
     out = []
     for rowid in ids:
         line, sources = found.get(rowid, (None, None))

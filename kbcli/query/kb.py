@@ -142,15 +142,20 @@ class KB:
             names = self.names_of(self._linked_ids(raws))
             return [self.record(kind, raw, names) for (kind, _), raw in zip(rows, raws)]
 
-    def docs(self, rows: list[tuple[int, str]]) -> list[tuple[str, str]]:
-        """(rowid, kind) rows -> (kind, doc) in the same order, fetched in chunks."""
-        docs: dict[int, str] = {}
-        ids = [r[0] for r in rows]
+    def by_rowid(self, select: str, ids: list[int]) -> dict[int, tuple]:
+        """The rows of ``select``, a statement ending in ``rowid IN`` whose first column is that rowid, for
+        every rowid of ``ids``, fetched in chunks (SQLite bounds a statement's parameters): rowid -> the
+        other columns."""
+        out: dict[int, tuple] = {}
         for i in range(0, len(ids), 900):
             chunk = ids[i:i + 900]
-            docs.update(self.conn.execute(
-                f"SELECT rowid, doc FROM record_docs WHERE rowid IN ({','.join('?' * len(chunk))})", chunk))
-        return [(kind, docs[rowid]) for rowid, kind in rows]
+            out.update((r[0], r[1:]) for r in self.conn.execute(f"{select} ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def docs(self, rows: list[tuple[int, str]]) -> list[tuple[str, str]]:
+        """(rowid, kind) rows -> (kind, doc) in the same order."""
+        docs = self.by_rowid("SELECT rowid, doc FROM record_docs WHERE rowid IN", [r[0] for r in rows])
+        return [(kind, docs[rowid][0]) for rowid, kind in rows]
 
     def get_record(self, rid: str) -> dict | None:
         row = self.conn.execute("SELECT r.kind, d.doc FROM records r JOIN record_docs d ON d.rowid = r.rowid "

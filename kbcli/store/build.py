@@ -250,8 +250,9 @@ class _Lines:
     --format json`` prints it, made from the names of the terms and of the records sent so far and from
     the sources' restrictions. kb and its writer each make every other batch's lines (``Builder._flush``;
     at 100k records, 27.7-29.4 s against 29.2-31.1 s with the writer making them all: both processes are
-    busy, and the lines cost about 6 s of CPU), so each keeps the names of every record. A link to a record not sent yet is made without its names, which are put in
-    at the end (a string replacement: the link's opening holds raw quotes, which no JSON string can)."""
+    busy, and the lines cost about 6 s of CPU), so each keeps the names of every record. A link to a
+    record not sent yet is made without its names, which are put in at the end (a string replacement:
+    the link's opening holds raw quotes, which no JSON string can)."""
 
     def __init__(self) -> None:
         self.terms: dict[str, dict] = {}
