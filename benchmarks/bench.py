@@ -452,16 +452,12 @@ def print_size(n: int, r: dict) -> None:
         print("| --- | ---: | ---: | ---: |")
         for fmt, v in r["answers"].items():
             print(f"| {fmt} | {v['median_ms']} | {v['us_per_record']} | {v['results']} |")
-    if r.get("search"):
-        print("\n| search, first 20 | median ms | p95 ms | results |")
-        print("| --- | ---: | ---: | ---: |")
-        for k, v in r["search"].items():
-            print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
-    if r.get("ask"):
-        print("\n| kb ask, in-process | median ms | p95 ms | records |")
-        print("| --- | ---: | ---: | ---: |")
-        for k, v in r["ask"].items():
-            print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
+    for part, title, count in (("search", "search, first 20", "results"), ("ask", "kb ask, in-process", "records")):
+        if r.get(part):
+            print(f"\n| {title} | median ms | p95 ms | {count} |")
+            print("| --- | ---: | ---: | ---: |")
+            for k, v in r[part].items():
+                print(f"| {k} | {v['median_ms']} | {v['p95_ms']} | {v['results']} |")
 
 
 def print_growth(sizes: dict) -> None:
