@@ -182,14 +182,36 @@ def test_datasette_search_of_hostile_text_answers(ds, text):
     assert r.status_code in (200, 400), (text, r.status_code, r.text[:300])
 
 
-def test_datasette_facets_records_by_kind_region_mechanism_and_status(ds):
-    data = _get(ds, "/kb/records.json?_size=0").json()
+def test_datasette_facets_records_by_kind_region_mechanism_and_status(ds, kb):
+    """A tag's count is the records tagged with it or a narrower term (as kb query counts them), and its link
+    keeps exactly those records."""
+    data = _get(ds, "/kb/records.json?_size=0&_facet_size=max").json()
     facets = data["facet_results"]
     assert {"kind", "regions", "mechanisms", "instruments", "blockages", "status"} <= set(facets)
-    hefei = next(x for x in facets["regions"]["results"] if x["value"] == "hefei")
-    narrowed = _get(ds, "/kb/records.json?regions__arraycontains=hefei&_shape=array&_col=id&_size=max").json()
-    assert hefei["count"] == len(narrowed) > 0
     assert not any(facet.get("timed_out") for facet in facets.values())
+    regions = {x["value"]: x for x in facets["regions"]["results"]}
+    for region, name in (("hefei", "合肥"), ("beijing", "北京"), ("anhui", "安徽")):
+        expected = len(json.loads(kb("query", "--region", name, "-f", "json").stdout))
+        narrowed = _get(ds, f"/kb/records.json?_region={region}&_shape=array&_col=id&_size=max").json()
+        assert regions[region]["count"] == len(narrowed) == expected > 0, region
+        assert f"_region={region}" in regions[region]["toggle_url"]
+    assert regions["beijing"]["count"] > _get(ds, "/kb/records.json?regions__arraycontains=beijing&_size=0").json()[
+        "filtered_table_rows_count"]  # the places within Beijing count too
+    kinds = {x["value"]: x["count"] for x in facets["kind"]["results"]}
+    assert kinds == dict(_get(ds, "/kb.json?sql=select+kind,count(*)+from+records+group+by+kind&_shape=arrays").json()[
+        "rows"])
+    # filtered: the counts of the rows the page keeps
+    hefei = _get(ds, "/kb/records.json?_region=hefei&_size=0&_facet_size=max").json()["facet_results"]
+    assert sum(x["count"] for x in hefei["kind"]["results"]) == regions["hefei"]["count"]
+
+
+def test_every_foreign_key_has_an_index(conn):
+    """Datasette counts the rows pointing at a row on every row page: an index on each foreign key column."""
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        first = {conn.execute(f"PRAGMA index_info('{i[1]}')").fetchone()[2]
+                 for i in conn.execute(f"PRAGMA index_list('{table}')")}
+        for fk in conn.execute(f"PRAGMA foreign_key_list('{table}')"):
+            assert fk[3] in first, (table, fk[3])
 
 
 def test_datasette_links_records_to_terms_and_sources(ds):
@@ -206,9 +228,10 @@ def test_record_page_shows_each_quote_with_source_locator_and_the_notice(ds, con
     page = _get(ds, "/kb/records/hefei-poc-centre-award").text
     quote = conn.execute("SELECT quote, locator FROM evidence WHERE record = 'hefei-poc-centre-award'").fetchone()
     assert quote[0] in page and quote[1].split(" > ")[0] in page
-    assert "Do not cite" in page and "内部研究资料 请勿引用外传" in page
+    shown = page.split('<details class="kb-raw"')[0]  # the page, without the raw columns folded below it
+    assert shown.count("Do not cite") == 1 and "内部研究资料 请勿引用外传" in shown  # once, at the top
     open_page = _get(ds, "/kb/records/law-patent").text
-    assert "Quotes (" in open_page and "Do not cite" not in open_page
+    assert "原文引文" in open_page and "Do not cite" not in open_page
 
 
 def test_restricted_evidence_shows_the_notice_on_table_pages(ds):
@@ -269,7 +292,8 @@ def test_serve_metadata_and_export_datasette_write_the_database_and_metadata(cli
         result = cli(*args, "--db", str(real_db))
         assert result.exit_code == 0, result.stderr
         folder = Path(args[-1])
-        assert sorted(p.name for p in folder.iterdir()) == ["kb.db", "metadata.json"]
+        assert sorted(p.name for p in folder.iterdir()) == ["inspect-data.json", "kb.db", "metadata.json",
+                                                             "settings.json"]
         assert (folder / "kb.db").read_bytes() == real_db.read_bytes()
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
         assert "kb" in meta["databases"] and "datasette" in result.stderr
