@@ -116,18 +116,27 @@ def record_page(kb: KB, rid: str) -> dict[str, Any]:
             "disagreements": rec.get("disagreements") or []}
 
 
+def _listed(kb: KB, first: str, params: list) -> list[dict]:
+    """The records whose rowids ``first`` selects, in that order, with what a list shows of them."""
+    rows = kb.conn.execute(f"SELECT id, kind, name_zh, name_en, date, restricted FROM records WHERE rowid IN ({first}) "
+                           "ORDER BY rowid", params).fetchall()
+    return [{"id": i, "kind": k, "name_zh": zh, "name_en": en, "date": d, "restricted": bool(rs)}
+            for i, k, zh, en, d, rs in rows]
+
+
 def term_page(kb: KB, tid: str) -> dict[str, Any]:
     from ..query.show import show_term
 
-    t = show_term(kb, tid)
+    t = show_term(kb, tid, limit=0)  # its records: listed below, the first of those within it too
     desc = kb.descendants.get(tid, [tid])
     marks = ",".join("?" * len(desc))
-    rows = kb.conn.execute(
-        f"SELECT r.id, r.kind, r.name_zh, r.name_en, r.date, r.restricted FROM records r WHERE r.id IN "
-        f"(SELECT record FROM record_terms WHERE term IN ({marks})) ORDER BY r.ord LIMIT {LIST_CAP}", desc).fetchall()
-    records = [{"id": i, "kind": k, "name_zh": zh, "name_en": en, "date": d, "restricted": bool(rs)}
-               for i, k, zh, en, d, rs in rows]
-    direct = {r["id"] for r in t["records"]}
+    # the first records in the seed's order, found through the indexes (their rows, large, read for these alone)
+    first = f"SELECT r.rowid FROM records r WHERE r.id IN (SELECT record FROM record_terms WHERE term IN ({marks})) " \
+            f"ORDER BY r.rowid LIMIT {LIST_CAP}"
+    records = _listed(kb, first, desc)
+    direct = {r[0] for r in kb.conn.execute(
+        f"SELECT record FROM record_terms WHERE term = ? AND record IN ({','.join('?' * len(records))})",
+        [tid, *(r["id"] for r in records)])} if records else set()
     for r in records:
         r["direct"] = r["id"] in direct
     vocab = kb.terms[tid]["vocab"]
@@ -147,12 +156,16 @@ def source_page(kb: KB, sid: str) -> dict[str, Any]:
     from ..query.show import show_source
 
     s = show_source(kb, sid)
-    rows = kb.conn.execute(
-        "SELECT r.id, r.kind, r.name_zh, r.name_en, r.date, COUNT(*) FROM evidence e JOIN records r ON r.id = e.record "
-        f"WHERE e.source = ? GROUP BY r.id ORDER BY MIN(r.ord) LIMIT {LIST_CAP}", (sid,)).fetchall()
+    first = ("SELECT r.rowid FROM (SELECT DISTINCT record FROM evidence WHERE source = ?) e JOIN records r ON "
+             f"r.id = e.record ORDER BY r.rowid LIMIT {LIST_CAP}")
+    records = _listed(kb, first, [sid])
+    quotes = dict(kb.conn.execute(
+        f"SELECT record, COUNT(*) FROM evidence WHERE source = ? AND record IN ({','.join('?' * len(records))}) "
+        "GROUP BY record", [sid, *(r["id"] for r in records)])) if records else {}
+    for r in records:
+        r["quotes"] = quotes.get(r["id"], 0)
     total = kb.conn.execute("SELECT COUNT(DISTINCT record) FROM evidence WHERE source = ? AND record IS NOT NULL",
                             (sid,)).fetchone()[0]
-    records = [{"id": i, "kind": k, "name_zh": zh, "name_en": en, "date": d, "quotes": n} for i, k, zh, en, d, n in rows]
     people = [f"{a.get('name')}" + (f" ({a['role']})" if a.get("role") else "")
               for key in ("authors", "editors") for a in s.get(key) or () if isinstance(a, dict)]
     facts = []

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 _local = threading.local()
@@ -37,7 +38,7 @@ class KbDatabase:
     restricted: dict[str, str]  # restricted source id -> its request not to be cited
     source_urls: dict[str, str | None]  # source id -> its URL when it is http(s)
     up: dict[str, list[str]] = field(default_factory=dict)  # term -> itself and every broader term
-    totals: dict | None = None  # facet counts of every record (facets.count_all)
+    facets: Any = None  # facets.FacetIndex, made once
 
     def term_label(self, tid: str) -> tuple[str, str]:
         t = self.terms.get(tid)

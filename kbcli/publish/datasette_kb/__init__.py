@@ -24,7 +24,7 @@ Datasette's own for any other database.
 from __future__ import annotations
 
 import json
-from functools import partial
+from functools import lru_cache, partial
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
@@ -68,10 +68,10 @@ def startup(datasette):
     datasette.max_returned_rows = datasette.setting("max_returned_rows")
 
     async def count():
-        from ..facets import count_all
+        from ..facets import facet_index
 
-        for db in found.databases.values():  # every record's facet counts, once (the file is immutable)
-            await datasette.get_database(db.name).execute_fn(partial(count_all, db))
+        for db in found.databases.values():  # every record's facet values, once (the file is immutable)
+            await datasette.get_database(db.name).execute_fn(partial(facet_index, db))
 
     return count
 
@@ -99,10 +99,15 @@ def notice(note: str | None) -> Markup:
         note or "not to be cited")
 
 
+_CELLS = {"regions", "mechanisms", "instruments", "blockages", "see_also", "sources", "url", "restricted", "quote"}
+
+
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
+    if column not in _CELLS or value is None:  # most cells: Datasette's own rendering, decided at once
+        return None
     db = kb_database(datasette, database)
-    if db is None or value is None:
+    if db is None:
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
     if column in TAGS and table in ("records",) or column == "see_also" and table == "terms":
@@ -172,18 +177,20 @@ def extra_template_vars(template, database, table, columns, view_name, request, 
 async def _page(datasette, db, table, request, base):
     from datasette.utils import urlsafe_components
 
+    key = urlsafe_components(request.url_vars.get("pks", ""))[0]
+    page = await datasette.get_database(db.name).execute_fn(lambda _conn: _page_data(db.path, table, key))
+    return {**base, "kb_page": page}
+
+
+@lru_cache(maxsize=512)
+def _page_data(path, table: str, key: str) -> dict:
+    """A page's data, kept: the file never changes while it is served (a big term's page takes 0.1 s at 100k)."""
     from .. import pages
     from ..site import bounded, kb_of
 
-    key = urlsafe_components(request.url_vars.get("pks", ""))[0]
-    path = db.path
-
-    def work(_conn):
-        kb = kb_of(path)
-        with bounded(kb.conn, 5.0):
-            return getattr(pages, PAGES[table])(kb, key)
-
-    return {**base, "kb_page": await datasette.get_database(db.name).execute_fn(work)}
+    kb = kb_of(path)
+    with bounded(kb.conn, 5.0):
+        return getattr(pages, PAGES[table])(kb, key)
 
 
 async def _ranked(datasette, db, request, sql, params, limit=25):
@@ -191,15 +198,17 @@ async def _ranked(datasette, db, request, sql, params, limit=25):
     text = request.args.get("_search") or ""
     if not text.strip() or any(k in request.args for k in ("_sort", "_sort_desc", "_next", "_searchmode")):
         return None
+    from ..facets import PARAMS as KB_PARAMS
     from ..searching import ranked
     from ..site import TooLong, bounded, kb_of
 
     path = db.path
+    filtered = any(not (k.startswith("_") and "__" not in k) or k in KB_PARAMS for k in request.args)
 
     def work(_conn):
         kb = kb_of(path)
         with bounded(kb.conn, 3.0):
-            return ranked(kb, text, sql, dict(params), limit)
+            return ranked(kb, text, sql, dict(params), limit, filtered)
 
     try:
         return await datasette.get_database(db.name).execute_fn(work)
@@ -234,7 +243,7 @@ def filters_from_request(request, database, table, datasette):
             sql, params, words = await datasette.get_database(database).execute_fn(lambda _c: where(kb_of(path), sel))
         except KbError as exc:
             raise BadRequest(str(exc)) from None
-        return FilterArguments([sql], params, words)
+        return FilterArguments([f"rowid IN ({sql})"], params, words)
 
     return inner
 

@@ -7,7 +7,19 @@ import re
 from datasette.facets import Facet
 from datasette.utils import path_with_removed_args, path_with_replaced_args
 
-from ..facets import COLUMNS, KIND_NAMES, TAGS, VOCAB_NAMES, VOCAB_PARAMS, count_all, count_rows, selection
+from ..facets import (
+    COLUMNS,
+    KIND_NAMES,
+    TAGS,
+    VOCAB_NAMES,
+    VOCAB_PARAMS,
+    count_rows,
+    facet_index,
+    fast_subset,
+    keep_plain,
+    selection,
+    where,
+)
 from ..site import TooLong, bounded, kb_database, kb_of
 
 _UNFILTERED = re.compile(r"^select .+ from records\s*$", re.DOTALL | re.IGNORECASE)
@@ -36,20 +48,36 @@ class KbFacet(Facet):
             return [], []
         unfiltered = not self.params and _UNFILTERED.match(self.sql) is not None
         seconds = (self.ds.setting("facet_time_limit_ms") or 1000) / 1000
-        sql = f"SELECT {', '.join(columns)} FROM ({self.sql})"
-        params = self.params
+        args = self.request.args
+        fast = fast_subset(args)
+        sel = selection(args)
+        wanted = tuple(columns)
+        sql, params, path = self.sql, self.params, db.path
 
         def work(conn):
             with bounded(conn, seconds):
+                index = facet_index(db, conn)
                 if unfiltered:
-                    return count_all(db, conn)
-                return count_rows(db, conn.execute(sql, params).fetchall(), tuple(columns))
+                    return index.totals
+                if not fast:  # any other filter: the rows of Datasette's own statement
+                    return count_rows(db, conn.execute(f"SELECT {', '.join(wanted)} FROM ({sql})", params).fetchall(),
+                                      wanted)
+                rowids = None
+                text = args.get("_search")
+                if text:
+                    match = "?" if args.get("_searchmode") == "raw" else "escape_fts(?)"
+                    rowids = {r[0] for r in conn.execute(
+                        f"SELECT rowid FROM records_fts WHERE records_fts MATCH {match}", (text,))}
+                if not sel.empty:
+                    inner, inner_params, _ = where(kb_of(path), sel)
+                    kept = {r[0] for r in conn.execute(inner, inner_params)}
+                    rowids = kept if rowids is None else rowids & kept
+                return index.count(rowids, keep_plain(args), wanted)
 
         try:
             counts = await self.ds.get_database(self.database).execute_fn(work)
         except TooLong:
             return [], columns
-        sel = selection(self.request.args)
         chosen: dict[str, set[str]] = {}
         if not sel.empty and any(sel.tags.values()):
             from ..facets import selected_terms
