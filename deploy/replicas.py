@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "haproxy.cfg.in"
@@ -57,7 +58,7 @@ class Cluster:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 120) -> Cluster:
+    def start(self, timeout: float = 120) -> Self:
         try:
             self._start(timeout)
         except BaseException:
@@ -85,8 +86,8 @@ class Cluster:
         cfg = TEMPLATE.read_text(encoding="utf-8").replace("@SOCKET@", str(self.dir / "haproxy.sock")) \
             .replace("@BIND@", f"127.0.0.1:{self.port}").replace("@SERVERS@", servers)
         (self.dir / "haproxy.cfg").write_text(cfg, encoding="utf-8")
-        check = subprocess.run([self.haproxy, "-c", "-q", "-f", str(self.dir / "haproxy.cfg")], capture_output=True,
-                               text=True)
+        check = subprocess.run([self.haproxy, "-c", "-q", "-f", str(self.dir / "haproxy.cfg")], check=False,
+                               capture_output=True, text=True)
         if check.returncode != 0:
             raise RuntimeError(f"haproxy refuses the configuration: {check.stderr.strip()}")
         self.balancer = subprocess.Popen([self.haproxy, "-db", "-f", str(self.dir / "haproxy.cfg")],
@@ -148,7 +149,7 @@ class Cluster:
                 p.wait(timeout=15)
         self.balancer, self.replicas = None, []
 
-    def __enter__(self) -> Cluster:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:
