@@ -355,3 +355,206 @@ def test_the_expression_finds_what_kb_finds_for_every_term_name_and_sampled_text
         found = {r[0] for r in kb.conn.execute("SELECT id FROM records WHERE rowid IN (SELECT rowid FROM records_fts "
                                                "WHERE records_fts MATCH ?)", (match_expression(kb, text),))}
         assert found == expected, text
+
+
+# ---------------------------------------------------------------- the same site however it is served
+SITE_PAGES = ["/", "/kb", "/kb/records", "/kb/records?_search=%E4%B8%AD%E8%AF%95", "/kb/records?_region=anhui",
+              "/kb/records/law-sttl", "/kb/records/hefei-poc-centre-award", "/kb/terms/beijing",
+              "/kb/sources/qinchuangyuan-brief-2023-01", "/kb/figures", "/kb/search?text=%E6%A6%82%E5%BF%B5%E9%AA%8C%E8%AF%81",
+              "/-/ask?q=Which+cities+fund+proof-of-concept+centres%3F", "/-/metadata.json", "/-/settings.json",
+              "/kb/records.json?_facet_size=max&_size=5", "/-/health"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Served:
+    """A server process on 127.0.0.1, answering once ``/-/health`` does; stopped (and waited for) on exit."""
+
+    def __init__(self, argv: list[str], port: int, cwd: Path | None = None, env: dict | None = None):
+        import os
+        import time
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                                     env={**os.environ, **(env or {})})
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.proc.poll() is None, f"{argv} exited: {self.proc.stderr.read() if self.proc.stderr else ''}"
+            try:
+                with urllib.request.urlopen(self.base + "/-/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"{argv} did not answer"
+            time.sleep(0.1)
+
+    def get(self, path: str) -> tuple[int, str]:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=60) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8")
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=30)
+        return err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.stop()
+
+
+def _normal(text: str, base: str) -> str:
+    """A page without what differs from one server or request to the next: its own address, timings."""
+    import re
+
+    text = text.replace(base, "BASE")
+    text = re.sub(r"Queries took [\d.]+ ?ms", "Queries took N ms", text)
+    text = re.sub(r'"query_ms": [\d.e-]+', '"query_ms": N', text)
+    return text
+
+
+def _bin(name: str) -> str:
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+
+
+@pytest.mark.slow
+def test_datasette_kb_db_kb_serve_and_a_replica_give_the_same_pages(real_db, tmp_path):
+    """`datasette kb.db` (the plugin supplies metadata, settings, templates), kb serve, and `datasette DIR` on
+    the configuration directory kb serve --metadata writes: page for page the same."""
+    plain = tmp_path / "plain" / "kb.db"
+    plain.parent.mkdir()
+    shutil.copyfile(real_db, plain)
+    site = tmp_path / "site"
+    assert subprocess.run([_bin("kb"), "serve", "--metadata", str(site), "--db", str(real_db)],
+                          capture_output=True, timeout=120).returncode == 0
+    ports = [_free_port() for _ in range(3)]
+    commands = {
+        "datasette kb.db": [_bin("datasette"), str(plain), "--port", str(ports[0])],
+        "kb serve": [_bin("kb"), "serve", "--port", str(ports[1]), "--stop-after", "300", "--db", str(real_db)],
+        "datasette DIR": [_bin("datasette"), str(site), "--port", str(ports[2])],
+    }
+    pages: dict[str, dict[str, tuple[int, str]]] = {}
+    for name, argv in commands.items():
+        with _Served(argv, ports[list(commands).index(name)]) as s:
+            pages[name] = {p: s.get(p) for p in SITE_PAGES}
+            pages[name] = {p: (status, _normal(text, s.base)) for p, (status, text) in pages[name].items()}
+            err = s.stop()
+        assert "Traceback" not in err, (name, err)
+    first = pages["kb serve"]
+    for name, got in pages.items():
+        for path in SITE_PAGES:
+            assert got[path][0] == 200, (name, path, got[path][0])
+            assert got[path][1] == first[path][1], f"{name} differs from kb serve on {path}"
+    assert "_memory" not in first["/"][1] and "科技成果转化" in first["/"][1]
+
+
+@pytest.fixture(scope="module")
+def clean_venv(tmp_path_factory):
+    """kbcli's wheel, built from this checkout, installed with the web extra in a new virtual environment
+    (what the Dockerfile's two stages do, without a container engine)."""
+    from conftest import ROOT
+
+    base = tmp_path_factory.mktemp("wheel")
+    wheels, venv = base / "wheels", base / "venv"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-cache-dir", "--no-deps", "--wheel-dir",
+                           str(wheels), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    wheel = next(wheels.glob("kbcli-*.whl"))
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-cache-dir", f"{wheel}[web]"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return venv, wheel
+
+
+def _dockerfile_steps() -> tuple[list[str], list[str]]:
+    """The Dockerfile's RUN lines of its last stage, and its CMD."""
+    from conftest import ROOT
+
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    last = text.split("\nFROM ")[-1]
+    runs = [line[4:] for line in last.splitlines() if line.startswith("RUN ")]
+    cmd = json.loads(next(line[4:] for line in last.splitlines() if line.startswith("CMD ")))
+    return runs, cmd
+
+
+@pytest.mark.slow
+def test_the_container_recipe_runs_from_the_wheel_in_a_clean_venv(clean_venv, tmp_path):
+    """No container engine here: the image's commands run in a clean venv made from the built wheel, with
+    /srv under a temporary folder and the server on 127.0.0.1 instead of 0.0.0.0."""
+    import os
+
+    venv, _ = clean_venv
+    runs, cmd = _dockerfile_steps()
+    srv = tmp_path / "srv"
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "KB_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("VIRTUAL_ENV", None)
+    for line in runs:
+        if line.startswith(("pip ", "useradd ")):
+            continue  # the install is clean_venv's; the user is the container's
+        done = subprocess.run(["bash", "-c", line.replace("/srv", str(srv))], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, (line, done.stderr)
+    db = srv / "kb" / "kb.db"
+    assert db.exists() and not os.access(db, os.W_OK) or os.geteuid() == 0
+    before = db.read_bytes()
+    port = _free_port()
+    argv = [a.replace("/srv", str(srv)).replace("0.0.0.0", "127.0.0.1").replace("8001", str(port)) for a in cmd]
+    assert argv[0] == "kb"
+    with _Served([str(venv / "bin" / "kb"), *argv[1:]], port, env=env) as s:
+        status, page = s.get("/kb/records/law-sttl")
+        assert status == 200 and "kb-title" in page and "中华人民共和国促进科技成果转化法" in page
+        assert s.get("/-/ask?q=%E4%B8%AD%E8%AF%95")[0] == 200
+        s.proc.send_signal(__import__("signal").SIGTERM)
+        _, err = s.proc.communicate(timeout=30)
+        assert s.proc.returncode == 143 and err.strip().splitlines()[-1] == "kb: stopped by SIGTERM", err
+    assert db.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_datasette_package_with_the_wheel_as_a_local_file(clean_venv, real_db, tmp_path):
+    """What `datasette package` builds (its Dockerfile, made by Datasette itself for the README's command)
+    run in the clean venv: `datasette inspect`, then its CMD, serve kb's pages."""
+    import os
+    import shlex
+
+    from datasette.utils import make_dockerfile
+
+    venv, wheel = clean_venv
+    app = tmp_path / "app"
+    (app / "wheel").mkdir(parents=True)
+    shutil.copyfile(wheel, app / "wheel" / wheel.name)
+    assert subprocess.run([str(venv / "bin" / "kb"), "serve", "--metadata", str(tmp_path / "site"), "--db",
+                           str(real_db)], capture_output=True, timeout=120).returncode == 0
+    for name in ("kb.db", "metadata.json"):
+        shutil.copyfile(tmp_path / "site" / name, app / name)
+    dockerfile = make_dockerfile(["kb.db"], "metadata.json", None, None, None, None, [("wheel", "dist")],
+                                 [f"/app/wheel/{wheel.name}"], False, None, "secret")
+    runs = [line[4:] for line in dockerfile.splitlines() if line.startswith("RUN ")]
+    assert any(f"/app/wheel/{wheel.name}" in r for r in runs)
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    inspect = next(r for r in runs if r.startswith("datasette inspect"))
+    assert subprocess.run(["bash", "-c", inspect], cwd=app, env=env, timeout=300).returncode == 0
+    cmd = next(line[4:] for line in dockerfile.splitlines() if line.startswith("CMD "))
+    port = _free_port()
+    argv = shlex.split(cmd.replace("$PORT", str(port)).replace("0.0.0.0", "127.0.0.1"))
+    with _Served([str(venv / "bin" / argv[0]), *argv[1:]], port, cwd=app, env=env) as s:
+        status, page = s.get("/kb/records/law-sttl")
+        assert status == 200 and "kb-title" in page
+        assert "_memory" not in s.get("/")[1]

@@ -63,6 +63,8 @@ def startup(datasette):
     for key, value in SETTINGS.items():  # kb's settings where the command line left Datasette's
         if datasette._settings.get(key) == DEFAULT_SETTINGS.get(key):
             datasette._settings[key] = value
+    for db in found.databases.values():  # a kb database never changes once built (kb load writes a new file)
+        datasette.databases[db.name].is_mutable = False
     datasette.page_size = datasette.setting("default_page_size")
     datasette.sql_time_limit_ms = datasette.setting("sql_time_limit_ms")
     datasette.max_returned_rows = datasette.setting("max_returned_rows")
