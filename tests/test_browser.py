@@ -89,7 +89,9 @@ def _shot(pg, shots: Path, name: str, docs: str | None = None) -> None:
     path = shots / f"{name}-{pg.kb_width}.png"
     pg.screenshot(path=str(path), full_page=True)
     if docs and os.environ.get("KB_DOCS_DIR") and pg.kb_width == 1366:
-        pg.screenshot(path=str(Path(os.environ["KB_DOCS_DIR"]) / docs), full_page=False)
+        height = min(1500, pg.evaluate("document.documentElement.scrollHeight"))
+        pg.screenshot(path=str(Path(os.environ["KB_DOCS_DIR"]) / docs), full_page=True,
+                      clip={"x": 0, "y": 0, "width": 1366, "height": height})
 
 
 def _fits(pg) -> None:

@@ -558,3 +558,42 @@ def test_datasette_package_with_the_wheel_as_a_local_file(clean_venv, real_db, t
         status, page = s.get("/kb/records/law-sttl")
         assert status == 200 and "kb-title" in page
         assert "_memory" not in s.get("/")[1]
+
+
+@pytest.mark.slow
+def test_the_readme_publish_commands_run_as_written(real_db, tmp_path):
+    """Each line of the README's publish commands, run as written from a folder of its own (the ports they
+    name swapped for free ones): the ones that write, to their end; the ones that serve, until they answer
+    kb's pages, then stopped with SIGTERM, cleanly."""
+    import os
+    import re
+    import shlex
+    import signal
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- publish-commands -->\n```sh\n(.+?)\n```", text, re.DOTALL)
+    assert block, "the README's publish commands"
+    lines = [line for line in block.group(1).splitlines() if line.strip()]
+    assert len(lines) >= 4
+    (tmp_path / "deploy").symlink_to(ROOT / "deploy")
+    env = {**os.environ, "KB_DB": str(real_db), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for line in lines:
+        argv = shlex.split(line)
+        argv[0] = sys.executable if argv[0] == "python" else _bin(argv[0])
+        written = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--port"), None)
+        if written is None:  # writes, and ends
+            done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0 and "Traceback" not in done.stderr, (line, done.stderr)
+            continue
+        port = _free_port()
+        argv[argv.index("--port") + 1] = str(port)
+        with _Served(argv, port, cwd=tmp_path, env=env) as s:
+            status, page = s.get("/kb/records/law-sttl")
+            assert status == 200 and "kb-title" in page, line
+            s.proc.send_signal(signal.SIGTERM)
+            _, err = s.proc.communicate(timeout=60)
+        assert "Traceback" not in err, (line, err)
+        assert s.proc.returncode in (0, 143, -15), (line, s.proc.returncode, err)
+    assert (tmp_path / "site" / "kb.db").exists()

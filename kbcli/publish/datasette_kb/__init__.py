@@ -133,7 +133,7 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(link) if link else Markup(
             "<code>{}</code>").format(value)
     if column == "restricted" and value == 0:
-        return Markup("")
+        return Markup('<span class="kb-muted" title="no source of it asks not to be cited">–</span>')
     if column == "restricted" and value == 1:  # the request, once a row
         note = row["citation_note"] if "citation_note" in keys else db.restricted.get(row["id"] if "id" in keys else "")
         return Markup('<span class="kb-restricted-cell">1 {}</span>').format(notice(note))
