@@ -15,7 +15,9 @@ Each page is loaded on each server in turn, in short slices (``--seconds``), ``-
 order of the two servers alternating, so that both see the same machine (it is shared: the load average
 is recorded beside every slice). A slice is a bounded loop of ``--concurrency`` HTTP clients (httpx,
 which Datasette brings); the figures are requests per second over all slices, median and p99 latency,
-and any answer that is not 200. Client and servers share the machine's cores, so the figures are floors.
+any answer that is not 200, and the server processes' own CPU time per request (psutil: user and system
+time of every thread), which does not depend on what else the machine runs. Client and servers share
+the machine's cores, so requests/s and latencies are floors.
 
 With ``--replicas``, the same for HAProxy in front of one kb serve and in front of two
 (deploy/replicas.py): throughput as replicas are added, on this machine.
@@ -141,16 +143,34 @@ async def _slice(url: str, seconds: float, requests: int, concurrency: int) -> d
     return {"latencies": latencies, "errors": errors, "seconds": wall}
 
 
+def _cpu(pids: list[int]) -> float:
+    """CPU seconds (user and system, every thread) the processes have used so far."""
+    import psutil
+
+    total = 0.0
+    for pid in pids:
+        try:
+            t = psutil.Process(pid).cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def summary(slices: list[dict]) -> dict:
     lat = sorted(x for s in slices for x in s["latencies"])
+    cpu = sum(s.get("cpu", 0.0) for s in slices)
     wall = sum(s["seconds"] for s in slices)
     errors: dict[str, int] = {}
     for s in slices:
         for k, v in s["errors"].items():
             errors[k] = errors.get(k, 0) + v
     n = len(lat)
+    counted = sum(len(s["latencies"]) + sum(s["errors"].values()) for s in slices)
     return {"requests": n, "errors": errors, "seconds": round(wall, 2),
             "requests_per_s": round(n / wall, 1) if wall else 0.0,
+            # the servers' own CPU time per request: what the page costs, whatever else the machine runs
+            "cpu_ms_per_request": round(cpu * 1000 / counted, 1) if counted and cpu else None,
             "median_ms": round(statistics.median(lat) * 1000, 1) if n else None,
             "p99_ms": round(lat[min(n - 1, int(0.99 * n))] * 1000, 1) if n else None}
 
@@ -162,7 +182,7 @@ def load(base: str, seconds: float, requests: int, concurrency: int, pages: dict
 
 
 def interleaved(servers: dict[str, tuple[str, dict[str, str | None]]], rounds: int, seconds: float, concurrency: int,
-                requests: int = 10 ** 9) -> tuple[dict, list[float]]:
+                requests: int = 10 ** 9, pids: dict[str, list[int]] | None = None) -> tuple[dict, list[float]]:
     """{page: {server: summary}} with every page loaded on every server in turn, ``rounds`` times (the servers'
     order alternating), and the 1-minute load averages seen."""
     names = list(servers)
@@ -176,7 +196,12 @@ def interleaved(servers: dict[str, tuple[str, dict[str, str | None]]], rounds: i
                 if paths.get(page) is None:
                     continue
                 loads.append(os.getloadavg()[0])
-                slices[page][server].append(asyncio.run(_slice(base + paths[page], seconds, requests, concurrency)))
+                url = base + paths[page]
+                asyncio.run(_slice(url, 0, 0, 1))  # warm, outside the CPU count
+                before = _cpu((pids or {}).get(server, []))
+                result = asyncio.run(_slice(url, seconds, requests, concurrency))
+                result["cpu"] = _cpu((pids or {}).get(server, [])) - before
+                slices[page][server].append(result)
     return {p: {s: summary(v) for s, v in by.items() if v} for p, by in slices.items()}, loads
 
 
@@ -202,12 +227,12 @@ def database(size: str, out: Path) -> Path:
 def _table(title: str, results: dict, loads: list[float]) -> None:
     print(f"\n## {title}\n\nload average (1 min) during the run: {min(loads):.1f}-{max(loads):.1f} "
           f"(median {statistics.median(loads):.1f}) on {os.cpu_count()} cores\n")
-    print("| page | server | requests/s | median ms | p99 ms | requests | errors |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+    print("| page | server | requests/s | median ms | p99 ms | server CPU ms/request | requests | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
     for page, by in results.items():
         for server, r in by.items():
-            print(f"| {page} | {server} | {r['requests_per_s']} | {r['median_ms']} | {r['p99_ms']} | {r['requests']} | "
-                  f"{r['errors'] or '-'} |")
+            print(f"| {page} | {server} | {r['requests_per_s']} | {r['median_ms']} | {r['p99_ms']} | "
+                  f"{r['cpu_ms_per_request']} | {r['requests']} | {r['errors'] or '-'} |")
 
 
 def main() -> None:
@@ -231,7 +256,8 @@ def main() -> None:
         try:
             servers = {"kb": (kb_base, {p: v[0] for p, v in PAGES.items()}),
                        "plain": (plain_base, {p: v[1] for p, v in PAGES.items()})}
-            res, loads = interleaved(servers, args.rounds, args.seconds, args.concurrency)
+            res, loads = interleaved(servers, args.rounds, args.seconds, args.concurrency,
+                                     pids={"kb": [kb_proc.pid], "plain": [plain_proc.pid]})
         finally:
             for p in (kb_proc, plain_proc):
                 p.terminate()
@@ -246,7 +272,9 @@ def main() -> None:
             with Cluster(db, 1, run_dir=work / "one") as one, Cluster(db, 2, run_dir=work / "two") as two:
                 paths = {p: PAGES[p][0] for p in REPLICA_PAGES}
                 rep, rloads = interleaved({"1 replica": (one.url, paths), "2 replicas": (two.url, paths)},
-                                          args.rounds, args.seconds, args.concurrency)
+                                          args.rounds, args.seconds, args.concurrency,
+                                          pids={"1 replica": [p.pid for p, _ in one.replicas],
+                                                "2 replicas": [p.pid for p, _ in two.replicas]})
             results["sizes"][size]["replicas"] = {"pages": rep, "load_average": [min(rloads), max(rloads)]}
             _table(f"{size}: HAProxy in front of one kb serve and of two, interleaved", rep, rloads)
         shutil.rmtree(work, ignore_errors=True)

@@ -597,3 +597,41 @@ def test_the_readme_publish_commands_run_as_written(real_db, tmp_path):
         assert "Traceback" not in err, (line, err)
         assert s.proc.returncode in (0, 143, -15), (line, s.proc.returncode, err)
     assert (tmp_path / "site" / "kb.db").exists()
+
+
+ASK = ["Which cities fund proof-of-concept centres?", "陕西有哪些解决不敢转的做法", "2022年全国技术合同成交额",
+       "What laws govern job-related results?", "中試基地", "合肥的概念验证中心", "xyzzy foo",
+       "Which practices address 不敢转 since 2020?"]
+
+
+@pytest.mark.parametrize("question", ASK)
+def test_the_question_box_answers_as_kb_ask_and_links_the_same_records(ds, kb, question):
+    """/-/ask.json is kb ask --format json (plus the table link), and the table it links to holds exactly
+    the records kb ask found (a query's reading)."""
+    expected = json.loads(kb("ask", question, "-f", "json").stdout)
+    got = _get(ds, f"/-/ask.json?q={quote(question)}").json()
+    assert got["interpretation"] == expected["interpretation"]
+    assert [r["id"] for r in got["records"]] == [r["id"] for r in expected["records"]]
+    it, table = got["interpretation"], got["table"]
+    if it["mode"] == "query":
+        rows = _get(ds, f"/kb/{table['table']}.json?{table['query']}&_shape=array&_col=id&_size=max").json()
+        assert len(rows) == it["matches"], (table, len(rows), it["matches"])
+    elif it["mode"] == "search":
+        assert table and "_search=" in table["query"]
+    page = _get(ds, f"/-/ask?q={quote(question)}")
+    assert page.status_code == 200 and it["command"].replace("'", "&#39;") in page.text
+
+
+def test_the_question_box_refuses_what_is_not_a_question(ds):
+    for q, status in (("问" * 301, 400), ("\x1b[31mred", 400), ("a\u202eb", 400), ("", 200)):
+        r = _get(ds, f"/-/ask.json?q={quote(q)}")
+        assert r.status_code == status, (q, r.status_code)
+        assert "Traceback" not in r.text
+
+
+def test_one_database_listed_and_kb_settings(ds):
+    assert [d["name"] for d in _get(ds, "/-/databases.json").json()] == ["kb"]
+    from kbcli.publish.metadata import SETTINGS
+
+    settings = _get(ds, "/-/settings.json").json()
+    assert {k: settings[k] for k in SETTINGS} == SETTINGS

@@ -53,7 +53,7 @@ def selection(args) -> Selection:
 
 
 def where(kb, sel: Selection) -> tuple[str, dict, list[str]]:
-    """(a statement selecting the rowids of the records the kb filters keep, its named parameters, what it
+    """(a condition on ``records r`` that the records the kb filters keep hold, its named parameters, what it
     keeps in words); raises kb's UsageError for an unknown term, level or date."""
     from ..query.facets import Filters, where_clause
     from ..query.resolve import terms
@@ -81,7 +81,7 @@ def where(kb, sel: Selection) -> tuple[str, dict, list[str]]:
         words.append(f"dated {sel.since} or later")
     if sel.until:
         words.append(f"dated {sel.until} or earlier")
-    return f"SELECT r.rowid FROM records r WHERE {sql}", params, words
+    return sql, params, words
 
 
 def selected_terms(kb, sel: Selection) -> dict[str, set[str]]:

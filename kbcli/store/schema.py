@@ -200,6 +200,10 @@ INDEXES = [
     ("term_names", ("term",), False),
     ("figures", ("record",), False),
     ("figures", ("term",), False),
+    # a records page filtered by kind, in Datasette's order (by id): the first rows of the index, not every
+    # row of the kind read and sorted (0.8 s for the practices at 100k records)
+    ("records", ("kind", "id"), False),
+    ("records", ("status", "id"), False),
 ]
 
 

@@ -245,7 +245,8 @@ def filters_from_request(request, database, table, datasette):
             sql, params, words = await datasette.get_database(database).execute_fn(lambda _c: where(kb_of(path), sel))
         except KbError as exc:
             raise BadRequest(str(exc)) from None
-        return FilterArguments([f"rowid IN ({sql})"], params, words)
+        # by id: a page in id order then reads its own rows alone, and counting them reads only the index
+        return FilterArguments([f"id IN (SELECT r.id FROM records r WHERE {sql})"], params, words)
 
     return inner
 

@@ -69,8 +69,8 @@ class KbFacet(Facet):
                     rowids = {r[0] for r in conn.execute(
                         f"SELECT rowid FROM records_fts WHERE records_fts MATCH {match}", (text,))}
                 if not sel.empty:
-                    inner, inner_params, _ = where(kb_of(path), sel)
-                    kept = {r[0] for r in conn.execute(inner, inner_params)}
+                    cond, cond_params, _ = where(kb_of(path), sel)
+                    kept = {r[0] for r in conn.execute(f"SELECT r.rowid FROM records r WHERE {cond}", cond_params)}
                     rowids = kept if rowids is None else rowids & kept
                 return index.count(rowids, keep_plain(args), wanted)
 
