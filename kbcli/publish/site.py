@@ -50,6 +50,7 @@ class Site:
     names: tuple[str, ...]
     databases: dict[str, KbDatabase]
     merged: dict | None = None
+    light: dict | None = None
 
     def first(self) -> KbDatabase | None:
         return next(iter(self.databases.values()), None)
@@ -62,6 +63,17 @@ class Site:
             top["databases"] = {name: db.metadata["databases"][name] for name, db in self.databases.items()}
             self.merged = top
         return self.merged
+
+    def metadata_for_tables(self) -> dict:
+        """The metadata without the columns' descriptions: what Datasette reads under the key "tables" (its
+        permission checks copy it whole, several times a request; the descriptions are most of it)."""
+        if self.light is None:
+            full = self.metadata()
+            self.light = {**{k: v for k, v in full.items() if k != "databases"}, "databases": {
+                name: {**db, "tables": {t: {k: v for k, v in m.items() if k != "columns"}
+                                        for t, m in db.get("tables", {}).items()}}
+                for name, db in full["databases"].items()}}
+        return self.light
 
 
 def connect(path: Path) -> sqlite3.Connection:

@@ -81,7 +81,9 @@ def startup(datasette):
 @hookimpl
 def get_metadata(datasette, key, database, table):
     found = site(datasette)
-    return found.metadata() if found.databases else None
+    if not found.databases:
+        return None
+    return found.metadata_for_tables() if key == "tables" else found.metadata()
 
 
 def _links(datasette, database: str, table: str, ids: list, names) -> Markup:
@@ -149,6 +151,8 @@ def render_cell(row, value, column, table, database, datasette):
 @hookimpl
 def prepare_jinja2_environment(env, datasette):
     env.filters.setdefault("kb_tilde", tilde_encode)  # an id as a row URL holds it
+    if site(datasette).databases:  # a published base's templates do not change while it runs: no stat a page
+        env.auto_reload = False
 
 
 @hookimpl
