@@ -166,7 +166,6 @@ def metadata(conn: sqlite3.Connection, database: str = DATABASE) -> dict:
                                         "stemmed): search it with ?_search= on records."}
     for name, description, _ in VIEWS:
         tables[name] = {"description": description}
-    tables["record_quotes"]["facets"] = ["source", "restricted"]
     queries = {k: dict(v) for k, v in QUERIES.items()}
     licence = meta.get("license")
     db = {"title": title, "description_html": "\n".join(html), "tables": tables, "queries": queries}

@@ -83,7 +83,8 @@ def filtered_rowids_sql(sql: str) -> str | None:
     return f"SELECT rowid FROM records {m.group(1) or ''}"
 
 
-def ranked(kb, text: str, sql: str, params: dict, limit: int, filtered: bool = True) -> list[dict] | None:
+def ranked(kb, text: str, sql: str, params: dict, limit: int, filtered: bool = True,
+           scored: tuple | None = None) -> list[dict] | None:
     """The best ``limit`` records a records page keeps for the search ``text`` (Datasette's ``sql`` and
     ``params``; ``filtered``: the page filters on more than the search), ranked as kb search ranks the
     records matching every part (BM25 over the index, names weighing most), each with where the search
@@ -96,13 +97,20 @@ def ranked(kb, text: str, sql: str, params: dict, limit: int, filtered: bool = T
     expr = match_expression(kb, text) if text.strip() else None
     if inner is None or expr is None:
         return None
-    weights = ", ".join(str(w) for w in SEARCH_WEIGHTS)
-    # +rowid: the page's rows are a list checked per match; without the plus SQLite would run the whole
-    # search once for each of them (3 s for 4,400 rows at 100k records)
-    keep = f"AND +f.rowid IN ({inner}) " if filtered else ""
-    rows = kb.conn.execute(
-        f"SELECT f.rowid, bm25({FTS_TABLE}, {weights}) AS b FROM {FTS_TABLE} f WHERE {FTS_TABLE} MATCH :kb_expr "
-        f"{keep}ORDER BY b, f.rowid LIMIT :kb_limit", {**params, "kb_expr": expr, "kb_limit": limit}).fetchall()
+    if scored is not None:  # the facets' pass over the matches: (rowid, bm25) of each, and the page's rows
+        import heapq
+
+        _, scores, within = scored
+        best = heapq.nsmallest(limit, ((b, r) for r, b in scores if within is None or r in within))
+        rows = [(r, b) for b, r in best]
+    else:
+        weights = ", ".join(str(w) for w in SEARCH_WEIGHTS)
+        # +rowid: the page's rows are a list checked per match; without the plus SQLite would run the whole
+        # search once for each of them (3 s for 4,400 rows at 100k records)
+        keep = f"AND +f.rowid IN ({inner}) " if filtered else ""
+        rows = kb.conn.execute(
+            f"SELECT f.rowid, bm25({FTS_TABLE}, {weights}) AS b FROM {FTS_TABLE} f WHERE {FTS_TABLE} MATCH :kb_expr "
+            f"{keep}ORDER BY b, f.rowid LIMIT :kb_limit", {**params, "kb_expr": expr, "kb_limit": limit}).fetchall()
     kinds = dict(kb.conn.execute(f"SELECT rowid, kind FROM records WHERE rowid IN ({','.join('?' * len(rows))})",
                                  [r[0] for r in rows])) if rows else {}
     rows = [(r[0], r[1], kinds.get(r[0])) for r in rows]

@@ -210,11 +210,14 @@ async def _ranked(datasette, db, request, sql, params, limit=25):
 
     path = db.path
     filtered = any(not (k.startswith("_") and "__" not in k) or k in KB_PARAMS for k in request.args)
+    scored = request.scope.get("kbcli", {}).get("search")  # the facets' pass, when it read the matches
+    if scored is not None and scored[0] != text:
+        scored = None
 
     def work(_conn):
         kb = kb_of(path)
         with bounded(kb.conn, 3.0):
-            return ranked(kb, text, sql, dict(params), limit, filtered)
+            return ranked(kb, text, sql, dict(params), limit, filtered, scored)
 
     try:
         return await datasette.get_database(db.name).execute_fn(work)

@@ -7,6 +7,7 @@ import re
 from datasette.facets import Facet
 from datasette.utils import path_with_removed_args, path_with_replaced_args
 
+from ...store.schema import SEARCH_WEIGHTS
 from ..facets import (
     COLUMNS,
     KIND_NAMES,
@@ -22,6 +23,7 @@ from ..facets import (
 )
 from ..site import TooLong, bounded, kb_database, kb_of
 
+WEIGHTS = ", ".join(str(w) for w in SEARCH_WEIGHTS)
 _UNFILTERED = re.compile(r"^select .+ from records\s*$", re.DOTALL | re.IGNORECASE)
 
 
@@ -53,6 +55,7 @@ class KbFacet(Facet):
         sel = selection(args)
         wanted = tuple(columns)
         sql, params, path = self.sql, self.params, db.path
+        stash = self.request.scope.setdefault("kbcli", {})  # for the page's ranked matches (see _ranked)
 
         def work(conn):
             with bounded(conn, seconds):
@@ -62,17 +65,25 @@ class KbFacet(Facet):
                 if not fast:  # any other filter: the rows of Datasette's own statement
                     return count_rows(db, conn.execute(f"SELECT {', '.join(wanted)} FROM ({sql})", params).fetchall(),
                                       wanted)
-                rowids = None
+                rowids, scores = None, None
                 text = args.get("_search")
                 if text:
                     match = "?" if args.get("_searchmode") == "raw" else "escape_fts(?)"
-                    rowids = {r[0] for r in conn.execute(
-                        f"SELECT rowid FROM records_fts WHERE records_fts MATCH {match}", (text,))}
+                    # the matches with their relevance: the page's best matches come from the same pass
+                    scores = conn.execute(f"SELECT rowid, bm25(records_fts, {WEIGHTS}) FROM records_fts "
+                                          f"WHERE records_fts MATCH {match}", (text,)).fetchall()
+                    rowids = {r for r, _ in scores}
                 if not sel.empty:
                     cond, cond_params, _ = where(kb_of(path), sel)
                     kept = {r[0] for r in conn.execute(f"SELECT r.rowid FROM records r WHERE {cond}", cond_params)}
                     rowids = kept if rowids is None else rowids & kept
-                return index.count(rowids, keep_plain(args), wanted)
+                keep = keep_plain(args)
+                if scores is not None:
+                    within = rowids if not sel.empty or keep else None
+                    if keep is not None and within is not None:
+                        within = {r for r in within if keep(index.combos[index.combo_of[r]])}
+                    stash["search"] = (text, scores, within)
+                return index.count(rowids, keep, wanted)
 
         try:
             counts = await self.ds.get_database(self.database).execute_fn(work)
