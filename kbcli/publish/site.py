@@ -76,10 +76,25 @@ class Site:
         return self.light
 
 
+# Read through memory mapping: the file is read-only and never changes while served, and a page's rows then
+# cost no read() each (a search at 100k records reads thousands of large rows: its statements take half the
+# CPU); the mapping is shared with the system's page cache and with every replica on the machine
+MMAP_BYTES = 2_000_000_000
+
+
+def tune(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    except sqlite3.Error:
+        pass
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A read-only, immutable connection (the served file never changes) usable from any thread."""
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True,
+    conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True,
                            check_same_thread=False)
+    tune(conn)
+    return conn
 
 
 def _read(name: str, path: Path) -> KbDatabase | None:

@@ -46,9 +46,11 @@ def prepare_connection(conn, database, datasette):
     if db is None:
         return
     from ..searching import fts_escape
+    from ..site import tune
 
     for name in ("escape_fts", "kb_search"):
         conn.create_function(name, 1, partial(fts_escape, db.path), deterministic=True)
+    tune(conn)
 
 
 @hookimpl
