@@ -177,7 +177,7 @@ def hostile_urls(real_db, tmp_path):
     urls = ["javascript:alert(document.domain)", "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
             " JaVaScRiPt:alert(1)"]
     for sid, url in zip(ids, urls):
-        conn.execute("UPDATE sources SET url = ? WHERE id = ?", (url, sid))
+        conn.execute("UPDATE sources SET url = ?, doc = json_set(doc, '$.url', ?) WHERE id = ?", (url, url, sid))
     conn.commit()
     conn.close()
     return path, ids
