@@ -113,16 +113,15 @@ def ranked(kb, text: str, sql: str, params: dict, limit: int, filtered: bool = T
             f"{keep}ORDER BY b, f.rowid LIMIT :kb_limit", {**params, "kb_expr": expr, "kb_limit": limit}).fetchall()
     kinds = dict(kb.conn.execute(f"SELECT rowid, kind FROM records WHERE rowid IN ({','.join('?' * len(rows))})",
                                  [r[0] for r in rows])) if rows else {}
-    rows = [(r[0], r[1], kinds.get(r[0])) for r in rows]
-    records = kb.records_from_rows(kb.docs([(r[0], r[2]) for r in rows]))
+    records = kb.records_from_rows(kb.docs([(r[0], kinds.get(r[0])) for r in rows]))
     needles = [fold_quote(fold(n)) for p in parts(kb, text) for n in p.needles]
     out = []
-    for rec, (_, b, _) in zip(records, rows):
+    for rec, (_, b) in zip(records, rows):
         m = best_match(rec, needles)
         out.append({"id": rec["id"], "kind": rec["kind"], "name_zh": rec["name_zh"], "name_en": rec["name_en"],
                     "date": rec.get("date"), "score": round(-b, 3), "match": m,
                     "snippet": snippet(m["text"], needles) if m else None,
-                    "restricted": any(e.get("restricted") for e in [m or {}])})
+                    "restricted": bool(m and m.get("restricted"))})
     return out
 
 
