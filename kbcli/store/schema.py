@@ -24,7 +24,7 @@ never run FTS5's 'rebuild' on it, which would index the readable text instead.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 TEXT, INT, REAL = str, int, float
 
@@ -102,7 +102,8 @@ TABLES = [
            "regions": (TEXT, f"Regions it applies to ({_LIST} of term ids)"),
            "mechanisms": (TEXT, f"Mechanisms set up or changed ({_LIST} of term ids)"),
            "instruments": (TEXT, f"Instruments of public authority used ({_LIST} of term ids)"),
-           "blockages": (TEXT, f"Blockages (堵点) it addresses ({_LIST} of term ids)"),
+           "addresses": (TEXT, f"Blockages (堵点) it addresses ({_LIST} of term ids); the seed's, kb query's and "
+                                "kb export's name for it too (called blockages before schema 10)"),
            "actors": (TEXT, f"Bodies that act, as printed ({_LIST})"),
            "sources": (TEXT, f"Sources of its quotes ({_LIST} of source ids)"),
            "restricted": (INT, "1 when a quote comes from a source that asks not to be cited"),
@@ -183,7 +184,7 @@ INDEXES = [
     # without reading the rows, which carry their quotes for the full-text index (as much as 4x faster at 100k)
     ("records", ("id", "kind", "ord", "date_start", "date_end", "date", "status"), False),
     # and this one lets Datasette count records by kind, status and tag without reading the rows
-    ("records", ("kind", "status", "regions", "mechanisms", "instruments", "blockages"), False),
+    ("records", ("kind", "status", "regions", "mechanisms", "instruments", "addresses"), False),
     ("term_closure", ("descendant",), False),
     ("figures", ("metric",), False),
     ("evidence", ("record",), False),
