@@ -54,42 +54,15 @@ def _rows(kb, table: str) -> list[dict]:
     return record_rows(rows) if table == "records" or table in KINDS else rows
 
 
-def _field_type(values: list) -> str:
-    """A Frictionless Table Schema type for the raw values of a column."""
-    present = [x for x in values if x is not None and x != ""]
-    if present and all(isinstance(x, bool) for x in present):
-        return "boolean"
-    if present and all(isinstance(x, int) and not isinstance(x, bool) for x in present):
-        return "integer"
-    if present and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in present):
-        return "number"
-    return "string"
-
-
-def _datapackage(directory: Path, tables: dict[str, tuple[list, list]], fmt: str, bom: bool) -> Path:
-    """datapackage.json (Frictionless Data): each exported file, its columns, their types, and how lists
-    are joined."""
+def _datapackage(directory: Path, kb, tables: dict[str, tuple[list, list]], fmt: str, bom: bool) -> Path:
+    """datapackage.json (Frictionless Data) describing the exported files: ``query.datapackage``."""
+    from ..query.datapackage import datapackage
     from ..render.views import EVIDENCE_SEPARATOR, LIST_SEPARATOR
 
-    resources: list[dict[str, object]] = []
-    for name, (rows, columns) in tables.items():
-        fields = []
-        for c in columns:
-            values = [r.get(c.key) for r in rows]
-            field = {"name": c.title, "type": _field_type(values)}
-            if any(isinstance(x, (list, tuple)) for x in values):
-                sep = EVIDENCE_SEPARATOR if c.title == "evidence" else LIST_SEPARATOR
-                field["description"] = f"A list, its items joined by {sep!r}"
-            fields.append(field)
-        res: dict[str, object] = {"name": name.replace("_", "-"), "path": f"{name}.{EXT[fmt]}", "profile": "tabular-data-resource",
-               "format": fmt, "mediatype": "text/csv" if fmt == "csv" else "text/tab-separated-values",
-               "encoding": "utf-8-sig" if bom else "utf-8", "schema": {"fields": fields}}
-        if fmt == "tsv":
-            res["dialect"] = {"delimiter": "\t", "quoteChar": "\x00", "doubleQuote": False}
-        resources.append(res)
-    package = {"profile": "tabular-data-package", "name": "kbcli-technology-transfer-policy",
-               "title": "kbcli knowledge base of China's technology-transfer policy (科技成果转化)",
-               "resources": resources}
+    files = {name: (f"{name}.{EXT[fmt]}", [c.title for c in columns],
+                    {c.title for c in columns if any(isinstance(r.get(c.key), (list, tuple)) for r in rows)})
+             for name, (rows, columns) in tables.items()}
+    package = datapackage(kb, files, fmt, bom, (LIST_SEPARATOR, EVIDENCE_SEPARATOR))
     path = directory / "datapackage.json"
     path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
@@ -158,7 +131,7 @@ def export_cmd(
             written[t] = (rows, columns)
             say(f"{path}: {len(rows)} rows")
         if fmt.value in ("csv", "tsv"):
-            say(f"{_datapackage(out, written, fmt.value, bom)}: describes them")
+            say(f"{_datapackage(out, kb, written, fmt.value, bom)}: describes them")
         return
     assert table is not None  # checked above: a TABLE or --all
     rows = _rows(kb, table)

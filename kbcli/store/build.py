@@ -50,7 +50,7 @@ from ..errors import DataError, SeedError
 from ..paths import file_sha256
 from ..seed import models as m
 from ..text import has_han, json_dumps, loose, pair_text, say
-from .schema import FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, SCHEMA_VERSION, TABLE, TABLES, VIEWS
+from .schema import FINISH, FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, SCHEMA_VERSION, TABLE, TABLES, VIEWS
 
 BATCH = 256  # records (or terms) per message to the writer
 PARENT_EVERY = 2  # kb makes the JSON lines of every PARENT_EVERY-th batch, the writer the others' (0: none)
@@ -137,6 +137,8 @@ def _finish_schema(db) -> None:
         db.table(table).create_index(cols, index_name=f"{table}_{'_'.join(cols)}", unique=unique)
     for name, _, sql in VIEWS:
         db.create_view(name, sql)
+    for sql in FINISH:
+        db.conn.execute(sql)
 
 
 def _record_rows(batch: list[tuple], term_text: dict) -> tuple[list[tuple], list[tuple]]:
