@@ -229,6 +229,7 @@ def _values(v):
 
 # export table -> (database table, where) with the same rows
 SAME_ROWS = {"records": ("records", ""), "sources": ("sources", ""), "links": ("links", ""),
+             "figures": ("figures", ""), "evidence": ("evidence", ""),
              "articles": ("articles", ""), "record_terms": ("record_terms", ""),
              **{v: ("terms", f"WHERE vocab = '{v}'") for v in ("regions", "mechanisms", "instruments", "blockages")}}
 

@@ -71,7 +71,7 @@ TABLES: dict[str, Table] = {
         "Every verbatim quote, with the item it backs (owner: a record, term or source; part: where in it, such as "
         "figures[0] or articles[2]), its source, where in the source it stands, and whether the source asks not "
         "to be cited."), notes={
-        "owner": _OWNER, "owner_kind": "law, pilot, model, practice, a vocabulary, or source",
+        "owner": _OWNER, "owner_kind": "law, pilot, model or practice (the record's kind), term or source",
         "restricted": "True when the source asks not to be cited"}),
     "links": Table("links", ("src", "rel", "dst"), {"src": "records", "dst": "records"}),
     "articles": Table("articles", ("law", "number", "version"), {"law": "records"}, empty_is_value=True),

@@ -135,7 +135,7 @@ TABLES = [
     Table("figures", "Every number of a record or term, value in base units (money in yuan), with the wording "
           "as printed.",
           {"owner": (TEXT, "The record or term it belongs to"), "idx": (INT, "Position among its owner's figures"),
-           "owner_kind": (TEXT, "record or term"),
+           "owner_kind": (TEXT, "law, pilot, model or practice (the record's kind), or term"),
            "record": (TEXT, "The owner when it is a record"), "term": (TEXT, "The owner when it is a term"),
            "metric": (TEXT, "What is counted or measured"), "label_en": (TEXT, "The metric in English words"),
            "value": (REAL, "Value in base units"), "value_max": (REAL, "Upper bound of a range"),
