@@ -233,3 +233,28 @@ def test_foreign_laws_carry_their_english_title_as_a_translation(kb):
     # a garbled name the sources print gets no English title: none is given or implied
     assert kb("cite", "us-budele-tech-innovation-act", "--style", "apa").stdout.startswith("不德勒技术创新法案 (1980).")
     assert "[" not in kb("cite", "law-sttl", "--style", "apa").stdout.splitlines()[0]
+
+
+def test_quiet_drops_notes_never_warnings_or_errors(kb, tmp_path):
+    """kb cite --all notes some 55 incomplete entries; --quiet (or KB_QUIET=1) keeps only the warning
+    about the source that asks not to be cited. Errors are never quiet."""
+    loud = kb("cite", "--all")
+    assert len(loud.stderr.splitlines()) > 50 and "kb: note: " in loud.stderr
+    for quiet in (kb("cite", "--all", "--quiet"), kb("cite", "--all", env={"KB_QUIET": "1"})):
+        assert quiet.exit_code == 0 and quiet.stdout == loud.stdout
+        assert quiet.stderr.splitlines() == ["kb: warning: qinchuangyuan-brief-2023-01 asks not to be cited: "
+                                             + "内部研究资料 请勿引用外传"]
+    hidden = kb("cite", "--all", "--style", "ris", "--quiet")
+    assert len(hidden.stderr.splitlines()) == 2 and "N1 note" in hidden.stderr, "the format cannot show it: said"
+    assert RESTRICTION in hidden.stdout, "the output itself carries it"
+    assert "\n    “合肥市" in kb("cite", "-q", "hefei-poc-centre-award").stdout, "-q is still --quote"
+    bad = kb("cite", "no-such-thing", "--quiet")
+    assert bad.exit_code == 2 and bad.stderr.startswith("kb: ")
+    # every command that notes
+    for args in (("query", "--blockage", "不敢转", "--since", "2022", "-f", "json"), ("timeline", "--region", "hefei"),
+                 ("export", "--all", "--dir", str(tmp_path / "x"))):
+        noisy, calm = kb(*args), kb(*args, "--quiet")
+        assert calm.exit_code == noisy.exit_code == 0 and calm.stdout == noisy.stdout, args
+        kept = [line for line in noisy.stderr.splitlines() if "asks not to be cited" in line]
+        assert calm.stderr.splitlines() == kept and len(noisy.stderr.splitlines()) > len(kept), args
+    assert (tmp_path / "x" / "datapackage.json").is_file(), "quiet, not idle"

@@ -88,7 +88,8 @@ def check_style(style: str, out: str, payload: str, keys: list[str]) -> None:
     elif style == "bibtex":
         library = bibtexparser.parse_string(out)
         assert library.failed_blocks == [] and [e.key for e in library.entries] == keys, out
-        assert not re.search(r"^@", "\n".join(l for l in lines if not re.match(r"^@\w+\{[\w:.-]+,$", l)), re.M)
+        body = "\n".join(line for line in lines if not re.match(r"^@\w+\{[\w:.-]+,$", line))
+        assert not re.search(r"^@", body, re.MULTILINE), "no line of a value starts an entry"
         read = subprocess.run([pandoc(), "-f", "biblatex", "-t", "csljson"], input=out, capture_output=True,
                               text=True)
         assert read.returncode == 0 and [c["id"] for c in json.loads(read.stdout)] == keys, read.stderr
@@ -124,7 +125,7 @@ def check_biber(text: str, keys: list[str]) -> None:
                              cwd=tmp)
         log = run.stdout + run.stderr
         assert run.returncode == 0 and "ERROR" not in log, log
-        entries = re.findall(r"^@\w+\{([^,]+),", (Path(tmp) / "o.bib").read_text(encoding="utf-8"), re.M)
+        entries = re.findall(r"^@\w+\{([^,]+),", (Path(tmp) / "o.bib").read_text(encoding="utf-8"), re.MULTILINE)
         assert entries == keys, entries
 
 

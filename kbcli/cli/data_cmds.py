@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 
 from ..text import say
-from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, about, build_progress, open_kb, output_to
+from .common import (
+    DbOpt,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    QuietOpt,
+    SeedOpt,
+    about,
+    build_progress,
+    note,
+    open_kb,
+    output_to,
+)
 
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
 # the table format aligns its columns, so it holds every row: beyond these, kb sql asks for a
@@ -84,7 +96,7 @@ def export_cmd(
     datasette: Annotated[str | None, typer.Option(
         "--datasette", metavar="DIR", help="Write the database (DIR/kb.db) and Datasette's metadata "
                                            "(DIR/metadata.json) for datasette publish or another host.")] = None,
-    fmt: FormatOpt = Format.csv, output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.csv, output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Export a table (default csv) to stdout or --output, or every table with --all --dir DIR.
 
@@ -100,7 +112,7 @@ def export_cmd(
         from ..store.db import ensure_db
 
         target, meta = write_publish(ensure_db(db, seed, build_progress), Path(datasette))
-        say(f"kb: wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
+        note(f"wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
         return
     if all_tables == (table is not None):
         raise UsageError("give either a TABLE or --all --dir DIR")
@@ -129,9 +141,12 @@ def export_cmd(
             path = out / f"{t}.{EXT[fmt.value]}"
             _write(rows, columns, fmt.value, str(path), "--dir", bom)
             written[t] = (rows, columns)
-            say(f"{path}: {len(rows)} rows")
+            if not quiet:
+                say(f"{path}: {len(rows)} rows")
         if fmt.value in ("csv", "tsv"):
-            say(f"{_datapackage(out, kb, written, fmt.value, bom)}: describes them")
+            package = _datapackage(out, kb, written, fmt.value, bom)
+            if not quiet:
+                say(f"{package}: describes them")
         return
     assert table is not None  # checked above: a TABLE or --all
     rows = _rows(kb, table)
@@ -150,7 +165,7 @@ def sql_cmd(
     max_memory: Annotated[int, typer.Option(
         min=16, max=1 << 20, help="Memory SQLite may use for the statement, temporary tables and sorts "
                                   "included, in MB.")] = 512,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Run read-only SQL on the database; any write is refused and changes nothing.
 
