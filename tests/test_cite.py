@@ -258,3 +258,14 @@ def test_quiet_drops_notes_never_warnings_or_errors(kb, tmp_path):
         kept = [line for line in noisy.stderr.splitlines() if "asks not to be cited" in line]
         assert calm.stderr.splitlines() == kept and len(noisy.stderr.splitlines()) > len(kept), args
     assert (tmp_path / "x" / "datapackage.json").is_file(), "quiet, not idle"
+
+
+def test_lua_filter_prints_the_shipped_filters_path(kb):
+    from pathlib import Path
+
+    result = kb("cite", "--lua-filter")
+    path = Path(result.stdout.strip())
+    assert result.exit_code == 0 and path.name == "kb-restricted.lua" and path.is_file()
+    assert "NOT FOR CITATION" in path.read_text(encoding="utf-8")
+    both = kb("cite", "--lua-filter", "law-sttl")
+    assert both.exit_code == 2 and "--lua-filter" in both.stderr and both.stdout == ""

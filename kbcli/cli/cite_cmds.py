@@ -28,9 +28,7 @@ class RefStyle(str, Enum):
 @about('Citations a writer can paste: GB/T 7714, APA, BibTeX, CSL-JSON, RIS or Markdown, without duplicates.',
        'kb cite law-sttl#art14 --quote',
        'kb cite 協議轉化模式 --style apa',
-       'kb cite news-2024-11-14 --style bibtex --output kb.bib',
-       'kb cite --all --style csl-json -o refs.json --quiet',
-       'pandoc paper.md --citeproc --bibliography refs.json --csl gb.csl -L "$(kb cite --lua-filter)" -o paper.docx')
+       'kb cite --all --style csl-json --output refs.json --quiet   # then pandoc -L "$(kb cite --lua-filter)"')
 def cite_cmd(
     idents: Annotated[list[str] | None, typer.Argument(
         metavar="ID", help="Records (cited through the sources of their evidence), figures (by the handle "
@@ -68,6 +66,9 @@ def cite_cmd(
 
     if lua_filter:
         from importlib.resources import files
+
+        if idents or everything:
+            raise UsageError("--lua-filter prints the path of kbcli's pandoc filter: give no ID or --all with it")
 
         with output_to(output) as fh:
             fh.write(f"{files('kbcli.cite') / 'kb-restricted.lua'}\n")
