@@ -48,6 +48,10 @@ def cite_cmd(
         "--lua-filter", help="Print the path of kbcli's pandoc filter, which prints a source's request not to "
                              "be cited (kept in CSL-JSON's and BibTeX's note) in the rendered bibliography, "
                              "and exit.")] = False,
+    biber_config: Annotated[bool, typer.Option(
+        "--biber-config", help="Print the path of kbcli's biber data-model extension (the fields of "
+                               "@legislation, which biblatex's default model leaves to styles), for "
+                               "biber --configfile, and exit.")] = False,
     output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Citations a writer can paste: a numbered bibliography without duplicates, in the style's order.
@@ -64,15 +68,17 @@ def cite_cmd(
     from ..errors import RestrictedSourceError, UsageError
     from ..query.resolve import parse_date
 
-    if lua_filter:
-        from importlib.resources import files
+    packaged = {"--lua-filter": (lua_filter, "kb-restricted.lua", "kbcli's pandoc filter"),
+                "--biber-config": (biber_config, "kb-biber.conf", "kbcli's biber data-model extension")}
+    for option, (asked, name, what) in packaged.items():
+        if asked:
+            from importlib.resources import files
 
-        if idents or everything:
-            raise UsageError("--lua-filter prints the path of kbcli's pandoc filter: give no ID or --all with it")
-
-        with output_to(output) as fh:
-            fh.write(f"{files('kbcli.cite') / 'kb-restricted.lua'}\n")
-        return
+            if idents or everything or lua_filter and biber_config:
+                raise UsageError(f"{option} prints the path of {what}: give no ID, --all or other path option with it")
+            with output_to(output) as fh:
+                fh.write(f"{files('kbcli.cite') / name}\n")
+            return
     if not idents and not everything:
         raise UsageError("name at least one ID to cite, or --all for the whole base")
     if accessed is not None:
