@@ -1,0 +1,336 @@
+"""The words of a question the base's names do not cover: real places (the gazetteer), names and
+phrases its text holds (南开大学, 科技创新引领产业创新), names it does not hold (清华大学, Tsinghua
+University), and the metric a question names (in English words or in Chinese: 技术合同成交额)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ...store.schema import EN_COLUMNS, FTS_TABLE, ZH_COLUMNS
+from ...text import HAN, fold, loose, word_key
+from ..kb import KB
+from . import places
+from .words import FUNCTION_CHARS, METRIC_WORDS, ORG_SUFFIX_EN, ORG_SUFFIX_ZH, QUESTION_WORDS, SUBJECT_AFTER
+
+if TYPE_CHECKING:
+    from ..resolve import Piece
+    from .interpret import Interpretation
+    from .question import Question
+
+MAX_PLACE_UNITS = 12  # longest place name tried: Chinese characters or English words
+_UNIT = re.compile(rf"[{HAN}]|[^\W_{HAN}]+")
+_STOP = frozenset(w for w, tag in QUESTION_WORDS.items() if tag == "stop")
+# capitalised words that name no one (the start of a title, a kind of place or document)
+_GENERIC_CAPS = frozenset(("article", "art", "section", "law", "act", "province", "city", "district", "county",
+                           "china", "chinese", "national", "i", "what", "which", "how", "who", "when", "where"))
+
+
+# ---------------------------------------------------------------- the base's text
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _expr(text: str) -> str | None:
+    """The index's expression for a phrase: Chinese as its character pairs, English as words."""
+    if re.search(f"[{HAN}]", text):
+        t = re.sub(r"\s+", "", fold(text))
+        if len(t) < 2:
+            return None
+        return f"{{{' '.join(ZH_COLUMNS)}}} : ({_phrase(' '.join(map(str.__add__, t, t[1:])))})"
+    words = re.findall(r"[^\W_]+", text)
+    return f"{{{' '.join(EN_COLUMNS)}}} : ({_phrase(' '.join(words))})" if words else None
+
+
+def _term_texts(kb: KB) -> list[tuple[str, str]]:
+    """Every term's names, description and quotes (its figures' among them), folded: what the index of
+    records does not hold (a vocabulary is small and does not grow with the records)."""
+    cache = kb.__dict__.get("_ask_term_texts")
+    if cache is None:
+        quotes: dict[str, list[str]] = {}
+        for term, quote in kb.conn.execute("SELECT term, quote FROM evidence WHERE term IS NOT NULL"):
+            quotes.setdefault(term, []).append(quote)
+        for term, label, original in kb.conn.execute(
+                "SELECT owner, label_en, original FROM figures WHERE owner_kind = 'term'"):
+            quotes.setdefault(term, []).extend(x for x in (label, original) if x)
+        cache = [(tid, fold(" ".join([t["name_zh"], t["name_en"], *t["aliases"], *quotes.get(tid, ())])))
+                 for tid, t in kb.terms.items()]
+        kb.__dict__["_ask_term_texts"] = cache
+    return cache
+
+
+def occurs(kb: KB, text: str) -> bool:
+    """Whether the base's text (records, or a vocabulary term's names and quotes) holds the phrase."""
+    expr = _expr(text)
+    if expr is None:
+        return False
+    if kb.conn.execute(f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT 1", (expr,)).fetchone():
+        return True
+    needle = re.sub(r"\s+", "", fold(text)) if re.search(f"[{HAN}]", text) else fold(text)
+    return any(needle in t for _, t in _term_texts(kb))
+
+
+def frequency(kb: KB, text: str, cap: int) -> int:
+    """How many records hold the phrase, counted up to ``cap``."""
+    expr = _expr(text)
+    if expr is None:
+        return 0
+    return kb.conn.execute(f"SELECT COUNT(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+                           "LIMIT ?)", (expr, cap)).fetchone()[0]
+
+
+def split_known(kb: KB, chunk: str) -> tuple[list[str], list[str]]:
+    """A run of Chinese the base's names do not cover, cut into the longest stretches its text holds
+    (科技創新引領產業創新有 -> 科技創新引領產業創新): each stretch as long as it can be, from the left; what no
+    stretch covers is given back as lost (characters that stand alone are dropped)."""
+    found: list[str] = []
+    lost: list[str] = []
+    n, i = len(chunk), 0
+    gone = ""
+    while i < n:
+        if i + 2 > n or not occurs(kb, chunk[i:i + 2]):
+            gone += chunk[i]
+            i += 1
+            continue
+        lo, hi = i + 2, n  # the longest stretch from i the text holds: holding is monotone in its end
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if occurs(kb, chunk[i:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        if len(gone.strip("".join(FUNCTION_CHARS))) > 1:
+            lost.append(gone)
+        gone = ""
+        found.append(chunk[i:lo])
+        i = lo
+    if len(gone.strip("".join(FUNCTION_CHARS))) > 1:
+        lost.append(gone)
+    return found, lost
+
+
+# ---------------------------------------------------------------- the free words of a question
+
+def _runs(pieces: list[Piece]) -> list[list[Piece]]:
+    """Consecutive pieces the segmenter left free, as runs."""
+    runs: list[list[Piece]] = []
+    last_end = None
+    for p in pieces:
+        if runs and last_end is not None and p.start <= last_end + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+        last_end = p.end
+    return runs
+
+
+def read_free(kb: KB, q: Question, it: Interpretation, free: list[Piece]) -> None:
+    """Place the free words of a question: real places (in the base under another name, or not in it),
+    names and phrases the base's text holds (entities narrow the answer to the records holding them),
+    names it does not hold, and the words left to rank with."""
+    for run in _runs(free):
+        start, end = run[0].start, run[-1].end
+        text = q.text[start:end]
+        units = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
+        i, rest = 0, []
+        while i < len(units):
+            hit = None
+            for j in range(min(len(units), i + MAX_PLACE_UNITS), i, -1):
+                key = loose(text[units[i][0]:units[j - 1][1]])
+                ids = places.lookup(key) if len(key) > 1 and not key.isdigit() else []
+                if ids:
+                    hit = (j, ids)
+                    break
+            if hit is None:
+                rest.append(units[i])
+                i += 1
+                continue
+            j, ids = hit
+            _place(kb, it, text[units[i][0]:units[j - 1][1]], ids)
+            i = j
+        _words(kb, q, it, text, start, rest)
+
+
+def _place(kb: KB, it: Interpretation, name: str, ids: list[str]) -> None:
+    """A real place named: a region of the base when one of its names is the base's, else missing."""
+    from ..resolve import _term_keys
+
+    keys = _term_keys(kb)
+    for pid in ids:
+        p = places.place(pid)
+        if p is None:
+            continue
+        for n in (*p.names_zh, *p.names_en):
+            hits = [t for t in keys.get(loose(n), ()) if kb.terms[t]["vocab"] == "regions"]
+            if hits:
+                for t in hits:
+                    if t not in it.regions:
+                        it.regions.append(t)
+                    it.recognised.append({"text": name, "as": "region", "id": t, "name_zh": kb.terms[t]["name_zh"],
+                                          "name_en": kb.terms[t]["name_en"]})
+                return
+    p = places.place(ids[0])
+    if p is None:
+        return
+    within = next((t for a in places.chain(p.id)[1:] for n in (*a.names_zh, *a.names_en)
+                   for t in _term_keys(kb).get(loose(n), ()) if kb.terms[t]["vocab"] == "regions"), None)
+    it.missing.append({"text": name, "as": "place", "id": p.id, "level": p.level, "name_zh": p.name_zh,
+                       "name_en": p.name_en, "within": within})
+    it.recognised.append({"text": name, "as": "place not in the base", "id": p.id, "name_zh": p.name_zh,
+                          "name_en": p.name_en})
+
+
+def _words(kb: KB, q: Question, it: Interpretation, text: str, offset: int, units: list[tuple[int, int]]) -> None:
+    """The units of a run that name no place: Chinese runs cut into what the base's text holds; English
+    words as names (capitalised, not first) or as words to rank with."""
+    groups: list[list[tuple[int, int]]] = []
+    for u in units:
+        han = re.fullmatch(f"[{HAN}]", text[u[0]:u[1]]) is not None
+        if groups and han and groups[-1][-1][1] == u[0] and re.fullmatch(f"[{HAN}]", text[groups[-1][-1][0]]):
+            groups[-1].append(u)
+        else:
+            groups.append([u])
+    english: list[tuple[int, str]] = []
+    for g in groups:
+        s = text[g[0][0]:g[-1][1]]
+        if re.fullmatch(f"[{HAN}]+", s):
+            _chinese(kb, q, it, s, offset + g[0][0])
+        else:
+            english.append((offset + g[0][0], s))
+    _english(kb, q, it, english)
+
+
+def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> None:
+    core = chunk.strip("".join(FUNCTION_CHARS))
+    if len(core) < 2:
+        return
+    at += chunk.index(core)
+    found, lost = split_known(kb, core)
+    subject = _subject_position(q, it, at, core)
+    for s in found:
+        if len(s) < 2:
+            continue
+        if ORG_SUFFIX_ZH.search(s) or (subject and s == found[0]):
+            it.entities.append(s)
+            it.recognised.append({"text": s, "as": "name in the base's text"})
+        elif len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
+            it.text.append(s)
+            it.recognised.append({"text": s, "as": "words in the base's text"})
+        else:
+            it.unused.append(s)
+    for s in lost:
+        if ORG_SUFFIX_ZH.search(s) or (subject and not found):
+            it.missing.append({"text": s, "as": "name"})
+            it.recognised.append({"text": s, "as": "name not in the base"})
+        else:
+            it.unused.append(s)
+
+
+def _records(kb: KB) -> int:
+    n = kb.__dict__.get("_ask_records")
+    if n is None:
+        n = kb.conn.execute("SELECT MAX(rowid) FROM records").fetchone()[0] or 0
+        kb.__dict__["_ask_records"] = n
+    return n
+
+
+def _subject_position(q: Question, it: Interpretation, at: int, chunk: str) -> bool:
+    """A name at the start of a Chinese question (after its places), followed by a particle: 南开大学把…,
+    华为的…"""
+    before = q.text[:at]
+    for d in it.recognised:
+        if d.get("as") in ("region", "date"):
+            before = before.replace(d["text"], "")
+    if before.strip(" 在请问"):
+        return False
+    after = q.text[at + len(chunk):].lstrip()
+    return after.startswith(SUBJECT_AFTER)
+
+
+def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str]]) -> None:
+    """English words left free: runs of capitalised words (not the question's first) are names, looked
+    for in the base's text; the others are words to rank with."""
+    first = re.search(r"[^\W_]", q.text)
+    first_at = first.start() if first else 0
+    run: list[str] = []
+
+    def flush() -> None:
+        if not run:
+            return
+        name = " ".join(run)
+        if occurs(kb, name):
+            it.entities.append(name)
+            it.recognised.append({"text": name, "as": "name in the base's text"})
+        elif word_key(run[-1].casefold()) in ORG_SUFFIX_EN or len(run) > 1 or len(name) > 5:
+            it.missing.append({"text": name, "as": "name"})
+            it.recognised.append({"text": name, "as": "name not in the base"})
+        else:
+            it.unused.append(name)
+        run.clear()
+
+    prev_end = None
+    for at, w in words:
+        capital = w[:1].isupper() and not w.isupper() and at != first_at and w.casefold() not in _GENERIC_CAPS \
+            and w.casefold() not in _STOP
+        if capital and (not run or prev_end is not None and q.text[prev_end:at].strip() == ""):
+            run.append(w)
+        else:
+            flush()
+            if capital:
+                run.append(w)
+            elif w.casefold() not in _STOP and not (w.isdigit() and len(w) < 3) and len(w) > 1:
+                it.unused.append(w)
+        prev_end = at + len(w)
+    flush()
+
+
+# ---------------------------------------------------------------- metrics
+
+def _metric_table(kb: KB) -> list[tuple[str, frozenset[str], frozenset[str]]]:
+    """Every metric with the words of its id and of its labels (cached: a few hundred, whatever the size)."""
+    cache = kb.__dict__.get("_ask_metrics")
+    if cache is None:
+        labels: dict[str, set[str]] = {}
+        for metric, label in kb.conn.execute("SELECT DISTINCT metric, label_en FROM figures"):
+            words = labels.setdefault(metric, set())
+            words.update(word_key(w) for w in re.findall(r"[a-z0-9]+", fold(label or "").replace("r&d", "rd"))
+                         if w not in _STOP)
+        cache = [(m, frozenset(word_key(w) for w in m.split("-")), frozenset(ws)) for m, ws in labels.items()]
+        kb.__dict__["_ask_metrics"] = cache
+    return cache
+
+
+@lru_cache(maxsize=1)
+def _metric_words_re() -> re.Pattern:
+    return re.compile("|".join(sorted(map(re.escape, METRIC_WORDS), key=len, reverse=True)))
+
+
+def metrics_named(kb: KB, q: Question, free: list[str]) -> list[str]:
+    """The metrics a question names: those whose id's words it holds all of (technology contract turnover,
+    R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), the most specific when one's
+    words hold another's; failing that, the one whose label's words it holds most of (three at least, and
+    one of them a word no term of the question took, unless it holds four fifths of them)."""
+    words = set(q.words) - _STOP
+    free_words = {word_key(w) for x in free for w in re.findall(r"[a-z0-9]+", fold(x))}
+    for hit in _metric_words_re().finditer(q.folded):
+        words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())
+    if len(words) < 2:
+        return []
+    table = _metric_table(kb)
+    by_id = [(m, ids) for m, ids, _ in table if len(ids) >= 2 and ids <= words]
+    if by_id:
+        return sorted(m for m, ids in by_id if not any(ids < other for _, other in by_id))
+    best: list[str] = []
+    score = 0.0
+    for m, _, label in table:
+        common = len(label & words)
+        ratio = common / len(label) if label else 0
+        if common >= 3 and ratio >= 0.6 and label & free_words:
+            s = common + ratio
+            if s > score:
+                best, score = [m], s
+            elif s == score:
+                best.append(m)
+    return sorted(best)
