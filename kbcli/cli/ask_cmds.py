@@ -43,10 +43,7 @@ def ask_cmd(
     answer = ask(kb, text, limit)
     it = answer.interpretation
     if fmt == Format.json:
-        out = {"question": text, "interpretation": it.to_json(), "records": answer.records}
-        if answer.related:
-            out["related"] = {"heading": answer.related_heading, "records": answer.related}
-        typer.echo(json_dumps(out))
+        typer.echo(json_dumps(answer.to_json()))
     elif fmt == Format.table:
         emit_lines(ask_lines(text, it.to_json(), answer.records, answer.related, answer.related_heading))
     else:

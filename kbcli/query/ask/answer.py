@@ -12,6 +12,8 @@ from ..facets import undated
 from ..kb import KB
 from ..search import search
 from . import places
+from .blockages import asks_blockages, blockage_answer
+from .blockages import needles as blockage_needles
 from .figures import answer_figures, quote
 from .interpret import Interpretation, interpret
 from .question import Question
@@ -25,6 +27,15 @@ class Answer:
     records: list[dict]
     related: list[dict] = field(default_factory=list)  # not the answer: what the base has nearby
     related_heading: str | None = None
+
+    def to_json(self) -> dict:
+        """The answer as ``kb ask --format json`` prints it: {question, interpretation, records} and, when
+        there is related material that is not the answer, ``related`` {heading, records}."""
+        out = {"question": self.interpretation.question, "interpretation": self.interpretation.to_json(),
+               "records": self.records}
+        if self.related:
+            out["related"] = {"heading": self.related_heading, "records": self.related}
+        return out
 
 
 def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
@@ -47,6 +58,10 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
         answer = _article(kb, it)
         if answer is not None:
             return answer
+    if asks_blockages(it):
+        found = blockage_answer(kb, it, limit)
+        if found:
+            return _blockages(kb, it, found)
     if not it.anchored:
         return _search(kb, it, limit, "no term of the base recognised in the question")
     if it.compare and len(it.regions) >= 2 and it.mode == "figures":
@@ -98,6 +113,22 @@ def _answer(kb: KB, tried: Interpretation) -> tuple[Interpretation, list[dict]]:
             it.dropped.insert(0, "the number asked (no figure matches; the records instead)")
         return it, records
     return relaxed(kb, tried)
+
+
+def _blockages(kb: KB, it: Interpretation, found: list[str]) -> Answer:
+    """The blockages a question about what is wrong asks for, each with the quote holding most of it."""
+    it.mode = "blockages"
+    ns = needles(it) + blockage_needles(kb, it)
+    recs = []
+    for n, tid in enumerate(found):
+        rec = term_record(kb, tid)
+        rec["score"] = round(len(found) - n, 2)
+        rec["answer"] = {"figures": [], "quote": quote(rec, ns)}
+        rec["group"] = kb.mini(tid)
+        recs.append(rec)
+    it.matches = len(recs)
+    it.match = "exact"
+    return Answer(it, recs)
 
 
 def _finish(kb: KB, it: Interpretation, records: list[dict], limit: int | None) -> Answer:

@@ -51,6 +51,9 @@ class Interpretation:
     compare: bool = False
     group_by: str | None = None  # "city", "province", "country", "region" or "blockage"
     when: bool = False  # the question asks when
+    why: bool = False  # the question asks why (its causes: blockages)
+    problem: bool = False  # the question asks what is wrong (问题, 短板, holds back)
+    remedy: bool = False  # the question asks what is done about a problem (解决, overcome)
     exact: bool = False  # 全国/national: the country itself, not the places within it
     article: int | None = None  # 第十四条, article 14: an article of the law the question names
     prefer_records: list[str] = field(default_factory=list)  # records named beside other filters: ranked first
@@ -98,6 +101,8 @@ class Interpretation:
             return shlex.join(["kb", "show", f"{self.records[0]}#art{self.article}"])
         if self.mode == "search":
             return shlex.join(["kb", "search", " ".join(self.unused) or self.question])
+        if self.mode == "blockages":
+            return shlex.join(["kb", "list", "blockages"])
         named_only = self.records and not any([self.mechanisms, self.instruments, self.blockages, self.metrics])
         if named_only and self.mode != "figures":
             return shlex.join(["kb", "show", self.records[0]])
@@ -136,7 +141,8 @@ class Interpretation:
             out[k] = list(getattr(self, k))
         out.update({"matches": self.matches,
                     "since": self.since, "until": self.until, "group_by": self.group_by, "exact": self.exact,
-                    "when": self.when, "article": self.article, "compare": self.compare,
+                    "when": self.when, "why": self.why, "problem": self.problem, "remedy": self.remedy,
+                    "article": self.article, "compare": self.compare,
                     "intent": {"money": self.money, "amount": self.amount, "count": self.count},
                     "recognised": self.recognised, "unused": self.unused, "notes": self.notes})
         return out
@@ -261,6 +267,9 @@ def _apply_tag(it: Interpretation, tag: str, text: str) -> None:
     elif kind == "group":
         it.group_by = it.group_by or "region"
         it.recognised.append({"text": text, "as": "grouping", "id": "region"})
+    elif kind in ("why", "problem", "remedy"):
+        setattr(it, kind, True)
+        it.recognised.append({"text": text, "as": kind})
     elif kind == "compare":
         it.compare = True
         it.recognised.append({"text": text, "as": "comparison"})

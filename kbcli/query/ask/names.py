@@ -12,7 +12,7 @@ from ...store.schema import EN_COLUMNS, FTS_TABLE, ZH_COLUMNS
 from ...text import HAN, fold, loose, word_key
 from ..kb import KB
 from . import places
-from .words import FUNCTION_CHARS, METRIC_WORDS, ORG_SUFFIX_EN, ORG_SUFFIX_ZH, QUESTION_WORDS, SUBJECT_AFTER
+from .words import FUNCTION_CHARS, METRIC_SYNONYMS, METRIC_WORDS, ORG_SUFFIX_EN, ORG_SUFFIX_ZH, QUESTION_WORDS, SUBJECT_AFTER
 
 if TYPE_CHECKING:
     from ..resolve import Piece
@@ -34,8 +34,9 @@ def _phrase(text: str) -> str:
 
 
 def _expr(text: str) -> str | None:
-    """The index's expression for a phrase: Chinese as its character pairs, English as words."""
-    if re.search(f"[{HAN}]", text):
+    """The index's expression for a phrase: Chinese (or letters and signs run together: 1+1+M+N) as its
+    character pairs, English as words."""
+    if re.search(f"[{HAN}]", text) or re.search(r"[^\w\s'’-]", text):
         t = re.sub(r"\s+", "", fold(text))
         if len(t) < 2:
             return None
@@ -309,28 +310,34 @@ def _metric_words_re() -> re.Pattern:
 
 def metrics_named(kb: KB, q: Question, free: list[str]) -> list[str]:
     """The metrics a question names: those whose id's words it holds all of (technology contract turnover,
-    R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), the most specific when one's
-    words hold another's; failing that, the one whose label's words it holds most of (three at least, and
-    one of them a word no term of the question took, unless it holds four fifths of them)."""
-    words = set(q.words) - _STOP
+    R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), or whose label's words it holds
+    most of (three at least, three fifths of the label, one of them a word no term of the question took);
+    the one naming most of the question's words wins, the most specific when one's words hold another's."""
+    words = {METRIC_SYNONYMS.get(w, w) for w in q.words} - _STOP
     free_words = {word_key(w) for x in free for w in re.findall(r"[a-z0-9]+", fold(x))}
     for hit in _metric_words_re().finditer(q.folded):
         words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())
     if len(words) < 2:
         return []
-    table = _metric_table(kb)
-    by_id = [(m, ids) for m, ids, _ in table if len(ids) >= 2 and ids <= words]
-    if by_id:
-        return sorted(m for m, ids in by_id if not any(ids < other for _, other in by_id))
-    best: list[str] = []
-    score = 0.0
-    for m, _, label in table:
+    scored: list[tuple[float, str, frozenset[str]]] = []
+    for m, ids, label in _metric_table(kb):
+        s = len(ids) + 0.5 if len(ids) >= 2 and ids <= words else 0.0
         common = len(label & words)
         ratio = common / len(label) if label else 0
         if common >= 3 and ratio >= 0.6 and label & free_words:
-            s = common + ratio
-            if s > score:
-                best, score = [m], s
-            elif s == score:
-                best.append(m)
-    return sorted(best)
+            s = max(s, common + ratio / 2)
+        if s:
+            scored.append((s, m, ids))
+    if not scored:
+        return []
+    top = max(s for s, _, _ in scored)
+    best = [(m, ids) for s, m, ids in scored if s == top]
+    return sorted(m for m, ids in best if not any(ids < other for _, other in best))
+
+
+def related_metrics(kb: KB, metrics: list[str]) -> list[str]:
+    """Metrics whose id holds every word of one of these (technology-contract-turnover:
+    target-technology-contract-turnover, technology-contract-turnover-growth ...)."""
+    table = _metric_table(kb)
+    named = [frozenset(word_key(w) for w in m.split("-")) for m in metrics]
+    return sorted(m for m, ids, _ in table if m not in metrics and any(n < ids for n in named))

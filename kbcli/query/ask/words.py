@@ -24,8 +24,18 @@ QUESTION_WORDS: dict[str, str] = {
     # what a place does about something: its practices, pilots and documents (若干措施 are laws here)
     **_words("kinds:done", "measure|measures|做法|措施|举措|具体做法|具体措施|举措"),
     **_words("group:blockage", "blockage|blockages|obstacle|obstacles|barrier|barriers|bottleneck|bottlenecks|"
-                               "block|blocks|blocking|hinder|hinders|hindering|holds back|hold back|"
+                               "block|blocks|blocking|hindering|"
                                "堵点|难点|障碍|瓶颈|梗阻|痛点|难题"),
+    # a question about what is wrong (not grouped by blockage: 问题 also ends questions about remedies)
+    **_words("problem", "问题|短板|不足|困境|制约|弊端|挑战|难在哪|什么问题|哪些问题|缺乏|缺少|"
+                        "problem|problems|shortcoming|shortcomings|weakness|weaknesses|difficulty|difficulties|"
+                        "challenge|challenges|reluctant|reluctance|lack|lacks|lacking|stand in the way|"
+                        "holds back|hold back|hinder|hinders|obstruction|obstructions"),
+    # a question about remedies: what is done about a problem
+    **_words("remedy", "解决|破解|应对|对策|打通|改善|分担|化解|克服|疏通|缓解|建议|如何改进|怎么改善|"
+                       "solve|solved|solves|address|addressed|tackle|tackled|overcome|remedy|remedies|fix|fixed|"
+                       "improve|improved|proposed|propose|proposals|help|helps|cure|clear|ease"),
+    **_words("why", "why|为什么|为何|为啥|原因|成因|何以"),
     **_words("when", "when|since when|what year|which year|什么时候|何时|哪年|哪一年|几时|什么时间"),
     **_words("level:city", "city|cities|municipal|城市|市|哪些城市|哪个城市"),
     **_words("level:province", "province|provinces|provincial|省|省份|哪些省|哪个省|哪些省份"),
@@ -39,14 +49,14 @@ QUESTION_WORDS: dict[str, str] = {
                        "what rate|多少|多少钱|多大|几何|多高|几成|百分之几"),
     **_words("count", "how many|number of|多少家|多少个|多少项|多少所|多少人|多少名|几家|几个|几项|几所|数量"),
     **_words("compare", "compare|compared|comparison|versus|vs|比较|对比|相比|相比较"),
-    **_words("stop", "which|what|who|whom|whose|how|why|does|do|did|is|are|was|were|be|been|the|a|an|of|"
+    **_words("stop", "which|what|who|whom|whose|how|does|do|did|is|are|was|were|be|been|the|a|an|of|"
                      "to|for|in|on|by|at|with|and|or|that|this|these|those|there|their|its|it|any|about|from|"
                      "into|has|have|had|get|gets|got|set|up|done|doing|make|makes|made|use|uses|used|support|"
-                     "supports|supporting|supported|help|helps|address|addresses|tackle|tackles|solve|solves|"
-                     "deal|deals|overcome|promote|promotes|encourage|encourages|tell|me|list|show|give me|"
+                     "supports|supporting|supported|addresses|tackles|"
+                     "deal|deals|promote|promotes|encourage|encourages|tell|me|list|show|give me|"
                      "say|says|said|between|each|own|per|than|much|many|"
                      "哪些|有哪些|有什么|什么|怎样|怎么|怎么样|如何|为什么|是否|是不是|哪个|哪|的|了|吗|呢|吧|"
-                     "以及|可以|解决|破解|应对|针对|关于|采取|采用|进行|开展|推动|推进|促进|支持|实施|出台|提出|"
+                     "以及|可以|针对|关于|采取|采用|进行|开展|推动|推进|促进|支持|实施|出台|提出|"
                      "建立|一下|请问|各地|是什么|有没有|怎么做|如何做|设立|成立|设置|推出|发布|印发|分别|分别是|"
                      "主要|具体|内容|几种|哪几种|有哪几种|多少种|规定了什么|说了什么|讲了什么|有关|相关|情况|"
                      "establish|established|establishes|launch|launched|launches|create|created|creates|"
@@ -88,6 +98,10 @@ METRIC_WORDS: dict[str, str] = {
     "投资": "investment invested", "基础研究": "basic research", "国际专利": "pct", "创新指数": "innovation index",
     "示范区": "demonstration zone", "分中心": "sub centre branch centre", "服务机构": "service entity",
 }
+
+# English words that say the same as a metric's word
+METRIC_SYNONYMS = {"aim": "target", "goal": "target", "objective": "target", "plan": "target",
+                   "office": "tto", "deal": "contract", "value": "turnover", "sales": "turnover"}
 
 # ---------------------------------------------------------------- dates
 
