@@ -198,15 +198,15 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
                 it.recognised.append({"text": piece.text, "as": "record", "id": rid})
             continue
         free.append(piece)
-    names.read_free(kb, q, it, free)
+    names.read_free(kb, q, it, free, pieces)
     it.amount = it.amount or it.count or bool(AMOUNT_RE.search(q.folded))
     it.share = bool(SHARE_RE.search(q.folded))
     art = ARTICLE_RE.search(q.folded)
     if art:
         it.article = article_number(art)
-    if it.records and (it.regions or it.levels or it.kinds or it.topical or it.entities) and it.article is None:
-        # a record's name beside other parts of the question (北京的科技成果转化政策) ranks that record first
-        # and its words count, but the question is about the other parts
+    if it.records and (it.regions or it.entities or _concepts(kb, it.records)) and it.article is None:
+        # a record's name beside a place or an organisation, or the name of a concept (北京的科技成果转化政策),
+        # ranks that record first and its words count, but the question is about the place or organisation
         it.prefer_records, it.records = it.records, []
         for d in it.recognised:
             if d.get("as") == "record":
@@ -228,12 +228,22 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.mode = "figures"
         for m in it.metrics:
             it.recognised.append({"text": m, "as": "metric", "id": m})
-    if len([r for r in it.regions if r not in NATIONAL_IDS]) + len(it.missing) >= 2:
-        it.compare = True  # several places named: each is kept, and each answered
+    places_named = [r for r in it.regions if r not in NATIONAL_IDS]
+    apart = [r for r in places_named if not set(kb.ancestors(r)) & set(places_named)]
+    outside = [m for m in it.missing if m["as"] == "place" and m.get("within") not in it.regions]
+    if len(apart) + len(outside) >= 2:
+        it.compare = True  # several places named, none within another: each is kept, and each answered
     return it
 
 
 NATIONAL_IDS = frozenset(("cn",))
+
+
+def _concepts(kb: KB, ids: list[str]) -> bool:
+    """Whether every record named is a concept (科技成果转化: a word more than a thing)."""
+    marks = ",".join("?" * len(ids))
+    return all(r[0] == "concept" for r in kb.conn.execute(
+        f"SELECT COALESCE(category, '') FROM records WHERE id IN ({marks})", ids))
 
 
 def _noun(text: str, piece: resolve.Piece) -> bool:

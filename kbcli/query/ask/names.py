@@ -12,7 +12,16 @@ from ...store.schema import EN_COLUMNS, FTS_TABLE, ZH_COLUMNS
 from ...text import HAN, fold, loose, word_key
 from ..kb import KB
 from . import places
-from .words import FUNCTION_CHARS, METRIC_SYNONYMS, METRIC_WORDS, ORG_SUFFIX_EN, ORG_SUFFIX_ZH, QUESTION_WORDS, SUBJECT_AFTER
+from .words import (
+    FUNCTION_CHARS,
+    METRIC_SYNONYMS,
+    METRIC_WORDS,
+    ORG_NAME_RE,
+    ORG_SUFFIX_EN,
+    ORG_SUFFIX_ZH,
+    QUESTION_WORDS,
+    SUBJECT_AFTER,
+)
 
 if TYPE_CHECKING:
     from ..resolve import Piece
@@ -114,25 +123,29 @@ def split_known(kb: KB, chunk: str) -> tuple[list[str], list[str]]:
 
 # ---------------------------------------------------------------- the free words of a question
 
-def _runs(pieces: list[Piece]) -> list[list[Piece]]:
-    """Consecutive pieces the segmenter left free, as runs."""
+def _runs(text: str, pieces: list[Piece]) -> list[list[Piece]]:
+    """Consecutive pieces the segmenter left free (nothing but spaces between them), as runs."""
     runs: list[list[Piece]] = []
-    last_end = None
     for p in pieces:
-        if runs and last_end is not None and p.start <= last_end + 1:
+        if runs and not text[runs[-1][-1].end:p.start].strip():
             runs[-1].append(p)
         else:
             runs.append([p])
-        last_end = p.end
     return runs
 
 
-def read_free(kb: KB, q: Question, it: Interpretation, free: list[Piece]) -> None:
+def read_free(kb: KB, q: Question, it: Interpretation, free: list[Piece], pieces: list[Piece]) -> None:
     """Place the free words of a question: real places (in the base under another name, or not in it),
     names and phrases the base's text holds (entities narrow the answer to the records holding them),
     names it does not hold, and the words left to rank with."""
-    for run in _runs(free):
+    for quoted in _quoted(q):  # “1+1+M+N”, 「放水養魚」: a phrase quoted is a name, when the text holds it
+        if not any(quoted in p.text or p.text in quoted for p in pieces if p.known) and occurs(kb, quoted):
+            it.entities.append(quoted)
+            it.recognised.append({"text": quoted, "as": "name in the base's text"})
+            free = [p for p in free if p.text not in quoted]
+    for run in _runs(q.text, free):
         start, end = run[0].start, run[-1].end
+        start = _with_place_before(kb, q, it, pieces, start, end)
         text = q.text[start:end]
         units = [(m.start(), m.end()) for m in _UNIT.finditer(text)]
         i, rest = 0, []
@@ -152,6 +165,45 @@ def read_free(kb: KB, q: Question, it: Interpretation, free: list[Piece]) -> Non
             _place(kb, it, text[units[i][0]:units[j - 1][1]], ids)
             i = j
         _words(kb, q, it, text, start, rest)
+
+
+_QUOTED = re.compile(r"[“「『\"‘]([^”」』\"’]{2,40})[”」』\"’]")
+
+
+def _quoted(q: Question) -> list[str]:
+    return [m.group(1).strip() for m in _QUOTED.finditer(q.raw) if m.group(1).strip()]
+
+
+def _with_place_before(kb: KB, q: Question, it: Interpretation, pieces: list[Piece], start: int, end: int) -> int:
+    """A region's name that begins a longer name the base's text holds (中关村 + 发展集团, Xi'an + Jiaotong
+    University): the longer name is meant, not the region. Returns where the run starts then."""
+    before = [p for p in pieces if p.end <= start and p.terms and not q.text[p.end:start].strip()]
+    if not before:
+        return start
+    prev = before[-1]
+    regions = [t for t in prev.terms if kb.terms[t]["vocab"] == "regions"]
+    if not regions:
+        return start
+    run = q.text[start:end]
+    han = re.match(f"[{HAN}]", run) is not None
+    if han:
+        m = ORG_NAME_RE.match(run) or re.match(f"[{HAN}]{{2,8}}", run)
+        candidates = [m.group()] if m else []
+    else:
+        words = re.findall(r"[A-Z][\w'’-]*", run)
+        candidates = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
+    for c in candidates:
+        name = prev.text + ("" if han else " ") + c
+        if c and occurs(kb, name):
+            for t in regions:
+                if t in it.regions:
+                    it.regions.remove(t)
+            it.recognised[:] = [d for d in it.recognised if not (d.get("as") == "region" and d["text"] == prev.text)]
+            it.exact = False
+            it.entities.append(name)
+            it.recognised.append({"text": name, "as": "name in the base's text"})
+            return start + q.text[start:end].index(c) + len(c)
+    return start
 
 
 def _place(kb: KB, it: Interpretation, name: str, ids: list[str]) -> None:
@@ -204,29 +256,48 @@ def _words(kb: KB, q: Question, it: Interpretation, text: str, offset: int, unit
 
 
 def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> None:
+    """A run of Chinese no name of the base covers: the names of organisations in it (南开大学, 弗劳恩霍夫协会)
+    whole, found or missing; a run at the start of the question before a particle (工研院每年的…) is its
+    subject, found or missing, whole; the rest cut into the stretches the base's text holds."""
     core = chunk.strip("".join(FUNCTION_CHARS))
     if len(core) < 2:
         return
     at += chunk.index(core)
-    found, lost = split_known(kb, core)
-    subject = _subject_position(q, it, at, core)
-    for s in found:
-        if len(s) < 2:
+    if _subject_position(q, it, at, core) and not ORG_NAME_RE.search(core):
+        if occurs(kb, core):
+            it.entities.append(core)
+            it.recognised.append({"text": core, "as": "name in the base's text"})
+        else:
+            it.missing.append({"text": core, "as": "name"})
+            it.recognised.append({"text": core, "as": "name not in the base"})
+        return
+    rest = []
+    last = 0
+    for m in ORG_NAME_RE.finditer(core):
+        rest.append(core[last:m.start()])
+        last = m.end()
+        name = m.group()
+        if occurs(kb, name):
+            it.entities.append(name)
+            it.recognised.append({"text": name, "as": "name in the base's text"})
+        else:
+            it.missing.append({"text": name, "as": "name"})
+            it.recognised.append({"text": name, "as": "name not in the base"})
+    rest.append(core[last:])
+    for part in rest:
+        part = part.strip("".join(FUNCTION_CHARS))
+        if len(part) < 2:
             continue
-        if ORG_SUFFIX_ZH.search(s) or (subject and s == found[0]):
-            it.entities.append(s)
-            it.recognised.append({"text": s, "as": "name in the base's text"})
-        elif len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
-            it.text.append(s)
-            it.recognised.append({"text": s, "as": "words in the base's text"})
-        else:
-            it.unused.append(s)
-    for s in lost:
-        if ORG_SUFFIX_ZH.search(s) or (subject and not found):
-            it.missing.append({"text": s, "as": "name"})
-            it.recognised.append({"text": s, "as": "name not in the base"})
-        else:
-            it.unused.append(s)
+        found, lost = split_known(kb, part)
+        for s in found:
+            if len(s) < 2:
+                continue
+            if len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
+                it.text.append(s)
+                it.recognised.append({"text": s, "as": "words in the base's text"})
+            else:
+                it.unused.append(s)
+        it.unused.extend(lost)
 
 
 def _records(kb: KB) -> int:
@@ -273,8 +344,9 @@ def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str
 
     prev_end = None
     for at, w in words:
-        capital = w[:1].isupper() and not w.isupper() and at != first_at and w.casefold() not in _GENERIC_CAPS \
-            and w.casefold() not in _STOP
+        acronym = w.isupper() and 2 <= len(w) <= 6 and w.isalpha() and occurs(kb, w)  # MIT, NIST (when held)
+        capital = (w[:1].isupper() and not w.isupper() or acronym) and at != first_at \
+            and w.casefold() not in _GENERIC_CAPS and w.casefold() not in _STOP
         if capital and (not run or prev_end is not None and q.text[prev_end:at].strip() == ""):
             run.append(w)
         else:

@@ -144,13 +144,15 @@ def run(kb: KB, it: Interpretation) -> list[dict]:
     the best are made whole."""
     if it.mode == "figures":
         f = it.filters()
-        owners_named = linked(kb, it.records) if it.records and not it.topical else None
+        owners_named = linked(kb, it.records) if it.records else None
+        if owners_named:  # a named record's figures, and its parts': the question's other words rank them
+            f.text = []
         owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of, owners=owners_named)
         recs = light(kb, ids=owners, figures=True)
         return recs + term_owners(kb, it, {r["id"] for r in recs})
     named = light(kb, ids=it.records)
-    if named and not it.topical:
-        return named  # the question names its records: they are the answer
+    if named:
+        return named  # the question names its records: they are the answer (its other parts rank them)
     rowids = query_rowids(kb, it.filters()) if has_filters(it) or it.group_by == "blockage" else []
     found = light(kb, rowids=rowids, figures=it.money)
     if it.group_by == "blockage":  # 堵点: the records that address one, grouped by it
@@ -180,11 +182,12 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
         return []
     from .names import _term_texts
 
-    wanted: set[str] = set()
-    for vocab in ("regions", "mechanisms", "instruments", "blockages"):
+    wanted: set[str] = set(it.regions)  # a place's own figures (not those of the places within it)
+    for vocab in ("mechanisms", "instruments", "blockages"):
         for t in getattr(it, vocab):
             wanted.update(kb.descendants.get(t, [t]))
-    if not (it.regions or it.records or it.entities):
+    national = not set(it.regions) - {"cn"}
+    if national and not (it.records or it.entities):
         if it.metrics:
             wanted.update(r[0] for r in kb.conn.execute(
                 f"SELECT DISTINCT owner FROM figures WHERE owner_kind = 'term' AND metric IN "
@@ -207,12 +210,9 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
         a, b = period(it.as_of, "--as-of")
         sql += " AND as_of_start <= ? AND as_of_end >= ?"
         params += [b, a]
-    if it.regions and not (set(wanted) & set(it.regions)) and not it.metrics:
-        return []
     owners = [r[0] for r in kb.conn.execute(sql, params) if r[0] not in have]
-    if it.regions:  # a place's question: only the place's own figures, or terms within it
-        inside = {d for r in it.regions for d in kb.descendants.get(r, [r])}
-        owners = [o for o in owners if o in inside]
+    if not national:  # a place's question: only the place's own figures
+        owners = [o for o in owners if o in it.regions]
     return [term_light(kb, t) for t in owners]
 
 

@@ -183,8 +183,10 @@ def article_number(m: re.Match) -> int | None:
 # ---------------------------------------------------------------- names
 
 # the last words of an organisation's name: a question naming one is about it (南开大学, Nankai University)
-ORG_SUFFIX_ZH = re.compile(r"(?:大学|学院|研究院|研究所|科学院|公司|集团|银行|医院|实验室|协会|学会|基金会|中心|"
-                           r"委员会|管委会|交易所|园区|科技园|孵化器|政府|厅|局)$")
+_ORG = r"(?:大学|学院|研究院|研究所|科学院|公司|集团|银行|医院|实验室|协会|学会|基金会|委员会|管委会|交易所|交易中心|研究中心)"
+ORG_SUFFIX_ZH = re.compile(_ORG + "$")
+# an organisation's name in a run of Chinese: from the run's start, or after a particle, to the first suffix
+ORG_NAME_RE = re.compile(r"(?:^|(?<=[的把在对有是给为和与及跟同向]))[^的把在对有是给为和与及跟同向]{1,12}?" + _ORG)
 ORG_SUFFIX_EN = frozenset(("university", "college", "institute", "academy", "company", "corporation", "corp",
                            "group", "bank", "hospital", "laboratory", "lab", "association", "foundation",
                            "inc", "ltd", "limited", "ministry", "bureau", "commission", "exchange", "park"))
