@@ -82,6 +82,24 @@ def occurs(kb: KB, text: str) -> bool:
     return any(needle in t for _, t in _term_texts(kb))
 
 
+_NAME_COLUMNS = "{name_zh name_en tags_zh tags_en}"
+
+
+def about_rowids(kb: KB, text: str, cap: int = 5000) -> set[int]:
+    """The records whose names, actors or tags hold the phrase (not only their quotes or summary)."""
+    expr = _expr(text)
+    if expr is None:
+        return set()
+    expr = _NAME_COLUMNS + " : " + expr.split(" : ", 1)[1]
+    return {r[0] for r in kb.conn.execute(
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?", (expr, cap))}
+
+
+def names_hold(kb: KB, text: str) -> bool:
+    """Whether some record's names, actors or tags hold the phrase: a name, not a word of its text."""
+    return bool(about_rowids(kb, text, 1))
+
+
 def frequency(kb: KB, text: str, cap: int) -> int:
     """How many records hold the phrase, counted up to ``cap``."""
     expr = _expr(text)
@@ -224,7 +242,11 @@ def _place(kb: KB, it: Interpretation, name: str, ids: list[str]) -> None:
                     it.recognised.append({"text": name, "as": "region", "id": t, "name_zh": kb.terms[t]["name_zh"],
                                           "name_en": kb.terms[t]["name_en"]})
                 return
-    p = places.place(ids[0])
+    def inside_named(pid: str) -> bool:
+        return any(loose(n) in {loose(kb.terms[r]["name_zh"]) for r in it.regions}
+                   for a in places.chain(pid)[1:] for n in a.names_zh)
+
+    p = places.place(next((pid for pid in ids if inside_named(pid)), ids[0]))
     if p is None:
         return
     within = next((t for a in places.chain(p.id)[1:] for n in (*a.names_zh, *a.names_en)
@@ -292,7 +314,10 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
         for s in found:
             if len(s) < 2:
                 continue
-            if len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
+            if len(s) <= 4 and names_hold(kb, s) and frequency(kb, s, 100) <= max(3, _records(kb) // 100):
+                it.entities.append(s)  # a rare name of the base: 杨鹏, 陈雨露
+                it.recognised.append({"text": s, "as": "name in the base's text"})
+            elif len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
                 it.text.append(s)
                 it.recognised.append({"text": s, "as": "words in the base's text"})
             else:

@@ -141,24 +141,58 @@ def has_filters(it: Interpretation) -> bool:
 def run(kb: KB, it: Interpretation) -> list[dict]:
     """The records the interpretation's command finds (figures mode: the figures' owners, records and
     terms), light: their ids, names, date, tags and figures without evidence (see ``light``); ranked,
-    the best are made whole."""
+    the best are made whole. Organisations named narrow to the records about them (their names, actors
+    or tags hold the name) where there are such records, else to those whose text holds it; several
+    organisations, when no record holds them all, each on its own."""
+    if len(it.entities) > 1 and not it.records:
+        together = _run(kb, it)
+        if together:
+            return together
+        out: list[dict] = []
+        for e in it.entities:
+            one = copy.deepcopy(it)
+            one.entities = [e]
+            out += [r for r in _run(kb, one) if r["id"] not in {x["id"] for x in out}]
+        return out
+    return _run(kb, it)
+
+
+def _run(kb: KB, it: Interpretation) -> list[dict]:
     if it.mode == "figures":
-        f = it.filters()
-        owners_named = linked(kb, it.records) if it.records else None
-        if owners_named:  # a named record's figures, and its parts': the question's other words rank them
+        if it.records:  # a named record's figures; failing them, its parts' (千校万企: its platform's)
+            f = it.filters()
             f.text = []
-        owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of, owners=owners_named)
-        recs = light(kb, ids=owners, figures=True)
+            owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of, owners=list(it.records))
+            if not owners:
+                owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
+                                       owners=linked(kb, it.records))
+        else:
+            owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
+        recs = _about_entities(kb, it, light(kb, ids=owners, figures=True))
         return recs + term_owners(kb, it, {r["id"] for r in recs})
     named = light(kb, ids=it.records)
     if named:
         return named  # the question names its records: they are the answer (its other parts rank them)
     rowids = query_rowids(kb, it.filters()) if has_filters(it) or it.group_by == "blockage" else []
-    found = light(kb, rowids=rowids, figures=it.money)
+    found = _about_entities(kb, it, light(kb, rowids=rowids, figures=it.money))
     if it.group_by == "blockage":  # 堵点: the records that address one, grouped by it
         found = [r for r in found if r["addresses"]]
-    named_ids = {r["id"] for r in named}
-    return named + [r for r in found if r["id"] not in named_ids]
+    return found
+
+
+def _about_entities(kb: KB, it: Interpretation, recs: list[dict]) -> list[dict]:
+    """Of records holding the organisations named, those about them (names, actors, tags), when any."""
+    if not it.entities or not recs:
+        return recs
+    from .names import about_rowids
+
+    keep = recs
+    for e in it.entities:
+        about = about_rowids(kb, e)
+        tier = [r for r in keep if r["rowid"] in about]
+        if tier:
+            keep = tier
+    return keep
 
 
 def linked(kb: KB, ids: list[str]) -> list[str]:
