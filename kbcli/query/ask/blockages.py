@@ -15,7 +15,8 @@ NATIONAL = frozenset(("cn",))
 def asks_blockages(it: Interpretation) -> bool:
     """Whether the question asks for blockages themselves, not for what is done about them."""
     asks = it.why or it.problem or it.group_by == "blockage" or bool(it.blockages)
-    return asks and not (it.remedy or it.kinds or it.amount or it.count or it.money or it.records or it.metrics
+    kinds = it.kinds and not (it.blockages and (it.why or it.problem))  # 科研模式有什么问题: the mode's problem
+    return asks and not (it.remedy or kinds or it.amount or it.count or it.money or it.records or it.metrics
                          or it.levels or set(it.regions) - NATIONAL or it.entities)
 
 

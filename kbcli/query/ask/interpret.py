@@ -204,13 +204,20 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
     art = ARTICLE_RE.search(q.folded)
     if art:
         it.article = article_number(art)
-    if it.records and (it.regions or it.entities or _concepts(kb, it.records)) and it.article is None:
+    others = it.regions or it.entities or it.kinds or it.topical or it.text
+    if it.records and (it.regions or it.entities or others and _concepts(kb, it.records)) and it.article is None:
         # a record's name beside a place or an organisation, or the name of a concept (北京的科技成果转化政策),
         # ranks that record first and its words count, but the question is about the place or organisation
         it.prefer_records, it.records = it.records, []
         for d in it.recognised:
             if d.get("as") == "record":
                 it.soft.append(d["text"])
+    if it.article is not None and not _laws_named(kb, it.records + it.prefer_records):
+        # "section 18 of China's transfer law", 成果转化法第十七条: the law the base cites that article of
+        laws = [r[0] for r in kb.conn.execute("SELECT DISTINCT law FROM articles WHERE number = ?", (it.article,))]
+        if len(laws) == 1 and ("law" in q.words or "act" in q.words or "法" in q.folded):
+            it.records.insert(0, laws[0])
+            it.recognised.append({"text": "law", "as": "record", "id": laws[0]})
     if it.amount or it.count:  # a question for numbers: money in it is about the figures' unit, not a filter
         it.money = it.money and not it.amount
     if it.money and not funding_family & set(it.instruments):
@@ -237,6 +244,13 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
 
 
 NATIONAL_IDS = frozenset(("cn",))
+
+
+def _laws_named(kb: KB, ids: list[str]) -> bool:
+    if not ids:
+        return False
+    marks = ",".join("?" * len(ids))
+    return bool(kb.conn.execute(f"SELECT 1 FROM records WHERE kind = 'law' AND id IN ({marks})", ids).fetchone())
 
 
 def _concepts(kb: KB, ids: list[str]) -> bool:

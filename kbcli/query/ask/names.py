@@ -203,24 +203,33 @@ def _with_place_before(kb: KB, q: Question, it: Interpretation, pieces: list[Pie
     if not regions:
         return start
     run = q.text[start:end]
-    han = re.match(f"[{HAN}]", run) is not None
-    if han:
-        m = ORG_NAME_RE.match(run) or re.match(f"[{HAN}]{{2,8}}", run)
-        candidates = [m.group()] if m else []
+    if re.match(f"[{HAN}]", run):
+        m = ORG_NAME_RE.match(fold(run))
+        ks = [m.end()] if m and occurs(kb, prev.text + run[:m.end()]) else []
+        if not ks and len(run) >= 2 and occurs(kb, prev.text + run[:2]):
+            lo, hi = 2, min(len(run), 16)  # the longest stretch after the region that the text holds with it
+            while lo < hi:
+                mid = (lo + hi + 1) // 2
+                if re.fullmatch(f"[{HAN}]+", run[:mid]) and occurs(kb, prev.text + run[:mid]):
+                    lo = mid
+                else:
+                    hi = mid - 1
+            ks = [lo] if not re.fullmatch(f"[{''.join(FUNCTION_CHARS)}的]", run[lo - 1]) else []
+        candidates = [(run[:k], prev.text + run[:k]) for k in ks]
     else:
         words = re.findall(r"[A-Z][\w'’-]*", run)
-        candidates = [" ".join(words[:n]) for n in range(len(words), 0, -1)]
-    for c in candidates:
-        name = prev.text + ("" if han else " ") + c
-        if c and occurs(kb, name):
-            for t in regions:
-                if t in it.regions:
-                    it.regions.remove(t)
-            it.recognised[:] = [d for d in it.recognised if not (d.get("as") == "region" and d["text"] == prev.text)]
-            it.exact = False
-            it.entities.append(name)
-            it.recognised.append({"text": name, "as": "name in the base's text"})
-            return start + q.text[start:end].index(c) + len(c)
+        candidates = [(" ".join(words[:n]), prev.text + " " + " ".join(words[:n])) for n in range(len(words), 0, -1)]
+        candidates = [(c, name) for c, name in candidates if occurs(kb, name)][:1]
+    for c, name in candidates:
+        if not c:
+            continue
+        for t in regions:
+            if t in it.regions:
+                it.regions.remove(t)
+        it.recognised[:] = [d for d in it.recognised if not (d.get("as") == "region" and d["text"] == prev.text)]
+        it.exact = False
+        _entity(it, name)
+        return start + run.index(c) + len(c)
     return start
 
 
@@ -278,33 +287,31 @@ def _words(kb: KB, q: Question, it: Interpretation, text: str, offset: int, unit
 
 
 def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> None:
-    """A run of Chinese no name of the base covers: the names of organisations in it (南开大学, 弗劳恩霍夫协会)
-    whole, found or missing; a run at the start of the question before a particle (工研院每年的…) is its
-    subject, found or missing, whole; the rest cut into the stretches the base's text holds."""
+    """A run of Chinese no name of the base covers: the names of organisations in it (南开大学, 弗劳恩霍夫协会),
+    found, found by their first words (德创未来汽车科技公司: 德创未来汽车科技), or missing; a run that is the
+    question's subject (工研院每年的…) likewise; the rest cut into the stretches the base's text holds,
+    rare names of the base among them (陈旻, 杨鹏) narrowing like organisations."""
     core = chunk.strip("".join(FUNCTION_CHARS))
     if len(core) < 2:
         return
     at += chunk.index(core)
-    if _subject_position(q, it, at, core) and not ORG_NAME_RE.search(core):
+    folded = fold(core)
+    if len(folded) != len(core):  # folding changed the length (a rare compatibility character): as typed
+        folded = core
+    if _subject_position(q, it, at, core) and not ORG_NAME_RE.search(folded):
         if occurs(kb, core):
-            it.entities.append(core)
-            it.recognised.append({"text": core, "as": "name in the base's text"})
-        else:
-            it.missing.append({"text": core, "as": "name"})
-            it.recognised.append({"text": core, "as": "name not in the base"})
-        return
+            if frequency(kb, core, 1000) <= max(3, _records(kb) // 20):
+                _entity(it, core)
+                return
+        elif not any(len(s) >= 2 and _rare_name(kb, s) for s in split_known(kb, core)[0]):
+            _missing_name(it, core)
+            return
     rest = []
     last = 0
-    for m in ORG_NAME_RE.finditer(core):
+    for m in ORG_NAME_RE.finditer(folded):
         rest.append(core[last:m.start()])
         last = m.end()
-        name = m.group()
-        if occurs(kb, name):
-            it.entities.append(name)
-            it.recognised.append({"text": name, "as": "name in the base's text"})
-        else:
-            it.missing.append({"text": name, "as": "name"})
-            it.recognised.append({"text": name, "as": "name not in the base"})
+        _organisation(kb, it, core[m.start():m.end()])
     rest.append(core[last:])
     for part in rest:
         part = part.strip("".join(FUNCTION_CHARS))
@@ -314,15 +321,47 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
         for s in found:
             if len(s) < 2:
                 continue
-            if len(s) <= 4 and names_hold(kb, s) and frequency(kb, s, 100) <= max(3, _records(kb) // 100):
-                it.entities.append(s)  # a rare name of the base: 杨鹏, 陈雨露
-                it.recognised.append({"text": s, "as": "name in the base's text"})
+            if s == part and _rare_name(kb, s) or len(found) > 1 and len(s) <= 3 and _rare_name(kb, s):
+                _entity(it, s)  # a rare name of the base: 杨鹏, 陈旻
             elif len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
                 it.text.append(s)
                 it.recognised.append({"text": s, "as": "words in the base's text"})
             else:
                 it.unused.append(s)
         it.unused.extend(lost)
+
+
+def _entity(it: Interpretation, name: str) -> None:
+    it.entities.append(name)
+    it.recognised.append({"text": name, "as": "name in the base's text"})
+
+
+def _missing_name(it: Interpretation, name: str) -> None:
+    it.missing.append({"text": name, "as": "name"})
+    it.recognised.append({"text": name, "as": "name not in the base"})
+
+
+def _organisation(kb: KB, it: Interpretation, name: str) -> None:
+    """An organisation's name: found whole, or by its first words when the base names it longer or
+    shorter (德创未来汽车科技公司: 德创未来汽车科技有限公司), else missing."""
+    if occurs(kb, name):
+        _entity(it, name)
+        return
+    stem = ORG_SUFFIX_ZH.sub("", fold(name))
+    found, _ = split_known(kb, stem) if len(stem) >= 4 else ([], [])
+    if found and found[0] == stem[:len(found[0])] and len(found[0]) >= max(4, (len(stem) * 2 + 2) // 3):
+        _entity(it, name[:len(found[0])])
+    else:
+        _missing_name(it, name)
+
+
+def _rare_name(kb: KB, s: str) -> bool:
+    """A short run the base holds as a name (a record's name, an actor), in few records, and no term's
+    name: 杨鹏, 陈雨露."""
+    if len(s) > 4 or not names_hold(kb, s) or frequency(kb, s, 100) > max(3, _records(kb) // 100):
+        return False
+    key = fold(s)
+    return not any(key in fold(t["name_zh"]) or any(key in fold(a) for a in t["aliases"]) for t in kb.terms.values())
 
 
 def _records(kb: KB) -> int:

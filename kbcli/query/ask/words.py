@@ -47,7 +47,8 @@ QUESTION_WORDS: dict[str, str] = {
                       "财政补贴|资金支持"),
     **_words("amount", "how much|how big|how large|how high|what share|what percentage|what proportion|"
                        "what rate|多少|多少钱|多大|几何|多高|几成|百分之几"),
-    **_words("count", "how many|number of|多少家|多少个|多少项|多少所|多少人|多少名|几家|几个|几项|几所|数量"),
+    **_words("count", "how many|number of|多少家|多少个|多少项|多少所|多少人|多少名|几家|几个|几项|几所|数量|"
+                      "几次|多少次|多少款|几款|多少件|多少条|几条"),
     **_words("compare", "compare|compared|comparison|versus|vs|比较|对比|相比|相比较"),
     **_words("stop", "which|what|who|whom|whose|how|does|do|did|is|are|was|were|be|been|the|a|an|of|"
                      "to|for|in|on|by|at|with|and|or|that|this|these|those|there|their|its|it|any|about|from|"
@@ -191,5 +192,5 @@ ORG_SUFFIX_EN = frozenset(("university", "college", "institute", "academy", "com
                            "group", "bank", "hospital", "laboratory", "lab", "association", "foundation",
                            "inc", "ltd", "limited", "ministry", "bureau", "commission", "exchange", "park"))
 # particles after which a name at the start of a Chinese question is its subject (南开大学把…, 华为的…)
-SUBJECT_AFTER = ("的", "把", "在", "对", "有", "是", "给", "为", "如何", "怎样", "怎么", "将", "通过", "采取", "推出",
+SUBJECT_AFTER = ("的", "把", "在", "对", "有", "是", "给", "如何", "怎样", "怎么", "将", "通过", "采取", "推出",
                  "设立", "出台", "建立", "开展", "实行", "规定")
