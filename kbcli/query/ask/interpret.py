@@ -205,7 +205,9 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
     if art:
         it.article = article_number(art)
     others = it.regions or it.entities or it.kinds or it.topical or it.text
-    if it.records and (it.regions or it.entities or others and _concepts(kb, it.records)) and it.article is None:
+    placed = it.regions and _within(kb, it.records, it.regions)  # 深圳的全过程创新生态链: Shenzhen's own record
+    if it.records and (it.regions and not placed or it.entities or others and _concepts(kb, it.records)) \
+            and it.article is None:
         # a record's name beside a place or an organisation, or the name of a concept (北京的科技成果转化政策),
         # ranks that record first and its words count, but the question is about the place or organisation
         it.prefer_records, it.records = it.records, []
@@ -244,6 +246,17 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
 
 
 NATIONAL_IDS = frozenset(("cn",))
+
+
+def _within(kb: KB, ids: list[str], regions: list[str]) -> bool:
+    """Whether every record named is placed in one of the regions named (or a place within one)."""
+    inside = {d for r in regions for d in kb.descendants.get(r, [r])}
+    marks = ",".join("?" * len(ids))
+    tagged: dict[str, set[str]] = {i: set() for i in ids}
+    for rec, term in kb.conn.execute(
+            f"SELECT record, term FROM record_terms WHERE vocab = 'regions' AND record IN ({marks})", ids):
+        tagged[rec].add(term)
+    return all(t & inside for t in tagged.values())
 
 
 def _laws_named(kb: KB, ids: list[str]) -> bool:

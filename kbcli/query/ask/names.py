@@ -17,6 +17,7 @@ from .words import (
     METRIC_SYNONYMS,
     METRIC_WORDS,
     ORG_NAME_RE,
+    SHORT_ORG_RE,
     ORG_SUFFIX_EN,
     ORG_SUFFIX_ZH,
     QUESTION_WORDS,
@@ -299,12 +300,18 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
     if len(folded) != len(core):  # folding changed the length (a rare compatibility character): as typed
         folded = core
     if _subject_position(q, it, at, core) and not ORG_NAME_RE.search(folded):
-        if occurs(kb, core):
-            if frequency(kb, core, 1000) <= max(3, _records(kb) // 20):
+        short = SHORT_ORG_RE.match(folded)
+        if short and not occurs(kb, core[:short.end()]):
+            _missing_name(it, core[:short.end()])  # 工研院每年…: a name the base never mentions
+            core, folded = core[short.end():], folded[short.end():]
+            if len(core) < 2:
+                return
+        elif occurs(kb, core):
+            if names_hold(kb, core) and frequency(kb, core, 1000) <= max(3, _records(kb) // 20):
                 _entity(it, core)
                 return
-        elif not any(len(s) >= 2 and _rare_name(kb, s) for s in split_known(kb, core)[0]):
-            _missing_name(it, core)
+        elif len(core) <= 6 and not any(len(s) >= 2 and _rare_name(kb, s) for s in split_known(kb, core)[0]):
+            _missing_name(it, core)  # 华为的…, 宁德时代的…
             return
     rest = []
     last = 0
@@ -323,7 +330,7 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
                 continue
             if s == part and _rare_name(kb, s) or len(found) > 1 and len(s) <= 3 and _rare_name(kb, s):
                 _entity(it, s)  # a rare name of the base: 杨鹏, 陈旻
-            elif len(s) >= 4 or frequency(kb, s, 1000) <= max(3, _records(kb) // 20):
+            elif frequency(kb, s, 1000) <= max(3, _records(kb) // 10):
                 it.text.append(s)
                 it.recognised.append({"text": s, "as": "words in the base's text"})
             else:
@@ -358,7 +365,7 @@ def _organisation(kb: KB, it: Interpretation, name: str) -> None:
 def _rare_name(kb: KB, s: str) -> bool:
     """A short run the base holds as a name (a record's name, an actor), in few records, and no term's
     name: 杨鹏, 陈雨露."""
-    if len(s) > 4 or not names_hold(kb, s) or frequency(kb, s, 100) > max(3, _records(kb) // 100):
+    if len(s) > 4 or not names_hold(kb, s) or frequency(kb, s, 100) > max(5, _records(kb) // 50):
         return False
     key = fold(s)
     return not any(key in fold(t["name_zh"]) or any(key in fold(a) for a in t["aliases"]) for t in kb.terms.values())
@@ -457,7 +464,7 @@ def metrics_named(kb: KB, q: Question, free: list[str]) -> list[str]:
         return []
     scored: list[tuple[float, str, frozenset[str]]] = []
     for m, ids, label in _metric_table(kb):
-        s = len(ids) + 0.5 if len(ids) >= 2 and ids <= words else 0.0
+        s = len(ids) + 0.6 if len(ids) >= 2 and ids <= words else 0.0  # an id's words before a label's
         common = len(label & words)
         ratio = common / len(label) if label else 0
         if common >= 3 and ratio >= 0.6 and label & free_words:

@@ -191,6 +191,8 @@ ORG_NAME_RE = re.compile(r"(?:^|(?<=[的把在对有是给为和与及跟同向]
 ORG_SUFFIX_EN = frozenset(("university", "college", "institute", "academy", "company", "corporation", "corp",
                            "group", "bank", "hospital", "laboratory", "lab", "association", "foundation",
                            "inc", "ltd", "limited", "ministry", "bureau", "commission", "exchange", "park"))
+# a short name of an organisation at a question's start (工研院, 科技部): to the first of these characters
+SHORT_ORG_RE = re.compile(r"^[^的把在对有是给为和与及]{1,3}?[院所局厅委社司署]")
 # particles after which a name at the start of a Chinese question is its subject (南开大学把…, 华为的…)
 SUBJECT_AFTER = ("的", "把", "在", "对", "有", "是", "给", "如何", "怎样", "怎么", "将", "通过", "采取", "推出",
                  "设立", "出台", "建立", "开展", "实行", "规定")
