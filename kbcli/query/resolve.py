@@ -337,7 +337,7 @@ def _unit_re() -> re.Pattern:
 
 MAX_HAN = 24  # longest Chinese name tried, in characters
 _AFTER_SINGLE = frozenset("的了吗呢第里内中级有是在和与及对给为把被于由向都也还又能会做用请各等将已哪")
-MAX_WORDS = 8  # longest English name tried, in words
+MAX_WORDS = 16  # longest English name tried, in words (a law's or a plan's full title)
 
 
 @dataclass

@@ -686,7 +686,7 @@ class Builder:
             self._figures(rec, "record", obj.figures)
             for f in obj.figures:
                 quotes.extend(e.quote for e in f.evidence)
-        summary = [obj.summary_en, obj.notes or ""]
+        summary = [obj.summary_en, obj.notes or "", *(f.label_en for f in obj.figures if f.label_en)]
         more_zh: list[str] = []
         links = buf["links"]
         for lb in obj.legal_basis:

@@ -31,7 +31,7 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
             continue  # the figures the printed command returns, no others
         s = 0.0
         money = f["unit"] in MONEY_UNITS
-        if it.metrics and f["metric"] in it.metrics:
+        if f["metric"] in it.metrics or f["metric"] in it.suggested:
             s += 4
         percent = f["unit"] == "percent"
         if it.share:

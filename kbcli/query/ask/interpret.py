@@ -40,6 +40,7 @@ class Interpretation:
     since: str | None = None
     until: str | None = None
     metrics: list[str] = field(default_factory=list)
+    suggested: list[str] = field(default_factory=list)  # metrics whose label the question's words hold: ranked
     records: list[str] = field(default_factory=list)  # records the question names
     entities: list[str] = field(default_factory=list)  # names the base's text holds (南开大学): the subject
     text: list[str] = field(default_factory=list)  # other words the base's text holds: they narrow too
@@ -233,10 +234,12 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.instruments.append("funding")
         it.added_funding = True
     if it.amount or it.count:  # a metric only narrows a question for numbers
-        it.metrics = names.metrics_named(kb, q, it.unused)
+        it.metrics, it.suggested = names.metrics_named(kb, q, it.unused)
         it.mode = "figures"
         for m in it.metrics:
             it.recognised.append({"text": m, "as": "metric", "id": m})
+        for m in it.suggested:
+            it.recognised.append({"text": m, "as": "metric suggested by its label", "id": m})
     places_named = [r for r in it.regions if r not in NATIONAL_IDS]
     apart = [r for r in places_named if not set(kb.ancestors(r)) & set(places_named)]
     outside = [m for m in it.missing if m["as"] == "place" and m.get("within") not in it.regions]

@@ -404,13 +404,14 @@ def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str
             return
         name = " ".join(run)
         if occurs(kb, name):
-            it.entities.append(name)
-            it.recognised.append({"text": name, "as": "name in the base's text"})
-        elif word_key(run[-1].casefold()) in ORG_SUFFIX_EN or len(run) > 1 or len(name) > 5:
-            it.missing.append({"text": name, "as": "name"})
-            it.recognised.append({"text": name, "as": "name not in the base"})
+            if len(run) > 1 or frequency(kb, name, 100) <= max(5, _records(kb) // 50):
+                _entity(it, name)  # Nankai University, Stanford (a rare word of the base: a name)
+            else:
+                it.unused.append(name)  # a common word written with a capital
+        elif word_key(run[-1].casefold()) in ORG_SUFFIX_EN or not all(occurs(kb, w) for w in run):
+            _missing_name(it, name)  # Tsinghua, Huawei, Oxford University
         else:
-            it.unused.append(name)
+            it.unused.extend(run)  # words of the base, written with capitals
         run.clear()
 
     prev_end = None
@@ -451,31 +452,34 @@ def _metric_words_re() -> re.Pattern:
     return re.compile("|".join(sorted(map(re.escape, METRIC_WORDS), key=len, reverse=True)))
 
 
-def metrics_named(kb: KB, q: Question, free: list[str]) -> list[str]:
-    """The metrics a question names: those whose id's words it holds all of (technology contract turnover,
-    R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), or whose label's words it holds
-    most of (three at least, three fifths of the label, one of them a word no term of the question took);
-    the one naming most of the question's words wins, the most specific when one's words hold another's."""
+def metrics_named(kb: KB, q: Question, free: list[str]) -> tuple[list[str], list[str]]:
+    """The metrics a question names: (those whose id's words it holds all of (technology contract turnover,
+    R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), the most specific when one's
+    words hold another's; those whose label's words it holds most of (three at least, three fifths of the
+    label, one of them a word no term of the question took)). An id names a metric; a label only
+    suggests one: the answer keeps the first to that metric and ranks the second first."""
     words = {METRIC_SYNONYMS.get(w, w) for w in q.words} - _STOP
     free_words = {word_key(w) for x in free for w in re.findall(r"[a-z0-9]+", fold(x))}
     for hit in _metric_words_re().finditer(q.folded):
         words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())
     if len(words) < 2:
-        return []
-    scored: list[tuple[float, str, frozenset[str]]] = []
+        return [], []
+    by_id: list[tuple[float, str, frozenset[str]]] = []
+    by_label: list[tuple[float, str]] = []
     for m, ids, label in _metric_table(kb):
-        s = len(ids) + 0.6 if len(ids) >= 2 and ids <= words else 0.0  # an id's words before a label's
+        if len(ids) >= 2 and ids <= words:
+            by_id.append((len(ids) + 0.6, m, ids))
         common = len(label & words)
         ratio = common / len(label) if label else 0
         if common >= 3 and ratio >= 0.6 and label & free_words:
-            s = max(s, common + ratio / 2)
-        if s:
-            scored.append((s, m, ids))
-    if not scored:
-        return []
-    top = max(s for s, _, _ in scored)
-    best = [(m, ids) for s, m, ids in scored if s == top]
-    return sorted(m for m, ids in best if not any(ids < other for _, other in best))
+            by_label.append((common + ratio / 2, m))
+    top_label = max((s for s, _ in by_label), default=0.0)
+    labelled = sorted(m for s, m in by_label if s == top_label)
+    top_id = max((s for s, _, _ in by_id), default=0.0)
+    if top_id < top_label:  # the label says more of the question than any id does
+        return [], labelled
+    best = [(m, ids) for s, m, ids in by_id if s == top_id]
+    return sorted(m for m, ids in best if not any(ids < other for _, other in best)), labelled
 
 
 def related_metrics(kb: KB, metrics: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from ...text import fold, word_key
 from .words import read_dates
 
-_PUNCT = re.compile(r"[?？!！。.,，、;；:：\"“”‘’()（）《》〈〉「」『』【】]+|'(?!s\b)|(?<=\w)'s\b")
+_PUNCT = re.compile(r"[?？!！。.,，、;；:：\"“”'‘’()（）《》〈〉「」『』【】]+")
 _EN_WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?")
 
 

@@ -123,23 +123,7 @@ def _whole(kb: KB, light: list[dict]) -> list[dict]:
 
 
 def term_record(kb: KB, tid: str) -> dict:
-    """A vocabulary term whose own figures answer a question, in the shape of a record: ``kind`` is its
-    vocabulary's (blockage, region ...), ``term`` is true, its description is the summary."""
-    t = kb.terms[tid]
-    doc = kb.term_doc(tid)
-    field = {"regions": "regions", "mechanisms": "mechanisms", "instruments": "instruments",
-             "blockages": "addresses"}[t["vocab"]]
-    rec: dict = {"id": tid, "kind": VOCAB_KIND[t["vocab"]], "term": True, "name_zh": t["name_zh"],
-                 "name_en": t["name_en"], "short_names": t["aliases"], "summary_en": doc.get("description_en"),
-                 "date": None, "regions": [], "mechanisms": [], "instruments": [], "addresses": [],
-                 "figures": [kb.figure(f) for f in doc.get("figures", ())],
-                 "evidence": kb.evidence(doc.get("evidence", ()))}
-    rec[field] = [kb.mini(tid)]
-    rec["parent"] = kb.mini(t["parent"]) if t["parent"] else None
-    ev = list(shape.record_evidence(rec))
-    rec["sources"] = list(dict.fromkeys(e["source"] for e in ev))
-    rec["restricted"] = any(e.get("restricted") for e in ev)
-    return rec
+    return kb.term_record(tid)
 
 
 def grouped(kb: KB, it: Interpretation, records: list[dict]) -> list[dict]:

@@ -160,8 +160,8 @@ def run(kb: KB, it: Interpretation) -> list[dict]:
 def _run(kb: KB, it: Interpretation) -> list[dict]:
     if it.mode == "figures":
         if it.records:  # a named record's figures; failing them, its parts' (千校万企: its platform's)
-            f = it.filters()
-            f.text = []
+            f = it.filters()  # the record is the subject: the question's other words and terms rank its figures
+            f.text, f.mechanisms, f.instruments, f.blockages, f.kinds, f.levels = [], [], [], [], [], []
             owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of, owners=list(it.records))
             if not owners:
                 owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
@@ -212,8 +212,8 @@ def linked(kb: KB, ids: list[str]) -> list[str]:
 def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
     """Vocabulary terms whose own figures answer a question for numbers: the terms it names (and their
     narrower ones), or any term holding the metric it names, or whose text holds its words."""
-    if it.kinds or it.levels:
-        return []
+    if it.kinds or it.levels or it.records or it.entities:
+        return []  # a record or an organisation named is the subject: no term's figures
     from .names import _term_texts
 
     wanted: set[str] = set(it.regions)  # a place's own figures (not those of the places within it)
@@ -222,10 +222,11 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
             wanted.update(kb.descendants.get(t, [t]))
     national = not set(it.regions) - {"cn"}
     if national and not (it.records or it.entities):
-        if it.metrics:
+        named = it.metrics + it.suggested
+        if named:
             wanted.update(r[0] for r in kb.conn.execute(
                 f"SELECT DISTINCT owner FROM figures WHERE owner_kind = 'term' AND metric IN "
-                f"({','.join('?' * len(it.metrics))})", it.metrics))
+                f"({','.join('?' * len(named))})", named))
         words = [w for w in (*it.text, *it.unused) if len(w) > 1]
         if words:
             from ...text import fold

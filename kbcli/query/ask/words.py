@@ -122,9 +122,15 @@ _DATE_PATTERNS: list[tuple[re.Pattern, str]] = [
 ]
 
 
+# a year a figure is compared with is not the period asked (a multiple of 2012, compared with 2012)
+_BASE_YEAR = re.compile(rf"(?:multiple of|relative to|compared (?:to|with)|than|versus|vs\.?|比)\s*{_Y}\s*年?",
+                        re.IGNORECASE)
+
+
 def read_dates(text: str) -> tuple[str, str | None, str | None, list[str]]:
     """The question without its date expressions, the since and until dates, and the expressions read."""
     text = unicodedata.normalize("NFKC", text)  # full-width digits
+    text = _BASE_YEAR.sub(lambda m: m.group().replace(m.group(1), " "), text)
     since = until = None
     found: list[str] = []
     for rx, kind in _DATE_PATTERNS:
