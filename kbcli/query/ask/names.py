@@ -4,6 +4,7 @@ University), and the metric a question names (in English words or in Chinese: �
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -158,7 +159,8 @@ def read_free(kb: KB, q: Question, it: Interpretation, free: list[Piece], pieces
     names and phrases the base's text holds (entities narrow the answer to the records holding them),
     names it does not hold, and the words left to rank with."""
     for quoted in _quoted(q):  # “1+1+M+N”, 「放水養魚」: a phrase quoted is a name, when the text holds it
-        if not any(quoted in p.text or p.text in quoted for p in pieces if p.known) and occurs(kb, quoted):
+        if not any(loose(quoted) in loose(p.text) or loose(p.text) in loose(quoted) for p in pieces if p.known) \
+                and occurs(kb, quoted):
             it.entities.append(quoted)
             it.recognised.append({"text": quoted, "as": "name in the base's text"})
             free = [p for p in free if p.text not in quoted]
@@ -363,12 +365,17 @@ def _organisation(kb: KB, it: Interpretation, name: str) -> None:
 
 
 def _rare_name(kb: KB, s: str) -> bool:
-    """A short run the base holds as a name (a record's name, an actor), in few records, and no term's
-    name: 杨鹏, 陈雨露."""
-    if len(s) > 4 or not names_hold(kb, s) or frequency(kb, s, 100) > max(5, _records(kb) // 50):
+    """A short run the base holds as the name of someone who acts (a person, a team, a firm: an actor of a
+    record), in few records: 杨鹏, 陈旻."""
+    if len(s) > 4 or frequency(kb, s, 100) > max(5, _records(kb) // 50):
+        return False
+    rows = sorted(about_rowids(kb, s, 50))
+    if not rows:
         return False
     key = fold(s)
-    return not any(key in fold(t["name_zh"]) or any(key in fold(a) for a in t["aliases"]) for t in kb.terms.values())
+    return any(key in fold(a) for (actors,) in kb.conn.execute(
+        f"SELECT actors FROM records WHERE rowid IN ({','.join('?' * len(rows))})", rows)
+        for a in json.loads(actors or "[]"))
 
 
 def _records(kb: KB) -> int:

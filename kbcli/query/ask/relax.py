@@ -148,11 +148,14 @@ def run(kb: KB, it: Interpretation) -> list[dict]:
         together = _run(kb, it)
         if together:
             return together
-        out: list[dict] = []
+        each = []
         for e in it.entities:
             one = copy.deepcopy(it)
             one.entities = [e]
-            out += [r for r in _run(kb, one) if r["id"] not in {x["id"] for x in out}]
+            each.append(_run(kb, one))
+        out: list[dict] = []
+        for n in range(max(map(len, each))):  # in turn, so that each organisation's records come early
+            out += [recs[n] for recs in each if n < len(recs) and recs[n]["id"] not in {x["id"] for x in out}]
         return out
     return _run(kb, it)
 
@@ -168,7 +171,16 @@ def _run(kb: KB, it: Interpretation) -> list[dict]:
                                        owners=linked(kb, it.records))
         else:
             owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
-        recs = _about_entities(kb, it, light(kb, ids=owners, figures=True))
+            if not owners and it.entities:  # what the organisations named hold no figure: their parts'
+                about = [r["id"] for r in _about_entities(kb, it, light(kb, rowids=query_rowids(kb, it.filters())))]
+                if about:
+                    f = it.filters()
+                    f.text, f.mechanisms, f.instruments, f.blockages, f.kinds = [], [], [], [], []
+                    owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
+                                           owners=linked(kb, about[:20]))
+        recs = light(kb, ids=owners, figures=True)
+        if not it.records:
+            recs = _about_entities(kb, it, recs) if any(r["id"] in owners for r in recs) else recs
         return recs + term_owners(kb, it, {r["id"] for r in recs})
     named = light(kb, ids=it.records)
     if named:
