@@ -244,7 +244,7 @@ def _compare(kb: KB, it: Interpretation, limit: int | None) -> Answer:
     seen: set[str] = set()
     for region in it.regions:
         one = copy.deepcopy(it)
-        one.regions, one.compare = [region], False
+        one.regions, one.compare, one.dropped, one.notes = [region], False, [], []
         one_it, recs = _answer(kb, one)
         name = kb.terms[region]["name_zh"]
         if not recs:

@@ -42,6 +42,8 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
             s += 2 if money else 0
         if percent and not it.share:
             s -= 1  # a growth rate or share answers only a question about one
+        if f.get("qualifier") == "target" and not it.target:
+            s -= 1.5  # a target answers a question about what is planned, not about what is
         if it.since or it.until:
             if f.get("as_of") and overlaps(f["as_of"], it.since, it.until):
                 s += 2

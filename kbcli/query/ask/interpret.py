@@ -23,6 +23,7 @@ from .words import (
     EXTRA,
     NATIONAL,
     SHARE_RE,
+    TARGET_RE,
     article_number,
 )
 
@@ -53,6 +54,7 @@ class Interpretation:
     group_by: str | None = None  # "city", "province", "country", "region" or "blockage"
     when: bool = False  # the question asks when
     why: bool = False  # the question asks why (its causes: blockages)
+    target: bool = False  # the question asks about a target (目标, aim, by 2025)
     problem: bool = False  # the question asks what is wrong (问题, 短板, holds back)
     remedy: bool = False  # the question asks what is done about a problem (解决, overcome)
     exact: bool = False  # 全国/national: the country itself, not the places within it
@@ -137,7 +139,7 @@ class Interpretation:
     def to_json(self) -> dict:
         out: dict[str, Any] = {"match": self.match, "dropped": list(self.dropped), "command": self.command(),
                                "mode": self.mode}
-        for k in ("regions", "mechanisms", "instruments", "blockages", "kinds", "levels", "metrics", "records",
+        for k in ("regions", "mechanisms", "instruments", "blockages", "kinds", "levels", "metrics", "suggested", "records",
                   "entities", "text", "missing", "out_of_scope"):
             out[k] = list(getattr(self, k))
         out.update({"matches": self.matches,
@@ -202,6 +204,7 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
     names.read_free(kb, q, it, free, pieces)
     it.amount = it.amount or it.count or bool(AMOUNT_RE.search(q.folded))
     it.share = bool(SHARE_RE.search(q.folded))
+    it.target = bool(TARGET_RE.search(q.folded)) or any(int(d[:4]) >= 2024 for d in (it.since, it.until) if d)
     art = ARTICLE_RE.search(q.folded)
     if art:
         it.article = article_number(art)

@@ -294,7 +294,13 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
     found, found by their first words (德创未来汽车科技公司: 德创未来汽车科技), or missing; a run that is the
     question's subject (工研院每年的…) likewise; the rest cut into the stretches the base's text holds,
     rare names of the base among them (陈旻, 杨鹏) narrowing like organisations."""
+    whole = chunk.lstrip("".join(FUNCTION_CHARS))  # 华为在…: a name may end in a particle's character
+    start = at + len(chunk) - len(whole)
     core = chunk.strip("".join(FUNCTION_CHARS))
+    for k in range(len(whole), 1, -1):
+        if all(c in FUNCTION_CHARS for c in whole[k:]) and _subject_position(q, it, start, whole[:k]):
+            core = whole[:k]
+            break
     if len(core) < 2:
         return
     at += chunk.index(core)
@@ -396,7 +402,7 @@ def _subject_position(q: Question, it: Interpretation, at: int, chunk: str) -> b
     if before.strip(" 在请问"):
         return False
     after = q.text[at + len(chunk):].lstrip()
-    return after.startswith(SUBJECT_AFTER)
+    return after.startswith(SUBJECT_AFTER) or after.startswith(tuple(FUNCTION_CHARS))
 
 
 def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str]]) -> None:
@@ -465,7 +471,7 @@ def metrics_named(kb: KB, q: Question, free: list[str]) -> tuple[list[str], list
     words hold another's; those whose label's words it holds most of (three at least, three fifths of the
     label, one of them a word no term of the question took)). An id names a metric; a label only
     suggests one: the answer keeps the first to that metric and ranks the second first."""
-    words = {METRIC_SYNONYMS.get(w, w) for w in q.words} - _STOP
+    words = (set(q.words) | {METRIC_SYNONYMS[w] for w in q.words if w in METRIC_SYNONYMS}) - _STOP
     free_words = {word_key(w) for x in free for w in re.findall(r"[a-z0-9]+", fold(x))}
     for hit in _metric_words_re().finditer(q.folded):
         words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())

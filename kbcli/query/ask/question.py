@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ...text import fold, word_key
-from .words import read_dates
+from .words import ARTICLE_RE, read_dates
 
 _PUNCT = re.compile(r"[?？!！。.,，、;；:：\"“”'‘’()（）《》〈〉「」『』【】]+")
 _EN_WORD = re.compile(r"[a-z0-9]+(?:&[a-z0-9]+)?")
@@ -32,6 +32,7 @@ class Question:
         spaced = _PUNCT.sub(" ", nfkc)
         q.folded = fold(nfkc)
         q.text, q.since, q.until, q.dates = read_dates(spaced)
+        q.text = ARTICLE_RE.sub(" ", q.text)  # 第九條, Art. 9: read as the article asked, not as words
         words = _EN_WORD.findall(fold(q.text).replace("r&d", "rd"))
         q.words = frozenset(word_key(w) for w in words)
         return q

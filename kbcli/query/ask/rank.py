@@ -55,7 +55,8 @@ def score(it: Interpretation, rec: dict, ctx: Context) -> tuple[float, list[dict
         if not ctx.asked[vocab]:
             continue
         tags = {t["id"] for t in rec[field_name]}
-        s += 2 if tags & ctx.asked[vocab] else 1 if tags else 0
+        both = len(tags & ctx.asked[vocab])  # a record addressing more of the terms asked ranks higher
+        s += 2 + 0.5 * (both - 1) if both else 1 if tags else 0
     if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
         s += 1
     if rec["id"] in it.prefer_records:

@@ -72,10 +72,11 @@ MONEY_UNITS = frozenset(("yuan", "eur", "usd"))
 # words that ask for a number, left in the question as content (成交额 also matches a figure's quote)
 AMOUNT_RE = re.compile(r"how much|how many|how big|how large|how high|number of|amount|turnover|spending|budget|"
                        r"percentage|proportion|what share|what rate|size|多少|多大|多高|成交额|交易额|金额|规模|数量|"
-                       r"总额|总量|比例|占比|比重|增速|强度|上限|几[家个项所种]|授权量|申请量|交易量|成交量|登记量|"
+                       r"总额|总量|比例|占比|比重|增速|强度|上限|几[家个项所次款]|授权量|申请量|交易量|成交量|登记量|"
                        r"存量|增量|[化换]率|目标值")
 SHARE_RE = re.compile(r"share|rate|ratio|percent|proportion|growth|grow|increase|intensity|"
                       r"比例|占比|比重|比率|率|增长|增速|增幅|强度|百分")
+TARGET_RE = re.compile(r"target|aim|goal|plan|expect|by 20\d\d|to be built|目标|力争|计划|规划|预计|将达|到20\d\d")
 NATIONAL = frozenset(("全国", "national", "nationwide", "全国范围", "全国各地"))
 DETERMINERS = frozenset(("the", "a", "an", "this", "that", "its", "their", "his", "her", "our", "whose"))
 
@@ -164,7 +165,7 @@ def read_dates(text: str) -> tuple[str, str | None, str | None, list[str]]:
 # ---------------------------------------------------------------- articles
 
 # 第十四条, 第14条, 第十四條 (folded: 条), article 14, art. 14, section 14, § 14
-ARTICLE_RE = re.compile(r"第\s*([一二三四五六七八九十百零〇两\d]+)\s*条|"
+ARTICLE_RE = re.compile(r"第\s*([一二三四五六七八九十百零〇两\d]+)\s*[条條]|"
                         r"(?:\barticles?|\barts?\.?|\bsections?|\bsecs?\.?|§)\s*(\d+)", re.IGNORECASE)
 _CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
