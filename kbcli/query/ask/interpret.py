@@ -210,8 +210,9 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.article = article_number(art)
     others = it.regions or it.entities or it.kinds or it.topical or it.text
     placed = it.regions and _within(kb, it.records, it.regions)  # 深圳的全过程创新生态链: Shenzhen's own record
-    if it.records and (it.regions and not placed or it.entities or others and _concepts(kb, it.records)) \
-            and it.article is None:
+    held = it.entities and names.records_hold(kb, it.records, it.entities)  # the platform's ZGC Group products
+    if it.records and (it.regions and not placed or it.entities and not held
+                       or others and _concepts(kb, it.records)) and it.article is None:
         # a record's name beside a place or an organisation, or the name of a concept (北京的科技成果转化政策),
         # ranks that record first and its words count, but the question is about the place or organisation
         it.prefer_records, it.records = it.records, []
@@ -237,7 +238,8 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.instruments.append("funding")
         it.added_funding = True
     if it.amount or it.count:  # a metric only narrows a question for numbers
-        it.metrics, it.suggested = names.metrics_named(kb, q, it.unused)
+        framing = [d["text"] for d in it.recognised if d.get("as") in ("level", "grouping")]  # cities with …
+        it.metrics, it.suggested = names.metrics_named(kb, q, it.unused + framing)
         it.mode = "figures"
         for m in it.metrics:
             it.recognised.append({"text": m, "as": "metric", "id": m})

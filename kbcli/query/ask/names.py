@@ -97,6 +97,19 @@ def about_rowids(kb: KB, text: str, cap: int = 5000) -> set[int]:
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?", (expr, cap))}
 
 
+def records_hold(kb: KB, ids: list[str], phrases: list[str]) -> bool:
+    """Whether every record of ``ids`` holds every phrase in its text."""
+    rowids = [r[0] for r in kb.conn.execute(
+        f"SELECT rowid FROM records WHERE id IN ({','.join('?' * len(ids))})", ids)]
+    for p in phrases:
+        expr = _expr(p)
+        if expr is None or len({r[0] for r in kb.conn.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid IN ({','.join('?' * len(rowids))})",
+                [expr, *rowids])}) < len(rowids):
+            return False
+    return bool(rowids)
+
+
 def names_hold(kb: KB, text: str) -> bool:
     """Whether some record's names, actors or tags hold the phrase: a name, not a word of its text."""
     return bool(about_rowids(kb, text, 1))

@@ -224,8 +224,9 @@ def linked(kb: KB, ids: list[str]) -> list[str]:
 def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
     """Vocabulary terms whose own figures answer a question for numbers: the terms it names (and their
     narrower ones), or any term holding the metric it names, or whose text holds its words."""
-    if it.kinds or it.levels or it.records or it.entities:
-        return []  # a record or an organisation named is the subject: no term's figures
+    if it.kinds or it.records:
+        return []  # a record named is the subject: no term's figures
+    from ...text import fold
     from .names import _term_texts
 
     wanted: set[str] = set(it.regions)  # a place's own figures (not those of the places within it)
@@ -241,9 +242,10 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
                 f"({','.join('?' * len(named))})", named))
         words = [w for w in (*it.text, *it.unused) if len(w) > 1]
         if words:
-            from ...text import fold
-
             wanted.update(tid for tid, text in _term_texts(kb) if all(fold(w) in text for w in words))
+    if it.entities:  # an organisation or a name named: only the terms whose texts name it
+        texts = dict(_term_texts(kb))
+        wanted = {t for t in wanted if all(fold(e) in texts.get(t, "") for e in it.entities)}
     if not wanted:
         return []
     sql = f"SELECT DISTINCT owner FROM figures WHERE owner_kind = 'term' AND owner IN ({','.join('?' * len(wanted))})"
@@ -258,8 +260,11 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
         sql += " AND as_of_start <= ? AND as_of_end >= ?"
         params += [b, a]
     owners = [r[0] for r in kb.conn.execute(sql, params) if r[0] not in have]
-    if not national:  # a place's question: only the place's own figures
-        owners = [o for o in owners if o in it.regions]
+    if not national:  # a place's question: the place's own figures, and those whose label names it
+        named = [kb.terms[r]["name_en"].casefold() for r in it.regions]
+        labelled = {o for o, label in kb.conn.execute("SELECT owner, label_en FROM figures WHERE owner_kind = 'term'")
+                    if label and any(n in label.casefold() for n in named)}
+        owners = [o for o in owners if o in it.regions or o in labelled]
     return [term_light(kb, t) for t in owners]
 
 
