@@ -306,7 +306,7 @@ def _figure_results(kb: KB, figs: dict[str, list[dict]], kinds: list[str] | None
     """The owners of figures found, as search results: records, then vocabulary terms."""
     wanted = sorted(parse_kinds(kinds)) if kinds else None
     rows = [(r[0], r[1], r[2]) for r in kb.conn.execute(
-        f"SELECT rowid, id, kind FROM records WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+        "SELECT rowid, id, kind FROM records WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
         (json.dumps([o for o in figs if o not in kb.terms]),)) if wanted is None or r[2] in wanted]
     if limit is not None:
         rows = rows[:limit]

@@ -377,7 +377,7 @@ def ask_lines(question: str, it: dict, records: list[dict], related: list[dict] 
     """The answer to ``kb ask`` as text: whether it is exact, partial or none; the reading (the equivalent
     command, what each word was taken for, the words not used, notes); then the records best first,
     grouped by place when asked; then, under its own heading, related material that is not the answer."""
-    lines = [f"## {match_line(it)}", it["command"]]
+    lines = [f"## {match_line(it)}"] + ([it["command"]] if it["command"] != "-" else [])
     read = []
     for d in it["recognised"]:
         what = _AS.get(d["as"], d["as"])
@@ -387,7 +387,8 @@ def ask_lines(question: str, it: dict, records: list[dict], related: list[dict] 
         read.append(f"{d['text']} → {what}{target}{name}{dropped}")
     lines.append("  read: " + ("; ".join(read) if read else "nothing the base knows"))
     lines.append("  not recognised (used to rank): " + (", ".join(it["unused"]) if it["unused"] else "-"))
-    lines.extend(f"  note: {n}" for n in it["notes"])
+    said = lines[0]
+    lines.extend(f"  note: {n}" for n in it["notes"] if n not in said)  # the first line says it already
     lines.append("")
     if not records:
         lines.append("No record answers the question.")

@@ -18,10 +18,10 @@ from .words import (
     METRIC_SYNONYMS,
     METRIC_WORDS,
     ORG_NAME_RE,
-    SHORT_ORG_RE,
     ORG_SUFFIX_EN,
     ORG_SUFFIX_ZH,
     QUESTION_WORDS,
+    SHORT_ORG_RE,
     SUBJECT_AFTER,
 )
 
@@ -349,7 +349,9 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
         for s in found:
             if len(s) < 2:
                 continue
-            if s == part and _rare_name(kb, s) or len(found) > 1 and len(s) <= 3 and _rare_name(kb, s):
+            if _metric_words_re().fullmatch(fold(s)):
+                it.unused.append(s)  # 成交额: a metric's word, for the figures, not a filter on records
+            elif s == part and _rare_name(kb, s) or len(found) > 1 and len(s) <= 3 and _rare_name(kb, s):
                 _entity(it, s)  # a rare name of the base: 杨鹏, 陈旻
             elif frequency(kb, s, 1000) <= max(3, _records(kb) // 10):
                 it.text.append(s)
@@ -415,7 +417,7 @@ def _subject_position(q: Question, it: Interpretation, at: int, chunk: str) -> b
     if before.strip(" 在请问"):
         return False
     after = q.text[at + len(chunk):].lstrip()
-    return after.startswith(SUBJECT_AFTER) or after.startswith(tuple(FUNCTION_CHARS))
+    return after.startswith((*SUBJECT_AFTER, *FUNCTION_CHARS))
 
 
 def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str]]) -> None:
