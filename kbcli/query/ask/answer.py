@@ -12,7 +12,7 @@ from ..facets import undated
 from ..kb import KB
 from ..search import search
 from . import places
-from .blockages import asks_blockages, blockage_answer
+from .blockages import asks_blockages, blockage_answer, inferred
 from .blockages import needles as blockage_needles
 from .figures import answer_figures, quote
 from .interpret import Interpretation, interpret
@@ -58,6 +58,12 @@ def ask(kb: KB, question: str, limit: int | None = None) -> Answer:
         answer = _article(kb, it)
         if answer is not None:
             return answer
+    cause = inferred(kb, it)
+    if cause:  # a remedy for a problem the question describes: the records addressing that blockage
+        it.blockages.append(cause)
+        it.recognised.append({"text": kb.terms[cause]["name_zh"], "as": "blockage", "id": cause,
+                              "name_zh": kb.terms[cause]["name_zh"], "name_en": kb.terms[cause]["name_en"],
+                              "inferred": True})
     if asks_blockages(it):
         found = blockage_answer(kb, it, limit)
         if found:

@@ -51,9 +51,7 @@ def needles(kb: KB, it: Interpretation) -> list[str]:
     return [n for n in dict.fromkeys(fold(x) for x in out) if len(n.strip()) > 1]
 
 
-def blockage_answer(kb: KB, it: Interpretation, limit: int | None) -> list[str]:
-    """The blockages the question asks about, best first: the ones it names and those within them, then
-    those whose names or texts hold its words."""
+def _scores(kb: KB, it: Interpretation) -> list[tuple[float, int, str]]:
     texts = _texts(kb)
     named = set(it.blockages)
     within = {d for b in it.blockages for d in kb.descendants.get(b, [b])} - named
@@ -65,6 +63,27 @@ def blockage_answer(kb: KB, it: Interpretation, limit: int | None) -> list[str]:
         if s > 0.9:
             scored.append((-s, kb.terms[tid]["ord"], tid))
     scored.sort()
+    return scored
+
+
+def inferred(kb: KB, it: Interpretation) -> str | None:
+    """The blockage a question about remedies describes without naming it (技術交易機構大多只服務本地: the
+    exchanges serving their own locality), when one matches clearly better than any other."""
+    if not it.remedy or it.blockages:
+        return None
+    scored = _scores(kb, it)
+    if not scored:
+        return None
+    best = -scored[0][0]
+    second = -scored[1][0] if len(scored) > 1 else 0.0
+    return scored[0][2] if best >= 2.0 and best >= 1.5 * second else None
+
+
+def blockage_answer(kb: KB, it: Interpretation, limit: int | None) -> list[str]:
+    """The blockages the question asks about, best first: the ones it names and those within them, then
+    those whose names or texts hold its words."""
+    scored = _scores(kb, it)
+    named = set(it.blockages)
     if not named and not scored and it.group_by == "blockage":  # 堵点有哪些: the broadest ones
         return [tid for tid, t in kb.terms.items() if t["vocab"] == "blockages" and not t["parent"]][:limit]
     return [tid for _, _, tid in scored[:limit or 20]]

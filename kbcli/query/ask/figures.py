@@ -22,8 +22,7 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
     names no date and has no money in it). What the question asks about weighs most: its metric, then the
     words it uses that name no term (成交额, 研发投入强度), then the period, then the kind of unit.
     ``needles`` are the question's words folded, ``words`` those of them no term names."""
-    if not (it.amount or it.count or it.money or it.since or it.until or it.metrics):
-        return []
+    asked = it.amount or it.count or it.money or it.since or it.until or it.metrics
     out = []
     for f in rec.get("figures", []):
         if it.mode == "figures" and ((it.metrics and f["metric"] not in it.metrics) or (
@@ -51,7 +50,14 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
                 s -= 2
         text = fold(" ".join([f["metric"].replace("-", " "), f.get("label_en") or "", f["original"],
                               *(e["quote"] for e in f["evidence"])]))
-        s += sum(overlap(n, text) * (3 if n in words else 1) for n in needles)
+        said = sum(overlap(n, text) * (3 if n in words else 1) for n in needles)
+        if not asked:  # no number asked: a figure shows when the question's own words name it
+            said = sum(overlap(n, fold(f.get("label_en") or "") + fold(f["original"])) for n in words) + sum(
+                overlap(n, text) for n in words if len(n) >= 4)
+            if said >= 1.5:
+                out.append(dict(f, _score=said))
+            continue
+        s += said
         if s > 0:
             out.append(dict(f, _score=s))
     out.sort(key=lambda f: -f["_score"])

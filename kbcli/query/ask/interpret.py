@@ -222,7 +222,7 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
     if it.article is not None and not _laws_named(kb, it.records + it.prefer_records):
         # "section 18 of China's transfer law", 成果转化法第十七条: the law the base cites that article of
         laws = [r[0] for r in kb.conn.execute("SELECT DISTINCT law FROM articles WHERE number = ?", (it.article,))]
-        if len(laws) == 1 and ("law" in q.words or "act" in q.words or "法" in q.folded):
+        if len(laws) == 1:  # the one law the base cites that article of
             it.records.insert(0, laws[0])
             it.recognised.append({"text": "law", "as": "record", "id": laws[0]})
     if it.amount or it.count:  # a question for numbers: money in it is about the figures' unit, not a filter

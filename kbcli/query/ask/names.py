@@ -386,15 +386,15 @@ def _organisation(kb: KB, it: Interpretation, name: str) -> None:
 
 
 def _rare_name(kb: KB, s: str) -> bool:
-    """A short run the base holds as the name of someone who acts (a person, a team, a firm: an actor of a
-    record), in few records: 杨鹏, 陈旻."""
+    """A short run the base holds as the name of someone who acts (a person, a team, a firm: the start of
+    an actor's name), in few records: 杨鹏, 陈旻 (not 办公室, the end of 合肥市人民政府办公室)."""
     if len(s) > 4 or frequency(kb, s, 100) > max(5, _records(kb) // 50):
         return False
     rows = sorted(about_rowids(kb, s, 50))
     if not rows:
         return False
     key = fold(s)
-    return any(key in fold(a) for (actors,) in kb.conn.execute(
+    return any(fold(a).startswith(key) for (actors,) in kb.conn.execute(
         f"SELECT actors FROM records WHERE rowid IN ({','.join('?' * len(rows))})", rows)
         for a in json.loads(actors or "[]"))
 

@@ -28,7 +28,7 @@ def needles(it: Interpretation) -> list[str]:
 class Context:
     """What scoring every record shares: the question's words, their matches in the index, the terms asked."""
 
-    def __init__(self, kb: KB, it: Interpretation):
+    def __init__(self, kb: KB, it: Interpretation, rowids: list[int] | None = None):
         self.needles = needles(it)
         self.words = {fold(w) for w in it.unused + it.soft + it.text + it.entities}
         self.unused_rows: list[set[int]] = []
@@ -39,8 +39,8 @@ class Context:
             self.unused_rows = [part_rowids(kb, p) for p in word_parts]
         typed = " ".join([*free, *(d["text"] for d in it.recognised if d.get("as") in VOCAB_KIND.values())])
         all_parts = parts(kb, typed[:1900]) if typed.strip() else []
-        if all_parts:  # every word of the question, as typed: the order among equals
-            self.relevance = text_relevance(kb, all_parts)
+        if all_parts and rowids:  # every word of the question, as typed, among the records ranked: ties
+            self.relevance = text_relevance(kb, all_parts, within=sorted(rowids))
         self.asked = {v: set(getattr(it, v)) for v in VOCABS}
         self.term_words = {loose(d["text"]) for d in it.recognised
                            if d.get("as") in ("mechanism", "instrument", "blockage")}
@@ -85,7 +85,7 @@ def rank(kb: KB, it: Interpretation, records: list[dict], limit: int | None = No
     again with their figures' quotes, then cut to ``limit``, each with the figures that answer and a
     quote; grouped by place or blockage when asked. Ties go to the record holding more of the
     question's words (BM25), then to the order found."""
-    ctx = Context(kb, it)
+    ctx = Context(kb, it, [r["rowid"] for r in records if r.get("rowid") is not None])
 
     def order(rec: dict) -> float:
         rowid = rec.get("rowid")

@@ -18,7 +18,7 @@ from .interpret import Interpretation
 from .names import frequency
 
 # the framing first; topic terms last, and only while another part says what the question is about
-RELAX_ORDER = ("kinds", "levels", "added_funding", "dates", "text", "widen", "instruments", "blockages",
+RELAX_ORDER = ("kinds", "levels", "added_funding", "dates", "text", "instruments", "widen", "blockages",
                "mechanisms")
 _STEP_AS = {"kinds": "kind", "levels": "level", "dates": "date", **VOCAB_KIND}
 
