@@ -307,6 +307,9 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
     found, found by their first words (德创未来汽车科技公司: 德创未来汽车科技), or missing; a run that is the
     question's subject (工研院每年的…) likewise; the rest cut into the stretches the base's text holds,
     rare names of the base among them (陈旻, 杨鹏) narrowing like organisations."""
+    folded_chunk = fold(chunk)
+    if len(folded_chunk) == len(chunk):  # particles are simplified characters: 給 is 给
+        chunk = folded_chunk
     whole = chunk.lstrip("".join(FUNCTION_CHARS))  # 华为在…: a name may end in a particle's character
     start = at + len(chunk) - len(whole)
     core = chunk.strip("".join(FUNCTION_CHARS))
@@ -416,7 +419,7 @@ def _subject_position(q: Question, it: Interpretation, at: int, chunk: str) -> b
             before = before.replace(d["text"], "")
     if before.strip(" 在请问"):
         return False
-    after = q.text[at + len(chunk):].lstrip()
+    after = fold(q.text[at + len(chunk):].lstrip()[:4])
     return after.startswith((*SUBJECT_AFTER, *FUNCTION_CHARS))
 
 
