@@ -14,6 +14,8 @@ from .. import resolve
 from ..facets import Filters
 from ..kb import KB, VOCAB_KIND, VOCABS
 from . import names
+from .basetext import records_hold
+from .metrics import metrics_named
 from .question import Question
 from .words import (
     AMOUNT_RE,
@@ -210,7 +212,7 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.article = article_number(art)
     others = it.regions or it.entities or it.kinds or it.topical or it.text
     placed = it.regions and _within(kb, it.records, it.regions)  # 深圳的全过程创新生态链: Shenzhen's own record
-    held = it.entities and names.records_hold(kb, it.records, it.entities)  # the platform's ZGC Group products
+    held = it.entities and records_hold(kb, it.records, it.entities)  # the platform's ZGC Group products
     if it.records and (it.regions and not placed or it.entities and not held
                        or others and _concepts(kb, it.records)) and it.article is None:
         # a record's name beside a place or an organisation, or the name of a concept (北京的科技成果转化政策),
@@ -239,7 +241,7 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.added_funding = True
     if it.amount or it.count:  # a metric only narrows a question for numbers
         framing = [d["text"] for d in it.recognised if d.get("as") in ("level", "grouping")]  # cities with …
-        it.metrics, it.suggested = names.metrics_named(kb, q, it.unused + framing)
+        it.metrics, it.suggested = metrics_named(kb, q, it.unused + framing)
         it.mode = "figures"
         for m in it.metrics:
             it.recognised.append({"text": m, "as": "metric", "id": m})

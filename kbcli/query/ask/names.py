@@ -1,22 +1,20 @@
 """The words of a question the base's names do not cover: real places (the gazetteer), names and
 phrases its text holds (南开大学, 科技创新引领产业创新), names it does not hold (清华大学, Tsinghua
-University), and the metric a question names (in English words or in Chinese: 技术合同成交额)."""
+University), and the words left to rank with."""
 
 from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ...store.schema import EN_COLUMNS, FTS_TABLE, ZH_COLUMNS
 from ...text import HAN, fold, loose, word_key
 from ..kb import KB
 from . import places
+from .basetext import about_rowids, frequency, names_hold, occurs, records, split_known
+from .metrics import metric_words_re
 from .words import (
     FUNCTION_CHARS,
-    METRIC_SYNONYMS,
-    METRIC_WORDS,
     ORG_NAME_RE,
     ORG_SUFFIX_EN,
     ORG_SUFFIX_ZH,
@@ -36,122 +34,6 @@ _STOP = frozenset(w for w, tag in QUESTION_WORDS.items() if tag == "stop")
 # capitalised words that name no one (the start of a title, a kind of place or document)
 _GENERIC_CAPS = frozenset(("article", "art", "section", "law", "act", "province", "city", "district", "county",
                            "china", "chinese", "national", "i", "what", "which", "how", "who", "when", "where"))
-
-
-# ---------------------------------------------------------------- the base's text
-
-def _phrase(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _expr(text: str) -> str | None:
-    """The index's expression for a phrase: Chinese (or letters and signs run together: 1+1+M+N) as its
-    character pairs, English as words."""
-    if re.search(f"[{HAN}]", text) or re.search(r"[^\w\s'’-]", text):
-        t = re.sub(r"\s+", "", fold(text))
-        if len(t) < 2:
-            return None
-        return f"{{{' '.join(ZH_COLUMNS)}}} : ({_phrase(' '.join(map(str.__add__, t, t[1:])))})"
-    words = re.findall(r"[^\W_]+", text)
-    return f"{{{' '.join(EN_COLUMNS)}}} : ({_phrase(' '.join(words))})" if words else None
-
-
-def _term_texts(kb: KB) -> list[tuple[str, str]]:
-    """Every term's names, description and quotes (its figures' among them), folded: what the index of
-    records does not hold (a vocabulary is small and does not grow with the records)."""
-    cache = kb.__dict__.get("_ask_term_texts")
-    if cache is None:
-        quotes: dict[str, list[str]] = {}
-        for term, quote in kb.conn.execute("SELECT term, quote FROM evidence WHERE term IS NOT NULL"):
-            quotes.setdefault(term, []).append(quote)
-        for term, label, original in kb.conn.execute(
-                "SELECT owner, label_en, original FROM figures WHERE owner_kind = 'term'"):
-            quotes.setdefault(term, []).extend(x for x in (label, original) if x)
-        cache = [(tid, fold(" ".join([t["name_zh"], t["name_en"], *t["aliases"], *quotes.get(tid, ())])))
-                 for tid, t in kb.terms.items()]
-        kb.__dict__["_ask_term_texts"] = cache
-    return cache
-
-
-def occurs(kb: KB, text: str) -> bool:
-    """Whether the base's text (records, or a vocabulary term's names and quotes) holds the phrase."""
-    expr = _expr(text)
-    if expr is None:
-        return False
-    if kb.conn.execute(f"SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT 1", (expr,)).fetchone():
-        return True
-    needle = re.sub(r"\s+", "", fold(text)) if re.search(f"[{HAN}]", text) else fold(text)
-    return any(needle in t for _, t in _term_texts(kb))
-
-
-_NAME_COLUMNS = "{name_zh name_en tags_zh tags_en}"
-
-
-def about_rowids(kb: KB, text: str, cap: int = 5000) -> set[int]:
-    """The records whose names, actors or tags hold the phrase (not only their quotes or summary)."""
-    expr = _expr(text)
-    if expr is None:
-        return set()
-    expr = _NAME_COLUMNS + " : " + expr.split(" : ", 1)[1]
-    return {r[0] for r in kb.conn.execute(
-        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?", (expr, cap))}
-
-
-def records_hold(kb: KB, ids: list[str], phrases: list[str]) -> bool:
-    """Whether every record of ``ids`` holds every phrase in its text."""
-    rowids = [r[0] for r in kb.conn.execute(
-        f"SELECT rowid FROM records WHERE id IN ({','.join('?' * len(ids))})", ids)]
-    for p in phrases:
-        expr = _expr(p)
-        if expr is None or len({r[0] for r in kb.conn.execute(
-                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? AND rowid IN ({','.join('?' * len(rowids))})",
-                [expr, *rowids])}) < len(rowids):
-            return False
-    return bool(rowids)
-
-
-def names_hold(kb: KB, text: str) -> bool:
-    """Whether some record's names, actors or tags hold the phrase: a name, not a word of its text."""
-    return bool(about_rowids(kb, text, 1))
-
-
-def frequency(kb: KB, text: str, cap: int) -> int:
-    """How many records hold the phrase, counted up to ``cap``."""
-    expr = _expr(text)
-    if expr is None:
-        return 0
-    return kb.conn.execute(f"SELECT COUNT(*) FROM (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
-                           "LIMIT ?)", (expr, cap)).fetchone()[0]
-
-
-def split_known(kb: KB, chunk: str) -> tuple[list[str], list[str]]:
-    """A run of Chinese the base's names do not cover, cut into the longest stretches its text holds
-    (科技創新引領產業創新有 -> 科技創新引領產業創新): each stretch as long as it can be, from the left; what no
-    stretch covers is given back as lost (characters that stand alone are dropped)."""
-    found: list[str] = []
-    lost: list[str] = []
-    n, i = len(chunk), 0
-    gone = ""
-    while i < n:
-        if i + 2 > n or not occurs(kb, chunk[i:i + 2]):
-            gone += chunk[i]
-            i += 1
-            continue
-        lo, hi = i + 2, n  # the longest stretch from i the text holds: holding is monotone in its end
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if occurs(kb, chunk[i:mid]):
-                lo = mid
-            else:
-                hi = mid - 1
-        if len(gone.strip("".join(FUNCTION_CHARS))) > 1:
-            lost.append(gone)
-        gone = ""
-        found.append(chunk[i:lo])
-        i = lo
-    if len(gone.strip("".join(FUNCTION_CHARS))) > 1:
-        lost.append(gone)
-    return found, lost
 
 
 # ---------------------------------------------------------------- the free words of a question
@@ -331,7 +213,7 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
             if len(core) < 2:
                 return
         elif occurs(kb, core):
-            if names_hold(kb, core) and frequency(kb, core, 1000) <= max(3, _records(kb) // 20):
+            if names_hold(kb, core) and frequency(kb, core, 1000) <= max(3, records(kb) // 20):
                 _entity(it, core)
                 return
         elif len(core) <= 6 and not any(len(s) >= 2 and _rare_name(kb, s) for s in split_known(kb, core)[0]):
@@ -352,11 +234,11 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
         for s in found:
             if len(s) < 2:
                 continue
-            if _metric_words_re().fullmatch(fold(s)):
+            if metric_words_re().fullmatch(fold(s)):
                 it.unused.append(s)  # 成交额: a metric's word, for the figures, not a filter on records
             elif s == part and _rare_name(kb, s) or len(found) > 1 and len(s) <= 3 and _rare_name(kb, s):
                 _entity(it, s)  # a rare name of the base: 杨鹏, 陈旻
-            elif frequency(kb, s, 1000) <= max(3, _records(kb) // 10):
+            elif frequency(kb, s, 1000) <= max(3, records(kb) // 10):
                 it.text.append(s)
                 it.recognised.append({"text": s, "as": "words in the base's text"})
             else:
@@ -391,7 +273,7 @@ def _organisation(kb: KB, it: Interpretation, name: str) -> None:
 def _rare_name(kb: KB, s: str) -> bool:
     """A short run the base holds as the name of someone who acts (a person, a team, a firm: the start of
     an actor's name), in few records: 杨鹏, 陈旻 (not 办公室, the end of 合肥市人民政府办公室)."""
-    if len(s) > 4 or frequency(kb, s, 100) > max(5, _records(kb) // 50):
+    if len(s) > 4 or frequency(kb, s, 100) > max(5, records(kb) // 50):
         return False
     rows = sorted(about_rowids(kb, s, 50))
     if not rows:
@@ -400,14 +282,6 @@ def _rare_name(kb: KB, s: str) -> bool:
     return any(fold(a).startswith(key) for (actors,) in kb.conn.execute(
         f"SELECT actors FROM records WHERE rowid IN ({','.join('?' * len(rows))})", rows)
         for a in json.loads(actors or "[]"))
-
-
-def _records(kb: KB) -> int:
-    n = kb.__dict__.get("_ask_records")
-    if n is None:
-        n = kb.conn.execute("SELECT MAX(rowid) FROM records").fetchone()[0] or 0
-        kb.__dict__["_ask_records"] = n
-    return n
 
 
 def _subject_position(q: Question, it: Interpretation, at: int, chunk: str) -> bool:
@@ -435,7 +309,7 @@ def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str
             return
         name = " ".join(run)
         if occurs(kb, name):
-            if len(run) > 1 or frequency(kb, name, 100) <= max(5, _records(kb) // 50):
+            if len(run) > 1 or frequency(kb, name, 100) <= max(5, records(kb) // 50):
                 _entity(it, name)  # Nankai University, Stanford (a rare word of the base: a name)
             else:
                 it.unused.append(name)  # a common word written with a capital
@@ -460,62 +334,3 @@ def _english(kb: KB, q: Question, it: Interpretation, words: list[tuple[int, str
                 it.unused.append(w)
         prev_end = at + len(w)
     flush()
-
-
-# ---------------------------------------------------------------- metrics
-
-def _metric_table(kb: KB) -> list[tuple[str, frozenset[str], frozenset[str]]]:
-    """Every metric with the words of its id and of its labels (cached: a few hundred, whatever the size)."""
-    cache = kb.__dict__.get("_ask_metrics")
-    if cache is None:
-        labels: dict[str, set[str]] = {}
-        for metric, label in kb.conn.execute("SELECT DISTINCT metric, label_en FROM figures"):
-            words = labels.setdefault(metric, set())
-            words.update(word_key(w) for w in re.findall(r"[a-z0-9]+", fold(label or "").replace("r&d", "rd"))
-                         if w not in _STOP)
-        cache = [(m, frozenset(word_key(w) for w in m.split("-")), frozenset(ws)) for m, ws in labels.items()]
-        kb.__dict__["_ask_metrics"] = cache
-    return cache
-
-
-@lru_cache(maxsize=1)
-def _metric_words_re() -> re.Pattern:
-    return re.compile("|".join(sorted(map(re.escape, METRIC_WORDS), key=len, reverse=True)))
-
-
-def metrics_named(kb: KB, q: Question, free: list[str]) -> tuple[list[str], list[str]]:
-    """The metrics a question names: (those whose id's words it holds all of (technology contract turnover,
-    R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), the most specific when one's
-    words hold another's; those whose label's words it holds most of (three at least, three fifths of the
-    label, one of them a word no term of the question took)). An id names a metric; a label only
-    suggests one: the answer keeps the first to that metric and ranks the second first."""
-    words = (set(q.words) | {METRIC_SYNONYMS[w] for w in q.words if w in METRIC_SYNONYMS}) - _STOP
-    free_words = {word_key(w) for x in free for w in re.findall(r"[a-z0-9]+", fold(x))}
-    for hit in _metric_words_re().finditer(q.folded):
-        words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())
-    if len(words) < 2:
-        return [], []
-    by_id: list[tuple[float, str, frozenset[str]]] = []
-    by_label: list[tuple[float, str]] = []
-    for m, ids, label in _metric_table(kb):
-        if len(ids) >= 2 and ids <= words:
-            by_id.append((len(ids) + 0.6, m, ids))
-        common = len(label & words)
-        ratio = common / len(label) if label else 0
-        if common >= 3 and ratio >= 0.6 and label & free_words:
-            by_label.append((common + ratio / 2, m))
-    top_label = max((s for s, _ in by_label), default=0.0)
-    labelled = sorted(m for s, m in by_label if s == top_label)
-    top_id = max((s for s, _, _ in by_id), default=0.0)
-    if top_id < top_label:  # the label says more of the question than any id does
-        return [], labelled
-    best = [(m, ids) for s, m, ids in by_id if s == top_id]
-    return sorted(m for m, ids in best if not any(ids < other for _, other in best)), labelled
-
-
-def related_metrics(kb: KB, metrics: list[str]) -> list[str]:
-    """Metrics whose id holds every word of one of these (technology-contract-turnover:
-    target-technology-contract-turnover, technology-contract-turnover-growth ...)."""
-    table = _metric_table(kb)
-    named = [frozenset(word_key(w) for w in m.split("-")) for m in metrics]
-    return sorted(m for m, ids, _ in table if m not in metrics and any(n < ids for n in named))

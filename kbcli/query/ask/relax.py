@@ -14,8 +14,8 @@ import json
 from ..facets import query_rowids
 from ..kb import KB, VOCAB_KIND
 from ..listing import figure_owners
+from .basetext import frequency
 from .interpret import Interpretation
-from .names import frequency
 
 # the framing first; topic terms last, and only while another part says what the question is about
 RELAX_ORDER = ("kinds", "levels", "added_funding", "dates", "text", "instruments", "widen", "blockages",
@@ -196,7 +196,7 @@ def _about_entities(kb: KB, it: Interpretation, recs: list[dict]) -> list[dict]:
     """Of records holding the organisations named, those about them (names, actors, tags), when any."""
     if not it.entities or not recs:
         return recs
-    from .names import about_rowids
+    from .basetext import about_rowids
 
     keep = recs
     for e in it.entities:
@@ -227,7 +227,7 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
     if it.kinds or it.records:
         return []  # a record named is the subject: no term's figures
     from ...text import fold
-    from .names import _term_texts
+    from .basetext import term_texts
 
     wanted: set[str] = set(it.regions)  # a place's own figures (not those of the places within it)
     for vocab in ("mechanisms", "instruments", "blockages"):
@@ -242,9 +242,9 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
                 f"({','.join('?' * len(named))})", named))
         words = [w for w in (*it.text, *it.unused) if len(w) > 1]
         if words:
-            wanted.update(tid for tid, text in _term_texts(kb) if all(fold(w) in text for w in words))
+            wanted.update(tid for tid, text in term_texts(kb) if all(fold(w) in text for w in words))
     if it.entities:  # an organisation or a name named: only the terms whose texts name it
-        texts = dict(_term_texts(kb))
+        texts = dict(term_texts(kb))
         wanted = {t for t in wanted if all(fold(e) in texts.get(t, "") for e in it.entities)}
     if not wanted:
         return []
