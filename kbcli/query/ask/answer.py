@@ -315,7 +315,9 @@ def _search(kb: KB, it: Interpretation, limit: int | None, why: str) -> Answer:
         recs = search(kb, " ".join(words), limit=limit or 20)
     except Exception:  # noqa: BLE001 - nothing searchable left (punctuation only)
         recs = []
-    ns = needles(it)
+    from ... import shape
+
+    recs = [shape.row(r) if not r.get("term") else r for r in recs]  # the record contract of kb query
     for r in recs:
         r["answer"] = {"figures": answer_figures(it, r, [], set())[:3], "quote": quote(r, words)}
     if not recs:
@@ -324,7 +326,6 @@ def _search(kb: KB, it: Interpretation, limit: int | None, why: str) -> Answer:
     else:
         it.match = "partial"
         it.dropped.append("the question's terms (none recognised: records holding its words)")
-    del ns
     return Answer(it, recs)
 
 
