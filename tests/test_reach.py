@@ -49,8 +49,8 @@ def test_every_figure_is_reached_by_kb_search_on_its_value_or_label(kb_):
     missed = []
     for owner, metric, label, _, value, unit, _ in _figures(kb_):
         printed = fmt_number(value) + ("%" if unit == "percent" else "")
-        if not any(r["id"] == owner for r in search(kb_, printed, limit=100)) and \
-                not any(r["id"] == owner for r in search(kb_, label, limit=20)):
+        if not any(r["id"] == owner for r in search(kb_, printed, limit=100, terms=True)) and \
+                not any(r["id"] == owner for r in search(kb_, label, limit=20, terms=True)):
             missed.append((owner, metric, printed, label))
     assert not missed, missed[:10]
 
@@ -59,4 +59,4 @@ def test_every_figure_is_reached_by_kb_search_on_its_value_or_label(kb_):
                                          ("1100亿元", "chongqing-sci-service-plan"),
                                          ("4.78万亿", "cn-tech-contract-registration")])
 def test_a_value_as_printed_finds_its_figure(kb_, value, owner):
-    assert owner in [r["id"] for r in search(kb_, value, limit=20)]
+    assert owner in [r["id"] for r in search(kb_, value, limit=20, terms=True)]

@@ -283,17 +283,24 @@ def _whole_phrase(text: str, ps: list[Part]) -> str | None:
     return None
 
 
-def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20) -> list[dict]:
+def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20,
+           terms: bool = False) -> list[dict]:
     """Records matching any part of ``text``, best first, each with ``score``, ``matched`` (the parts it
     matches) and ``match`` (where the query shows). A value as printed (``26.5%``, ``1100亿元``) finds the
-    figures of that value; the figures of vocabulary terms (a blockage's 26.5%) are found by their label,
-    wording and quotes too, and listed as terms (``kind`` blockage, region ..., ``term`` true)."""
+    records holding a figure of that value. With ``terms`` (``kb search``), the figures of vocabulary
+    terms (a blockage's 26.5%) are found too, by value, label, wording and quotes, and listed as terms
+    (``kind`` blockage, region ..., ``term`` true): the index of records, which Datasette and
+    sqlite-utils search, holds no term."""
     from .figure_match import figure_matches, parse_value
 
     figs = figure_matches(kb, text) if len(text) <= MAX_CHARS else {}
+    if not terms:
+        figs = {o: f for o, f in figs.items() if o not in kb.terms}
     if parse_value(text) is not None:  # a value: the figures of it, not the digits as words
         return _figure_results(kb, figs, kinds, limit, score=1.0)
     found = _search(kb, text, kinds, limit)
+    if not terms:
+        return found
     terms = _figure_results(kb, {o: f for o, f in figs.items() if o in kb.terms}, kinds, limit,
                             score=max([r["score"] for r in found] + [1.0]))
     out = found + [t for t in terms if t["id"] not in {r["id"] for r in found}]

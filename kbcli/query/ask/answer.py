@@ -312,7 +312,7 @@ def _search(kb: KB, it: Interpretation, limit: int | None, why: str) -> Answer:
     words = it.unused or [it.question]
     it.notes.append(f"{why}; ranked full-text search instead")
     try:
-        recs = search(kb, " ".join(words), limit=limit or 20)
+        recs = search(kb, " ".join(words), limit=limit or 20, terms=True)
     except Exception:  # noqa: BLE001 - nothing searchable left (punctuation only)
         recs = []
     from ... import shape
