@@ -301,9 +301,9 @@ def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None 
     found = _search(kb, text, kinds, limit)
     if not terms:
         return found
-    terms = _figure_results(kb, {o: f for o, f in figs.items() if o in kb.terms}, kinds, limit,
-                            score=max([r["score"] for r in found] + [1.0]))
-    out = found + [t for t in terms if t["id"] not in {r["id"] for r in found}]
+    held = _figure_results(kb, {o: f for o, f in figs.items() if o in kb.terms}, kinds, limit,
+                           score=max([r["score"] for r in found] + [1.0]))
+    out = found + [t for t in held if t["id"] not in {r["id"] for r in found}]
     out.sort(key=lambda r: -r["score"])
     return out[:limit] if limit is not None else out
 
