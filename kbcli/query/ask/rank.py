@@ -42,6 +42,7 @@ class Context:
         if all_parts and rowids:  # every word of the question, as typed, among the records ranked: ties
             self.relevance = text_relevance(kb, all_parts, within=sorted(rowids))
         self.asked = {v: set(getattr(it, v)) for v in VOCABS}
+        self.plain = {w.casefold() for w in it.unused}
         self.term_words = {loose(d["text"]) for d in it.recognised
                            if d.get("as") in ("mechanism", "instrument", "blockage")}
 
@@ -61,6 +62,8 @@ def score(it: Interpretation, rec: dict, ctx: Context) -> tuple[float, list[dict
         s += 1
     if rec["id"] in it.prefer_records:
         s += 2
+    if rec.get("category") and set(rec["category"].split("-")) & ctx.plain:
+        s += 1.5  # a model of the category asked (statutory modes, Germany's models)
     names = loose(f"{rec['name_zh']} {rec['name_en']}")
     s += sum(1 for w in ctx.term_words if w in names)  # 天使基金 names one kind of venture fund
     rowid = rec.get("rowid")

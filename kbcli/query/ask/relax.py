@@ -301,8 +301,8 @@ def light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
         return []
     key, values = ("rowid", rowids) if rowids else ("id", ids)
     rows = kb.conn.execute(
-        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, blockages FROM records "
-        f"WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
+        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, blockages, category "
+        f"FROM records WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
     by_key = {r[0] if key == "rowid" else r[1]: r for r in rows}
     out = []
     for v in values or ():
@@ -312,7 +312,7 @@ def light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
         out.append({"rowid": r[0], "id": r[1], "kind": r[2], "name_zh": r[3], "name_en": r[4], "date": r[5],
                     **{f: [{"id": x} for x in _ids(col)]
                        for f, col in zip(("regions", "mechanisms", "instruments", "addresses"), r[6:10])},
-                    "figures": []})
+                    "category": r[10], "figures": []})
     if figures and out:
         where = {r["id"]: r for r in out}
         for owner, metric, label, value, vmax, unit, qual, as_of, original in kb.conn.execute(
