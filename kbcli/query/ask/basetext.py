@@ -69,6 +69,15 @@ def about_rowids(kb: KB, text: str, cap: int = 5000) -> set[int]:
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?", (expr, cap))}
 
 
+def phrase_rowids(kb: KB, text: str, cap: int = 50000) -> set[int]:
+    """The records whose text holds the phrase (an organisation's name: 天津大学, not 天津 and 大学 apart)."""
+    expr = _expr(text)
+    if expr is None:
+        return set()
+    return {r[0] for r in kb.conn.execute(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? LIMIT ?",
+                                          (expr, cap))}
+
+
 def records_hold(kb: KB, ids: list[str], phrases: list[str]) -> bool:
     """Whether every record of ``ids`` holds every phrase in its text."""
     rowids = [r[0] for r in kb.conn.execute(

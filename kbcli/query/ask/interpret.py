@@ -76,7 +76,7 @@ class Interpretation:
     def filters(self) -> Filters:
         return Filters(regions=list(self.regions), mechanisms=list(self.mechanisms),
                        instruments=list(self.instruments), blockages=list(self.blockages), kinds=list(self.kinds),
-                       levels=list(self.levels), exact=self.exact, text=[*self.entities, *self.text],
+                       levels=list(self.levels), exact=self.exact, text=list(self.text),
                        since=self.since if self.mode == "query" else None,
                        until=self.until if self.mode == "query" else None)
 

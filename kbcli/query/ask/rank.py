@@ -3,9 +3,11 @@ the order of record kinds; each record made whole with its answering figures and
 
 from __future__ import annotations
 
+import json
+
 from ... import shape
 from ...text import fold, loose
-from ..kb import KB, VOCAB_KIND, VOCABS
+from ..kb import KB, VOCAB_KIND, VOCABS, record_evidence
 from ..search import part_rowids, parts, text_relevance
 from .figures import answer_figures, overlaps, quote
 from .interpret import Interpretation
@@ -114,8 +116,27 @@ def rank(kb: KB, it: Interpretation, records: list[dict], limit: int | None = No
         row["answer"] = {"figures": [{k: v for k, v in f.items() if k != "_score"} for f in figs[:3]],
                          "quote": quote(rec, ctx.needles, figs)}
         out.append(row)
+    if len(it.entities) > 1:
+        out = _in_turn(it.entities, out)
     if it.group_by or it.compare:
         out = grouped(kb, it, out)
+    return out
+
+
+def _in_turn(entities: list[str], records: list[dict]) -> list[dict]:
+    """Records of several organisations named, each organisation's best in turn (天津大学 and 南开大学: the
+    first of each, then the second of each ...), records naming them all first."""
+    keys = [fold(e) for e in entities]
+    buckets: list[list[dict]] = [[] for _ in range(len(keys) + 1)]
+    for rec in records:
+        text = fold(json.dumps([rec.get("name_zh"), rec.get("name_en"), rec.get("summary_en"), rec.get("actors"),
+                                [e["quote"] for e in record_evidence(rec)]], ensure_ascii=False))
+        held = [n for n, k in enumerate(keys) if k in text]
+        buckets[len(keys) if len(held) == len(keys) or not held else held[0]].append(rec)
+    both, each = buckets[-1], buckets[:-1]
+    out = list(both)
+    for n in range(max(map(len, each), default=0)):
+        out += [b[n] for b in each if n < len(b)]
     return out
 
 

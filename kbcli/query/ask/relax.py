@@ -135,7 +135,7 @@ def _restore(it: Interpretation, start: Interpretation, step: str, what: str) ->
 
 def has_filters(it: Interpretation) -> bool:
     return any([it.regions, it.mechanisms, it.instruments, it.blockages, it.kinds, it.levels, it.since, it.until,
-                it.entities, it.text])
+                it.text])
 
 
 def run(kb: KB, it: Interpretation) -> list[dict]:
@@ -169,36 +169,57 @@ def _run(kb: KB, it: Interpretation) -> list[dict]:
             if not owners:
                 owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
                                        owners=linked(kb, it.records))
+        elif it.entities:  # the figures of the records holding the organisations named; else their parts'
+            held = _holding(kb, it)
+            owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of, owners=held) \
+                if held else []
+            if not owners and held:
+                f = it.filters()
+                f.text, f.mechanisms, f.instruments, f.blockages, f.kinds = [], [], [], [], []
+                about = [r["id"] for r in _about_entities(kb, it, light(kb, ids=held))]
+                owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
+                                       owners=linked(kb, about[:20]))
         else:
             owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
-            if not owners and it.entities:  # what the organisations named hold no figure: their parts'
-                about = [r["id"] for r in _about_entities(kb, it, light(kb, rowids=query_rowids(kb, it.filters())))]
-                if about:
-                    f = it.filters()
-                    f.text, f.mechanisms, f.instruments, f.blockages, f.kinds = [], [], [], [], []
-                    owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
-                                           owners=linked(kb, about[:20]))
         recs = light(kb, ids=owners, figures=True)
-        if not it.records:
-            recs = _about_entities(kb, it, recs) if any(r["id"] in owners for r in recs) else recs
+        if it.entities and not it.records:  # the records about them first (not their parts: they were asked for)
+            about = _about_entities(kb, it, recs)
+            recs = about or recs
         return recs + term_owners(kb, it, {r["id"] for r in recs})
     named = light(kb, ids=it.records)
     if named:
         return named  # the question names its records: they are the answer (its other parts rank them)
-    rowids = query_rowids(kb, it.filters()) if has_filters(it) or it.group_by == "blockage" else []
+    if it.entities and not has_filters(it):  # only organisations named: the records holding them
+        from .basetext import phrase_rowids
+
+        rowids = sorted(set.intersection(*(phrase_rowids(kb, e) for e in it.entities)))
+    else:
+        rowids = query_rowids(kb, it.filters()) if has_filters(it) or it.group_by == "blockage" else []
     found = _about_entities(kb, it, light(kb, rowids=rowids, figures=it.money))
     if it.group_by == "blockage":  # 堵点: the records that address one, grouped by it
         found = [r for r in found if r["addresses"]]
     return found
 
 
+def _holding(kb: KB, it: Interpretation, cap: int = 500) -> list[str]:
+    """The ids of the records holding every organisation named (at most ``cap``)."""
+    from .basetext import phrase_rowids
+
+    rowids = sorted(set.intersection(*(phrase_rowids(kb, e) for e in it.entities)))[:cap]
+    return [r["id"] for r in light(kb, rowids=rowids)]
+
+
 def _about_entities(kb: KB, it: Interpretation, recs: list[dict]) -> list[dict]:
-    """Of records holding the organisations named, those about them (names, actors, tags), when any."""
+    """The records holding every organisation named, as a phrase; of them, those about it (names, actors,
+    tags), when any."""
     if not it.entities or not recs:
         return recs
-    from .basetext import about_rowids
+    from .basetext import about_rowids, phrase_rowids
 
     keep = recs
+    for e in it.entities:
+        held = phrase_rowids(kb, e)
+        keep = [r for r in keep if r["rowid"] in held]
     for e in it.entities:
         about = about_rowids(kb, e)
         tier = [r for r in keep if r["rowid"] in about]
