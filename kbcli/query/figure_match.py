@@ -54,7 +54,7 @@ def figure_matches(kb: KB, text: str, limit: int = 200) -> dict[str, list[dict]]
     key, squeezed = loose(text), re.sub(r"\s+", "", fold(text))
     if len(key) < 2:
         return out
-    for owner, metric, label, original, as_of, quotes in _term_figures(kb):
+    for owner, metric, label, original, as_of, quotes in term_figures(kb):
         if key in loose(label or "") or squeezed in fold(original or "").replace(" ", "") or (
                 len(squeezed) >= 4 and squeezed in quotes):
             out.setdefault(owner, []).append({"metric": metric, "label_en": label, "original": original,
@@ -62,7 +62,7 @@ def figure_matches(kb: KB, text: str, limit: int = 200) -> dict[str, list[dict]]
     return out
 
 
-def _term_figures(kb: KB) -> list[tuple]:
+def term_figures(kb: KB) -> list[tuple]:
     """Every figure of a vocabulary term, with its quotes folded (cached: a vocabulary does not grow)."""
     cache = kb.__dict__.get("_term_figures")
     if cache is None:

@@ -165,9 +165,16 @@ def _missing_name(m: dict) -> str:
 
 def base_places(kb: KB) -> list[str]:
     """The places the base's records are about, as their Chinese names (the largest first)."""
-    used = {r[0] for r in kb.conn.execute("SELECT DISTINCT term FROM record_terms WHERE vocab = 'regions'")}
-    return [t["name_zh"] for tid, t in kb.terms.items() if t["vocab"] == "regions" and tid in used
-            and t["level"] in ("country", "macro-region", "province", "municipality", "city", "sar")]
+    out = []
+    for tid, t in kb.terms.items():
+        if t["vocab"] != "regions" or t["level"] not in ("country", "macro-region", "province", "municipality",
+                                                         "city", "sar"):
+            continue
+        within = kb.descendants.get(tid, [tid])  # a place the base holds records on, itself or within it
+        if kb.conn.execute(f"SELECT 1 FROM record_terms WHERE term IN ({','.join('?' * len(within))}) LIMIT 1",
+                           within).fetchone():
+            out.append(t["name_zh"])
+    return out
 
 
 def nearest(kb: KB, m: dict, n: int = 3) -> list[str]:

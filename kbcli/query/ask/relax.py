@@ -282,9 +282,10 @@ def term_owners(kb: KB, it: Interpretation, have: set[str]) -> list[dict]:
         params += [b, a]
     owners = [r[0] for r in kb.conn.execute(sql, params) if r[0] not in have]
     if not national:  # a place's question: the place's own figures, and those whose label names it
+        from ..figure_match import term_figures
+
         named = [kb.terms[r]["name_en"].casefold() for r in it.regions]
-        labelled = {o for o, label in kb.conn.execute("SELECT owner, label_en FROM figures WHERE owner_kind = 'term'")
-                    if label and any(n in label.casefold() for n in named)}
+        labelled = {f[0] for f in term_figures(kb) if f[2] and any(n in f[2].casefold() for n in named)}
         owners = [o for o in owners if o in it.regions or o in labelled]
     return [term_light(kb, t) for t in owners]
 
