@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from ...dates import date_range
-from ...text import fold
+from ...text import fold, word_key
 from ..kb import record_evidence
 from .interpret import Interpretation
 from .words import MONEY_UNITS
@@ -39,6 +39,8 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
             s += 2 if not money and not percent else 0
         elif it.money or it.amount:
             s += 2 if money else 0
+        if word_key(f["unit"]) in it.words:
+            s += 2  # 多少高校: a number of universities
         if percent and not it.share:
             s -= 1  # a growth rate or share answers only a question about one
         if f.get("qualifier") == "target" and not it.target:

@@ -15,7 +15,7 @@ from ..facets import Filters
 from ..kb import KB, VOCAB_KIND, VOCABS
 from . import names
 from .basetext import records_hold
-from .metrics import metrics_named
+from .metrics import metric_words, metrics_named
 from .question import Question
 from .words import (
     AMOUNT_RE,
@@ -44,6 +44,7 @@ class Interpretation:
     until: str | None = None
     metrics: list[str] = field(default_factory=list)
     suggested: list[str] = field(default_factory=list)  # metrics whose label the question's words hold: ranked
+    words: list[str] = field(default_factory=list)  # its English words and its Chinese metric words in English
     records: list[str] = field(default_factory=list)  # records the question names
     entities: list[str] = field(default_factory=list)  # names the base's text holds (南开大学): the subject
     text: list[str] = field(default_factory=list)  # other words the base's text holds: they narrow too
@@ -240,6 +241,7 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.instruments.append("funding")
         it.added_funding = True
     if it.amount or it.count:  # a metric only narrows a question for numbers
+        it.words = sorted(metric_words(q))
         framing = [d["text"] for d in it.recognised if d.get("as") in ("level", "grouping")]  # cities with …
         it.metrics, it.suggested = metrics_named(kb, q, it.unused + framing)
         it.mode = "figures"

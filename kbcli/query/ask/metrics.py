@@ -35,16 +35,22 @@ def metric_words_re() -> re.Pattern:
     return re.compile("|".join(sorted(map(re.escape, METRIC_WORDS), key=len, reverse=True)))
 
 
+def metric_words(q: Question) -> set[str]:
+    """A question's English words, their synonyms, and the English words of its Chinese metric words."""
+    words = (set(q.words) | {METRIC_SYNONYMS[w] for w in q.words if w in METRIC_SYNONYMS}) - _STOP
+    for hit in metric_words_re().finditer(q.folded):
+        words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())
+    return words
+
+
 def metrics_named(kb: KB, q: Question, free: list[str]) -> tuple[list[str], list[str]]:
     """The metrics a question names: (those whose id's words it holds all of (technology contract turnover,
     R&D intensity; Chinese words through ``METRIC_WORDS``: 技术合同成交额), the most specific when one's
     words hold another's; those whose label's words it holds most of (three at least, three fifths of the
     label, one of them a word no term of the question took)). An id names a metric; a label only
     suggests one: the answer keeps the first to that metric and ranks the second first."""
-    words = (set(q.words) | {METRIC_SYNONYMS[w] for w in q.words if w in METRIC_SYNONYMS}) - _STOP
+    words = metric_words(q)
     free_words = {word_key(w) for x in free for w in re.findall(r"[a-z0-9]+", fold(x))}
-    for hit in metric_words_re().finditer(q.folded):
-        words.update(word_key(w) for w in METRIC_WORDS[hit.group()].split())
     if len(words) < 2:
         return [], []
     by_id: list[tuple[float, str, frozenset[str]]] = []
