@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .question import Question
 
 MAX_PLACE_UNITS = 12  # longest place name tried: Chinese characters or English words
+MAX_CHUNK = 48  # longest run of Chinese cut into what the base's text holds (each cut costs index look-ups)
 _UNIT = re.compile(rf"[{HAN}]|[^\W_{HAN}]+")
 _STOP = frozenset(w for w, tag in QUESTION_WORDS.items() if tag == "stop")
 # capitalised words that name no one (the start of a title, a kind of place or document)
@@ -230,6 +231,9 @@ def _chinese(kb: KB, q: Question, it: Interpretation, chunk: str, at: int) -> No
         part = part.strip("".join(FUNCTION_CHARS))
         if len(part) < 2:
             continue
+        if len(part) > MAX_CHUNK:  # a pasted paragraph: its first stretch is read, the rest ranks
+            it.unused.append(part[MAX_CHUNK:])
+            part = part[:MAX_CHUNK]
         found, lost = split_known(kb, part)
         for s in found:
             if len(s) < 2:
