@@ -50,12 +50,13 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
                 s += 2
             elif f.get("as_of"):
                 s -= 2
-        text = fold(" ".join([f["metric"].replace("-", " "), f.get("label_en") or "", f["original"],
-                              *(e["quote"] for e in f["evidence"])]))
-        said = sum(overlap(n, text) * (3 if n in words else 1) for n in needles)
+        text = _figure_text(f["metric"], f.get("label_en") or "", f["original"],
+                            tuple(e["quote"] for e in f["evidence"]))
+        said = sum(_overlap_cached(n, text) * (3 if n in words else 1) for n in needles)
         if not asked:  # no number asked: a figure shows when the question's own words name it
-            said = sum(overlap(n, fold(f.get("label_en") or "") + fold(f["original"])) for n in words) + sum(
-                overlap(n, text) for n in words if len(n) >= 4)
+            named = _figure_text("", f.get("label_en") or "", f["original"], ())
+            said = sum(_overlap_cached(n, named) for n in words) + sum(
+                _overlap_cached(n, text) for n in words if len(n) >= 4)
             if said >= 1.5:
                 out.append(dict(f, _score=said))
             continue
@@ -64,6 +65,17 @@ def answer_figures(it: Interpretation, rec: dict, needles: list[str], words: set
             out.append(dict(f, _score=s))
     out.sort(key=lambda f: -f["_score"])
     return out
+
+
+@lru_cache(maxsize=8192)
+def _figure_text(metric: str, label: str, original: str, quotes: tuple[str, ...]) -> str:
+    """A figure's words, folded (cached: at scale the same figures' texts come again and again)."""
+    return fold(" ".join([metric.replace("-", " "), label, original, *quotes]))
+
+
+@lru_cache(maxsize=65536)
+def _overlap_cached(needle: str, text: str) -> float:
+    return overlap(needle, text)
 
 
 def overlap(needle: str, text: str) -> float:

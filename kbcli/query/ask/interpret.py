@@ -9,7 +9,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...text import fold
+from ...text import fold, word_key
 from .. import resolve
 from ..facets import Filters
 from ..kb import KB, VOCAB_KIND, VOCABS
@@ -220,7 +220,7 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         # ranks that record first and its words count, but the question is about the place or organisation
         it.prefer_records, it.records = it.records, []
         for d in it.recognised:
-            if d.get("as") == "record":
+            if d.get("as") == "record" and d["text"] not in it.soft:
                 it.soft.append(d["text"])
     if it.article is not None and not _laws_named(kb, it.records + it.prefer_records):
         # "section 18 of China's transfer law", 成果转化法第十七条: the law the base cites that article of
@@ -241,7 +241,9 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
         it.instruments.append("funding")
         it.added_funding = True
     if it.amount or it.count:  # a metric only narrows a question for numbers
-        it.words = sorted(metric_words(q))
+        taken = {word_key(w) for d in it.recognised if d.get("as") in ("mechanism", "instrument", "blockage", "record")
+                 for w in re.findall(r"[a-z0-9]+", fold(d["text"]))}
+        it.words = sorted(metric_words(q) - taken)  # the question's own words for what is counted (高校, firms)
         framing = [d["text"] for d in it.recognised if d.get("as") in ("level", "grouping")]  # cities with …
         it.metrics, it.suggested = metrics_named(kb, q, it.unused + framing)
         it.mode = "figures"

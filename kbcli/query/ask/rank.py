@@ -4,6 +4,7 @@ the order of record kinds; each record made whole with its answering figures and
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from ... import shape
 from ...text import fold, loose
@@ -30,7 +31,7 @@ def needles(it: Interpretation) -> list[str]:
 class Context:
     """What scoring every record shares: the question's words, their matches in the index, the terms asked."""
 
-    def __init__(self, kb: KB, it: Interpretation, rowids: list[int] | None = None):
+    def __init__(self, kb: KB, it: Interpretation):
         self.needles = needles(it)
         self.words = {fold(w) for w in it.unused + it.soft + it.text + it.entities}
         self.unused_rows: list[set[int]] = []
@@ -40,13 +41,37 @@ class Context:
         if word_parts:  # the words not recognised still rank: by the parts they match, then by BM25
             self.unused_rows = [part_rowids(kb, p) for p in word_parts]
         typed = " ".join([*free, *(d["text"] for d in it.recognised if d.get("as") in VOCAB_KIND.values())])
-        all_parts = parts(kb, typed[:1900]) if typed.strip() else []
-        if all_parts and rowids:  # every word of the question, as typed, among the records ranked: ties
-            self.relevance = text_relevance(kb, all_parts, within=sorted(rowids))
+        self._typed = parts(kb, typed[:1900]) if typed.strip() else []
+        self._figures: dict[tuple, list[dict]] = {}
+        self._kb = kb
         self.asked = {v: set(getattr(it, v)) for v in VOCABS}
         self.plain = {w.casefold() for w in it.unused}
         self.term_words = {loose(d["text"]) for d in it.recognised
                            if d.get("as") in ("mechanism", "instrument", "blockage")}
+
+    def figures(self, it: Interpretation, rec: dict) -> list[dict]:
+        """The figures of a record that answer; for a light record, remembered by its figures' rows (at scale
+        many records hold the same figures: their scores are made once)."""
+        rows = rec.get("rows") if "tags" in rec else None
+        if rows is None:  # a whole record: its quotes count too
+            return answer_figures(it, rec, self.needles, self.words) if rec.get("figures") else []
+        if not rows:
+            return []
+        found = self._figures.get(rows)
+        if found is None:
+            found = self._figures[rows] = answer_figures(it, rec, self.needles, self.words)
+        return found
+
+    def relevant(self, rowids: list[int]) -> None:
+        """BM25 of every word of the question, as typed, for these records (the shortlist): the order among
+        records that score the same. Computed for the shortlist only: at scale, thousands match."""
+        if self._typed and rowids:
+            self.relevance = text_relevance(self._kb, self._typed, within=sorted(rowids))
+
+
+@lru_cache(maxsize=8192)
+def _names_key(zh: str, en: str) -> str:
+    return loose(f"{zh} {en}")
 
 
 def score(it: Interpretation, rec: dict, ctx: Context) -> tuple[float, list[dict]]:
@@ -54,25 +79,28 @@ def score(it: Interpretation, rec: dict, ctx: Context) -> tuple[float, list[dict
     s = 0.0
     if rec["id"] in it.records:
         s += 5
+    light_tags = rec.get("tags") if "tags" in rec else None
     for vocab, field_name in zip(VOCABS, ("regions", "mechanisms", "instruments", "addresses")):
         if not ctx.asked[vocab]:
             continue
-        tags = {t["id"] for t in rec[field_name]}
+        tags = light_tags[field_name] if light_tags is not None else {t["id"] for t in rec[field_name]}
         both = len(tags & ctx.asked[vocab])  # a record addressing more of the terms asked ranks higher
         s += 2 + 0.5 * (both - 1) if both else 1 if tags else 0
-    if it.prefer and {t["id"] for t in rec["instruments"]} & set(it.prefer):
+    instruments = light_tags["instruments"] if light_tags is not None else {t["id"] for t in rec["instruments"]}
+    if it.prefer and instruments & set(it.prefer):
         s += 1
     if rec["id"] in it.prefer_records:
         s += 2
     if rec.get("category") and set(rec["category"].split("-")) & ctx.plain:
         s += 1.5  # a model of the category asked (statutory modes, Germany's models)
-    names = loose(f"{rec['name_zh']} {rec['name_en']}")
-    s += sum(1 for w in ctx.term_words if w in names)  # 天使基金 names one kind of venture fund
+    if ctx.term_words:
+        names = _names_key(rec["name_zh"], rec["name_en"])
+        s += sum(1 for w in ctx.term_words if w in names)  # 天使基金 names one kind of venture fund
     rowid = rec.get("rowid")
     s += sum(1 for rows in ctx.unused_rows if rowid in rows)
     b = max(ctx.relevance.get(rowid, 0.0), 0.0) if rowid is not None else 0.0
     s += 0.5 * b / (1 + b)
-    figs = answer_figures(it, rec, ctx.needles, ctx.words)
+    figs = ctx.figures(it, rec)
     if figs and it.mode == "figures":  # in a question for numbers the best figure weighs fully
         s += 1 + max(f["_score"] for f in figs)
     elif figs and it.money:  # money asked of records: one that names its amount first
@@ -90,15 +118,16 @@ def rank(kb: KB, it: Interpretation, records: list[dict], limit: int | None = No
     again with their figures' quotes, then cut to ``limit``, each with the figures that answer and a
     quote; grouped by place or blockage when asked. Ties go to the record holding more of the
     question's words (BM25), then to the order found."""
-    ctx = Context(kb, it, [r["rowid"] for r in records if r.get("rowid") is not None])
+    ctx = Context(kb, it)
 
     def order(rec: dict) -> float:
         rowid = rec.get("rowid")
         return -ctx.relevance.get(rowid, 0.0) if rowid is not None else 0.0
 
-    scored = sorted(((-score(it, rec, ctx)[0], order(rec), n, rec) for n, rec in enumerate(records)),
+    scored = sorted(((-score(it, rec, ctx)[0], rec.get("rowid") or 0, n, rec) for n, rec in enumerate(records)),
                     key=lambda x: x[:3])
     short = [rec for *_, rec in (scored[:max(SHORTLIST, limit)] if limit else scored)]
+    ctx.relevant([r["rowid"] for r in short if r.get("rowid") is not None])
     whole = _whole(kb, short)
     rescored = []
     for n, (light, rec) in enumerate(zip(short, whole)):

@@ -65,7 +65,8 @@ def relaxed(kb: KB, original: Interpretation, mode: str | None = None,
             if d.get("as") == _STEP_AS.get(step) or (step == "added_funding" and d.get("as") == "money") or (
                     step == "text" and d.get("text") == what):
                 d["dropped"] = True
-                it.soft.append(d["text"])
+                if d["text"] not in it.soft:
+                    it.soft.append(d["text"])
         it.dropped.append(what if step != "text" else f"the words {what}")
     if dropped:
         it.notes.append("no record matches every part of the question; left out or widened: "
@@ -197,7 +198,7 @@ def _run(kb: KB, it: Interpretation) -> list[dict]:
         rowids = query_rowids(kb, it.filters()) if has_filters(it) or it.group_by == "blockage" else []
     found = _about_entities(kb, it, light(kb, rowids=rowids, figures=it.money))
     if it.group_by == "blockage":  # 堵点: the records that address one, grouped by it
-        found = [r for r in found if r["addresses"]]
+        found = [r for r in found if r["tags"]["addresses"]]
     return found
 
 
@@ -315,10 +316,40 @@ def _ids(col: str | None) -> list[str]:
     return col[2:-2].split('", "') if "\\" not in col else json.loads(col)
 
 
+class Light(dict):
+    """A record as ranking needs it: its tags as sets of ids (``tags``) and its figures as rows (``rows``,
+    without evidence); ``regions`` and the like, as ``[{id}]``, are made when asked for (a grouping)."""
+
+    FIELDS = ("regions", "mechanisms", "instruments", "addresses")
+
+    def __missing__(self, key: str):
+        if key in self.FIELDS:
+            value = [{"id": x} for x in self["tags"][key]]
+        elif key == "figures":
+            value = [figure_dict(r) for r in self["rows"]]
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+    def get(self, key, default=None):
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+
+_FIGURE_COLUMNS = ("metric", "label_en", "value", "value_max", "unit", "qualifier", "as_of", "original")
+
+
+def figure_dict(row: tuple) -> dict:
+    return {**dict(zip(_FIGURE_COLUMNS, row)), "evidence": []}
+
+
 def light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
           figures: bool = False) -> list[dict]:
-    """Records as ranking needs them, read from the lean records table in the order given: id, kind, names,
-    date, tags as ``[{id}]`` and, with ``figures``, their figures without evidence."""
+    """Records as ranking needs them (``Light``), read from the lean records table in the order given: id,
+    kind, names, date, tags and, with ``figures``, their figures without evidence."""
     if not rowids and not ids:
         return []
     key, values = ("rowid", rowids) if rowids else ("id", ids)
@@ -326,21 +357,21 @@ def light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
         f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, blockages, category "
         f"FROM records WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
     by_key = {r[0] if key == "rowid" else r[1]: r for r in rows}
-    out = []
+    out: list[dict] = []
+    fields = Light.FIELDS
     for v in values or ():
         r = by_key.get(v)
         if r is None:
             continue
-        out.append({"rowid": r[0], "id": r[1], "kind": r[2], "name_zh": r[3], "name_en": r[4], "date": r[5],
-                    **{f: [{"id": x} for x in _ids(col)]
-                       for f, col in zip(("regions", "mechanisms", "instruments", "addresses"), r[6:10])},
-                    "category": r[10], "figures": []})
+        out.append(Light(rowid=r[0], id=r[1], kind=r[2], name_zh=r[3], name_en=r[4], date=r[5], category=r[10],
+                         tags={f: frozenset(_ids(col)) for f, col in zip(fields, r[6:10])}, rows=()))
     if figures and out:
         where = {r["id"]: r for r in out}
-        for owner, metric, label, value, vmax, unit, qual, as_of, original in kb.conn.execute(
+        held: dict[str, list[tuple]] = {}
+        for row in kb.conn.execute(
                 "SELECT owner, metric, label_en, value, value_max, unit, qualifier, as_of, original FROM figures "
                 "WHERE owner IN (SELECT value FROM json_each(?)) ORDER BY owner, idx", (json.dumps(list(where)),)):
-            where[owner]["figures"].append({"metric": metric, "label_en": label, "value": value, "value_max": vmax,
-                                            "unit": unit, "qualifier": qual, "as_of": as_of, "original": original,
-                                            "evidence": []})
+            held.setdefault(row[0], []).append(row[1:])
+        for owner, figs in held.items():
+            where[owner]["rows"] = tuple(figs)
     return out

@@ -76,7 +76,8 @@ AMOUNT_RE = re.compile(r"how much|how many|how big|how large|how high|number of|
                        r"存量|增量|[化换]率|目标值")
 SHARE_RE = re.compile(r"share|rate|ratio|percent|proportion|growth|grow|increase|intensity|"
                       r"比例|占比|比重|比率|率|增长|增速|增幅|强度|百分")
-TARGET_RE = re.compile(r"target|aim|goal|plan|expect|by 20\d\d|to be built|目标|力争|计划|规划|预计|将达|到20\d\d")
+TARGET_RE = re.compile(r"\b(?:targets?|aims?|goals?|plans?|planned|expects?|expected|by 20\d\d|to be built)\b|"
+                       r"目标|力争|计划|规划|预计|将达|到20\d\d")
 NATIONAL = frozenset(("全国", "national", "nationwide", "全国范围", "全国各地"))
 DETERMINERS = frozenset(("the", "a", "an", "this", "that", "its", "their", "his", "her", "our", "whose"))
 
