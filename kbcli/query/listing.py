@@ -115,15 +115,16 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
 
 
 def figure_owners(kb: KB, f: Filters, metrics: list[str] | None = None, owners: list[str] | None = None,
-                  as_of: str | None = None) -> list[str]:
-    """The records whose figures ``figures`` would list (terms left out), each once, in figure order."""
-    where, params = _figure_conditions(kb, f, metrics, None, owners, as_of)
+                  as_of: str | None = None, ids: bool = False) -> list[str]:
+    """The records whose figures ``figures`` would list (terms left out), each once, in figure order.
+    With ``ids``, ``owners`` are record ids already (not names to resolve)."""
+    where, params = _figure_conditions(kb, f, metrics, None, owners, as_of, resolved=ids)
     return [r[0] for r in kb.conn.execute(
         f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.owner_kind = 'record' ORDER BY f.owner", params)]
 
 
 def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: list[str] | None,
-                       owners: list[str] | None, as_of: str | None) -> tuple[str, list]:
+                       owners: list[str] | None, as_of: str | None, resolved: bool = False) -> tuple[str, list]:
     conds, params = [], []
     record_filtered = any([f.regions, f.mechanisms, f.instruments, f.kinds, f.levels, f.since, f.until, f.text])
     if record_filtered or f.blockages:
@@ -135,7 +136,7 @@ def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: lis
         params.extend(held)
     if metrics:
         metrics = sorted({m for v in metrics for m in resolve.metrics(kb, v)})
-    if owners:
+    if owners and not resolved:
         owners = [resolve.ident(kb, o).id for o in owners]
     if units:
         units = sorted({resolve.unit(kb, u) for u in units})

@@ -206,8 +206,10 @@ def _part_sql(part: Part, tagged_only: bool = False) -> tuple[str, list]:
     return " UNION ".join(s for s, _ in branches), [x for _, ps in branches for x in ps]
 
 
-def part_rowids(kb: KB, part: Part) -> set[int]:
-    """The rowids of the records a part matches."""
+def part_rowids(kb: KB, part: Part, within: list[int] | None = None) -> set[int]:
+    """The rowids of the records a part matches (of those ``within``, when given)."""
+    if within is not None:
+        return _within(kb, part, within)
     sql, params = _part_sql(part)
     return {r[0] for r in kb.conn.execute(sql, params)}
 

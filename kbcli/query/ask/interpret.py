@@ -198,10 +198,11 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
                                       "name_zh": kb.terms[tid]["name_zh"], "name_en": kb.terms[tid]["name_en"]})
             continue
         if piece.records:
-            for rid in piece.records:
+            for n, rid in enumerate(piece.records):
                 if rid not in it.records:
                     it.records.append(rid)
-                it.recognised.append({"text": piece.text, "as": "record", "id": rid})
+                if n < 10:  # a name many records share: the first ten said
+                    it.recognised.append({"text": piece.text, "as": "record", "id": rid})
             continue
         free.append(piece)
     names.read_free(kb, q, it, free, pieces)

@@ -37,9 +37,7 @@ class Context:
         self.unused_rows: list[set[int]] = []
         self.relevance: dict[int, float] = {}
         free = it.unused + it.soft + it.text
-        word_parts = parts(kb, " ".join(free)) if free else []
-        if word_parts:  # the words not recognised still rank: by the parts they match, then by BM25
-            self.unused_rows = [part_rowids(kb, p) for p in word_parts]
+        self._word_parts = parts(kb, " ".join(free)[:1900]) if free else []
         typed = " ".join([*free, *(d["text"] for d in it.recognised if d.get("as") in VOCAB_KIND.values())])
         self._typed = parts(kb, typed[:1900]) if typed.strip() else []
         self._figures: dict[tuple, list[dict]] = {}
@@ -52,7 +50,7 @@ class Context:
     def figures(self, it: Interpretation, rec: dict) -> list[dict]:
         """The figures of a record that answer; for a light record, remembered by its figures' rows (at scale
         many records hold the same figures: their scores are made once)."""
-        rows = rec.get("rows") if "tags" in rec else None
+        rows = rec.get("rows") if "raw" in rec else None
         if rows is None:  # a whole record: its quotes count too
             return answer_figures(it, rec, self.needles, self.words) if rec.get("figures") else []
         if not rows:
@@ -61,6 +59,11 @@ class Context:
         if found is None:
             found = self._figures[rows] = answer_figures(it, rec, self.needles, self.words)
         return found
+
+    def candidates(self, rowids: list[int]) -> None:
+        """The words not recognised still rank: by the parts of them each candidate matches."""
+        if self._word_parts and rowids:
+            self.unused_rows = [part_rowids(self._kb, p, within=rowids) for p in self._word_parts]
 
     def relevant(self, rowids: list[int]) -> None:
         """BM25 of every word of the question, as typed, for these records (the shortlist): the order among
@@ -79,7 +82,7 @@ def score(it: Interpretation, rec: dict, ctx: Context) -> tuple[float, list[dict
     s = 0.0
     if rec["id"] in it.records:
         s += 5
-    light_tags = rec.get("tags") if "tags" in rec else None
+    light_tags = rec["tags"] if "raw" in rec else None
     for vocab, field_name in zip(VOCABS, ("regions", "mechanisms", "instruments", "addresses")):
         if not ctx.asked[vocab]:
             continue
@@ -119,6 +122,7 @@ def rank(kb: KB, it: Interpretation, records: list[dict], limit: int | None = No
     quote; grouped by place or blockage when asked. Ties go to the record holding more of the
     question's words (BM25), then to the order found."""
     ctx = Context(kb, it)
+    ctx.candidates(sorted(r["rowid"] for r in records if r.get("rowid") is not None))
 
     def order(rec: dict) -> float:
         rowid = rec.get("rowid")

@@ -166,20 +166,20 @@ def _run(kb: KB, it: Interpretation) -> list[dict]:
         if it.records:  # a named record's figures; failing them, its parts' (千校万企: its platform's)
             f = it.filters()  # the record is the subject: the question's other words and terms rank its figures
             f.text, f.mechanisms, f.instruments, f.blockages, f.kinds, f.levels = [], [], [], [], [], []
-            owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of, owners=list(it.records))
+            owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of, owners=list(it.records), ids=True)
             if not owners:
                 owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
-                                       owners=linked(kb, it.records))
+                                       owners=linked(kb, it.records), ids=True)
         elif it.entities:  # the figures of the records holding the organisations named; else their parts'
             held = _holding(kb, it)
-            owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of, owners=held) \
-                if held else []
+            owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of, owners=held,
+                                   ids=True) if held else []
             if not owners and held:
                 f = it.filters()
                 f.text, f.mechanisms, f.instruments, f.blockages, f.kinds = [], [], [], [], []
                 about = [r["id"] for r in _about_entities(kb, it, light(kb, ids=held))]
                 owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
-                                       owners=linked(kb, about[:20]))
+                                       owners=linked(kb, about[:20]), ids=True)
         else:
             owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
         recs = light(kb, ids=owners, figures=True)
@@ -316,6 +316,17 @@ def _ids(col: str | None) -> list[str]:
     return col[2:-2].split('", "') if "\\" not in col else json.loads(col)
 
 
+class _Tags(dict):
+    """A light record's tags by field: each a JSON array as stored, made a set of ids when first read."""
+
+    def __getitem__(self, key: str) -> frozenset:
+        value = dict.__getitem__(self, key)
+        if not isinstance(value, frozenset):
+            value = frozenset(_ids(value))
+            self[key] = value
+        return value
+
+
 class Light(dict):
     """A record as ranking needs it: its tags as sets of ids (``tags``) and its figures as rows (``rows``,
     without evidence); ``regions`` and the like, as ``[{id}]``, are made when asked for (a grouping)."""
@@ -323,7 +334,10 @@ class Light(dict):
     FIELDS = ("regions", "mechanisms", "instruments", "addresses")
 
     def __missing__(self, key: str):
-        if key in self.FIELDS:
+        value: object
+        if key == "tags":  # parsed when first asked for: most records are scored on one or two of them
+            value = _Tags(zip(self.FIELDS, self["raw"]))
+        elif key in self.FIELDS:
             value = [{"id": x} for x in self["tags"][key]]
         elif key == "figures":
             value = [figure_dict(r) for r in self["rows"]]
@@ -358,13 +372,12 @@ def light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
         f"FROM records WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
     by_key = {r[0] if key == "rowid" else r[1]: r for r in rows}
     out: list[dict] = []
-    fields = Light.FIELDS
     for v in values or ():
         r = by_key.get(v)
         if r is None:
             continue
         out.append(Light(rowid=r[0], id=r[1], kind=r[2], name_zh=r[3], name_en=r[4], date=r[5], category=r[10],
-                         tags={f: frozenset(_ids(col)) for f, col in zip(fields, r[6:10])}, rows=()))
+                         raw=r[6:10], rows=()))
     if figures and out:
         where = {r["id"]: r for r in out}
         held: dict[str, list[tuple]] = {}
