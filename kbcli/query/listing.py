@@ -115,10 +115,10 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
 
 
 def figure_owners(kb: KB, f: Filters, metrics: list[str] | None = None, owners: list[str] | None = None,
-                  as_of: str | None = None, ids: bool = False) -> list[str]:
+                  as_of: str | None = None, ids: bool = False, units: list[str] | None = None) -> list[str]:
     """The records whose figures ``figures`` would list (terms left out), each once, in figure order.
     With ``ids``, ``owners`` are record ids already (not names to resolve)."""
-    where, params = _figure_conditions(kb, f, metrics, None, owners, as_of, resolved=ids)
+    where, params = _figure_conditions(kb, f, metrics, units, owners, as_of, resolved=ids)
     return [r[0] for r in kb.conn.execute(
         f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.owner_kind = 'record' ORDER BY f.owner", params)]
 

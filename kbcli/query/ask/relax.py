@@ -181,7 +181,10 @@ def _run(kb: KB, it: Interpretation) -> list[dict]:
                 owners = figure_owners(kb, f, metrics=it.metrics or None, as_of=it.as_of,
                                        owners=linked(kb, about[:20]), ids=True)
         else:
-            owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
+            # a share asked: the shares first (a count or an amount does not answer it), else every figure
+            owners = figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of,
+                                   units=["percent"]) if it.share and not it.metrics else []
+            owners = owners or figure_owners(kb, it.filters(), metrics=it.metrics or None, as_of=it.as_of)
         recs = light(kb, ids=owners, figures=True)
         if it.entities and not it.records:  # the records about them first (not their parts: they were asked for)
             about = _about_entities(kb, it, recs)

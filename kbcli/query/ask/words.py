@@ -70,12 +70,12 @@ EXTRA = {loose(k): [v] for k, v in QUESTION_WORDS.items()}
 CITY_LEVELS = ["city", "municipality"]
 MONEY_UNITS = frozenset(("yuan", "eur", "usd"))
 # words that ask for a number, left in the question as content (成交额 also matches a figure's quote)
-AMOUNT_RE = re.compile(r"how much|how many|how big|how large|how high|number of|amount|turnover|spending|budget|"
-                       r"percentage|proportion|what share|what rate|size|多少|多大|多高|成交额|交易额|金额|规模|数量|"
+AMOUNT_RE = re.compile(r"\b(?:how much|how many|how big|how large|how high|number of|amount|turnover|spending|"
+                       r"budget|percentage|proportion|what share|what rate|size)\b|多少|多大|多高|成交额|交易额|金额|规模|数量|"
                        r"总额|总量|比例|占比|比重|增速|强度|上限|几[家个项所次款]|授权量|申请量|交易量|成交量|登记量|"
                        r"存量|增量|[化换]率|目标值")
-SHARE_RE = re.compile(r"share|rate|ratio|percent|proportion|growth|grow|increase|intensity|"
-                      r"比例|占比|比重|比率|率|增长|增速|增幅|强度|百分")
+SHARE_RE = re.compile(r"\b(?:shares?|rates?|ratios?|percent|percentage|proportions?|growth|grow|grows|increase|"
+                      r"increases|intensity)\b|比例|占比|比重|比率|率|增长|增速|增幅|强度|百分")
 TARGET_RE = re.compile(r"\b(?:targets?|aims?|goals?|plans?|planned|expects?|expected|by 20\d\d|to be built)\b|"
                        r"目标|力争|计划|规划|预计|将达|到20\d\d")
 NATIONAL = frozenset(("全国", "national", "nationwide", "全国范围", "全国各地"))
