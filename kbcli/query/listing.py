@@ -120,7 +120,7 @@ def figure_owners(kb: KB, f: Filters, metrics: list[str] | None = None, owners: 
     With ``ids``, ``owners`` are record ids already (not names to resolve)."""
     where, params = _figure_conditions(kb, f, metrics, units, owners, as_of, resolved=ids)
     return [r[0] for r in kb.conn.execute(
-        f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.owner_kind = 'record' ORDER BY f.owner", params)]
+        f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.record IS NOT NULL ORDER BY f.owner", params)]
 
 
 def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: list[str] | None,

@@ -191,11 +191,16 @@ def interpret(kb: KB, question: str | Question) -> Interpretation:
             if vocab == "regions" and fold(piece.text).strip() in NATIONAL:
                 it.exact = True
             target = getattr(it, vocab)
-            for tid in ids:
-                if tid not in target:
-                    target.append(tid)
-                it.recognised.append({"text": piece.text, "as": VOCAB_KIND[vocab], "id": tid,
-                                      "name_zh": kb.terms[tid]["name_zh"], "name_en": kb.terms[tid]["name_en"]})
+            # a name the seed declares shared by terms of several vocabularies stays a word, which the
+            # resolver reads as all its terms (kb query --mechanism 首购: first-purchase or procurement)
+            shared = len(ids) < len(piece.terms)
+            for value in [piece.text] if shared else ids:
+                if value not in target:
+                    target.append(value)
+            for tid in sorted(piece.terms) if shared else ids:
+                it.recognised.append({"text": piece.text, "as": VOCAB_KIND[kb.terms[tid]["vocab"]], "id": tid,
+                                      "name_zh": kb.terms[tid]["name_zh"], "name_en": kb.terms[tid]["name_en"],
+                                      **({"shared": True} if shared else {})})
             continue
         if piece.records:
             for n, rid in enumerate(piece.records):

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from ... import shape
 from ...text import fold, loose
+from .. import resolve
 from ..kb import KB, VOCAB_KIND, VOCABS, record_evidence
 from ..search import part_rowids, parts, text_relevance
 from .figures import answer_figures, overlaps, quote
@@ -42,7 +43,8 @@ class Context:
         self._typed = parts(kb, typed[:1900]) if typed.strip() else []
         self._figures: dict[tuple, list[dict]] = {}
         self._kb = kb
-        self.asked = {v: set(getattr(it, v)) for v in VOCABS}
+        self.asked = {v: {t for x in getattr(it, v) for t in ([x] if x in kb.terms else resolve.terms(kb, v, x))}
+                      for v in VOCABS}  # a shared name (a word, not an id) counts as all its terms
         self.plain = {w.casefold() for w in it.unused}
         self.term_words = {loose(d["text"]) for d in it.recognised
                            if d.get("as") in ("mechanism", "instrument", "blockage")}

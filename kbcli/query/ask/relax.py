@@ -91,7 +91,7 @@ def _relax(kb: KB, it: Interpretation, step: str) -> str | None:
         done = []
         for vocab in ("mechanisms", "blockages"):
             values = getattr(it, vocab)
-            wider = [kb.terms[t]["parent"] or t for t in values]
+            wider = [(kb.terms[t]["parent"] if t in kb.terms else None) or t for t in values]
             if wider != values:
                 done += [f"--{VOCAB_KIND[vocab]} {a} widened to {b}" for a, b in zip(values, wider) if a != b]
                 setattr(it, vocab, list(dict.fromkeys(wider)))
@@ -371,7 +371,7 @@ def light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None,
         return []
     key, values = ("rowid", rowids) if rowids else ("id", ids)
     rows = kb.conn.execute(
-        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, blockages, category "
+        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, addresses, category "
         f"FROM records WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
     by_key = {r[0] if key == "rowid" else r[1]: r for r in rows}
     out: list[dict] = []
