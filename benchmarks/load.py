@@ -41,7 +41,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 ZHONGSHI, POC = quote("中试"), quote("概念验证")
 FACETS = "_facet=kind&_facet=status&" + "&".join(f"_facet_array={c}" for c in
-                                                   ("regions", "mechanisms", "instruments", "blockages"))
+                                                   ("regions", "mechanisms", "instruments", "addresses"))
 # name -> (kb serve's path, plain Datasette's path for the same page, or None where it has none)
 PAGES: dict[str, tuple[str, str | None]] = {
     "records page": ("/kb/records", "/kb/records"),

@@ -54,7 +54,7 @@ def test_foreign_keys_are_declared_and_hold(conn):
 
 
 def test_lists_are_json_arrays_everywhere(conn):
-    cols = {"records": ["short_names", "regions", "mechanisms", "instruments", "blockages", "actors", "sources",
+    cols = {"records": ["short_names", "regions", "mechanisms", "instruments", "addresses", "actors", "sources",
                         "issuers"],
             "figures": ["sources"], "terms": ["aliases", "see_also"], "articles": ["items"], "links": ["articles"]}
     for table, names in cols.items():
@@ -66,7 +66,7 @@ def test_lists_are_json_arrays_everywhere(conn):
 
 
 def test_records_carry_tags_sources_and_the_restriction(conn):
-    row = conn.execute("SELECT regions, mechanisms, instruments, blockages, sources, restricted, citation_note "
+    row = conn.execute("SELECT regions, mechanisms, instruments, addresses, sources, restricted, citation_note "
                        "FROM records WHERE id = 'hefei-poc-centre-award'").fetchone()
     assert json.loads(row[0]) == ["hefei"] and "poc-centre" in json.loads(row[1])
     assert json.loads(row[4]) == ["qinchuangyuan-brief-2023-01"] and row[5] == 1 and "请勿引用" in row[6]
@@ -187,7 +187,7 @@ def test_datasette_facets_records_by_kind_region_mechanism_and_status(ds, kb):
     keeps exactly those records."""
     data = _get(ds, "/kb/records.json?_size=0&_facet_size=max").json()
     facets = data["facet_results"]
-    assert {"kind", "regions", "mechanisms", "instruments", "blockages", "status"} <= set(facets)
+    assert {"kind", "regions", "mechanisms", "instruments", "addresses", "status"} <= set(facets)
     assert not any(facet.get("timed_out") for facet in facets.values())
     regions = {x["value"]: x for x in facets["regions"]["results"]}
     for region, name in (("hefei", "合肥"), ("beijing", "北京"), ("anhui", "安徽")):

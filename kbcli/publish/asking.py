@@ -41,7 +41,8 @@ def answer(kb: KB, question: str, limit: int = LIMIT) -> dict:
     from .pages import value_text
 
     a = ask(kb, question, limit)
-    it = a.interpretation.to_json()
+    out = a.to_json() if hasattr(a, "to_json") else {"interpretation": a.interpretation.to_json(), "records": a.records}
+    it = out["interpretation"]
     notices: dict[str, str] = {}
     for rec in a.records:
         ans = rec.get("answer") or {}
@@ -50,8 +51,7 @@ def answer(kb: KB, question: str, limit: int = LIMIT) -> dict:
         for e in [ans.get("quote") or {}, *(e for f in ans.get("figures") or () for e in f.get("evidence") or ())]:
             if e.get("restricted"):
                 notices.setdefault(e["source"], e.get("citation_note") or "not to be cited")
-    return {"question": question, "interpretation": it, "records": a.records,
-            "table": equivalent({**it, "question": question}),
+    return {**out, "question": question, "table": equivalent({**it, "question": question}),
             "notices": [{"source": s, "note": n} for s, n in notices.items()]}
 
 
@@ -88,6 +88,10 @@ def equivalent(it: dict) -> dict | None:
     for key in ("since", "until"):
         if it.get(key):
             args.append((f"_{key}", it[key]))
+    if it.get("text"):  # kb query --text: every part, as the table's search
+        args.append(("_search", " ".join(it["text"])))
+    if it.get("entities"):
+        return None  # names found in the base's text: no filter of the table says the same
     if it.get("records") and len(args) == 0:
         return {"row": it["records"][0]}
     return {"table": "records", "query": urlencode(args)}

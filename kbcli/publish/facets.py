@@ -23,12 +23,16 @@ from .site import KbDatabase
 VOCAB_PARAMS = {"regions": "_region", "mechanisms": "_mechanism", "instruments": "_instrument",
                 "blockages": "_blockage"}
 PARAMS = (*VOCAB_PARAMS.values(), "_level", "_since", "_until", "_exact")
+# the records' tag columns and their vocabularies (the blockages a record addresses: column addresses)
+COLUMN_VOCAB = {"regions": "regions", "mechanisms": "mechanisms", "instruments": "instruments",
+                "addresses": "blockages"}
+COLUMN_PARAMS = {c: VOCAB_PARAMS[v] for c, v in COLUMN_VOCAB.items()}
 VOCAB_NAMES = {"regions": ("regions", "地区"), "mechanisms": ("mechanisms", "机制"),
-               "instruments": ("instruments", "政策工具"), "blockages": ("blockages", "堵点"),
+               "instruments": ("instruments", "政策工具"), "addresses": ("blockages", "堵点"),
                "kind": ("kind", "类型"), "status": ("status", "状态")}
 KIND_NAMES = {"law": "法律法规", "pilot": "试点", "model": "转化模式", "practice": "地方做法"}
-COLUMNS = ("kind", "status", "regions", "mechanisms", "instruments", "blockages")
-TAGS = ("regions", "mechanisms", "instruments", "blockages")
+COLUMNS = ("kind", "status", "regions", "mechanisms", "instruments", "addresses")
+TAGS = tuple(COLUMN_VOCAB)
 
 
 @dataclass

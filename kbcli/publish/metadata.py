@@ -31,7 +31,7 @@ SETTINGS = {"suggest_facets": False, "facet_time_limit_ms": 1000, "sql_time_limi
 # "kb": the plugin's facets (kbcli.publish.facets), all six counted in one pass over the rows, a tag counting
 # the records tagged with it or a narrower term, as kb query does; a Datasette without kbcli ignores them
 RECORD_FACETS = [{"kb": "kind"}, {"kb": "regions"}, {"kb": "mechanisms"}, {"kb": "instruments"},
-                 {"kb": "blockages"}, {"kb": "status"}]
+                 {"kb": "addresses"}, {"kb": "status"}]
 # Bilingual names of what people browse (the pages' headings; "title" in the metadata)
 TITLES = {"records": ("Records", "政策记录"), "terms": ("Terms", "术语"), "sources": ("Sources", "来源文献"),
           "figures": ("Figures", "数据"), "evidence": ("Quotes", "原文引文"), "links": ("Relations", "关联"),
@@ -86,7 +86,7 @@ QUERIES = {
         "description": "Term ids (see the terms table); a term includes its narrower terms (a province its "
                        "cities); leave a field empty for any. Kind: law, pilot, model, practice or empty.",
         "sql": "SELECT r.id, r.kind, r.name_zh, r.name_en, r.date, r.regions, r.mechanisms, r.instruments, "
-               "r.blockages, r.restricted, r.citation_note\n"
+               "r.addresses, r.restricted, r.citation_note\n"
                "FROM records r\n"
                "WHERE (:kind = '' OR r.kind = :kind)\n"
                f"  AND (:region = '' OR {_TAGGED.format(':region')})\n"

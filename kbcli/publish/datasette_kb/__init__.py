@@ -105,7 +105,7 @@ def notice(note: str | None) -> Markup:
         note or "not to be cited")
 
 
-_CELLS = {"regions", "mechanisms", "instruments", "blockages", "see_also", "sources", "url", "restricted", "quote"}
+_CELLS = {*TAGS, "see_also", "sources", "url", "restricted", "quote"}
 
 
 @hookimpl

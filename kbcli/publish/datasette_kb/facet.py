@@ -9,11 +9,12 @@ from datasette.utils import path_with_removed_args, path_with_replaced_args
 
 from ...store.schema import SEARCH_WEIGHTS
 from ..facets import (
+    COLUMN_PARAMS,
+    COLUMN_VOCAB,
     COLUMNS,
     KIND_NAMES,
     TAGS,
     VOCAB_NAMES,
-    VOCAB_PARAMS,
     count_rows,
     facet_index,
     fast_subset,
@@ -98,13 +99,14 @@ class KbFacet(Facet):
                 lambda _conn: selected_terms(kb_of(path), sel))
         size = self.get_facet_size()
         sources = {(item["config"].get("simple") or item["config"].get("column")): item["source"] for item in configs}
-        return [self._one(db, column, counts[column], chosen.get(column, set()), size, sources.get(column))
+        return [self._one(db, column, counts[column], chosen.get(COLUMN_VOCAB.get(column, column), set()), size,
+                          sources.get(column))
                 for column in columns], []
 
     def _one(self, db, column: str, counts, chosen: set[str], size: int, source) -> dict:
         request = self.request
         if column in TAGS:
-            param = VOCAB_PARAMS[column]
+            param = COLUMN_PARAMS[column]
             order = {tid: (t["ord"] or 0) for tid, t in db.terms.items()}
             items = sorted(counts.items(), key=lambda kv: (kv[0] not in chosen, -kv[1], order.get(kv[0], 0), kv[0]))
         else:
@@ -117,7 +119,7 @@ class KbFacet(Facet):
             selected = value in chosen
             if selected:
                 path = path_with_removed_args(request, {param: value})
-                if param in VOCAB_PARAMS.values() and param in request.args and value not in request.args.getlist(param):
+                if param in COLUMN_PARAMS.values() and param in request.args and value not in request.args.getlist(param):
                     path = path_with_replaced_args(request, {param: None, "_next": None})  # chosen by name
             else:
                 path = path_with_replaced_args(request, {param: value, "_next": None})
