@@ -138,7 +138,9 @@ def test_a_law_reads_like_kb_show(server, page, shots, kb):
         assert page.locator(f".kb-relations a[href$='/kb/records/{n['id']}']").count() >= 1, n["id"]
     assert any(n["direction"] == "in" for n in rec["relations"])
     cite = page.locator(".kb-cite").inner_text()
-    assert "[1]" in cite and "@misc{law-sttl" in cite
+    for style in ("gbt7714", "bibtex"):  # what kb cite prints, first line and last
+        printed = [line for line in kb("cite", "law-sttl", "--style", style).stdout.splitlines() if line.strip()]
+        assert printed[0] in cite and printed[-1] in cite, style
     _fits(page)
     _shot(page, shots, "record-law", docs="web-record.png")
 
