@@ -9,7 +9,7 @@ when the ask layer provides it), and the link to the equivalent filtered table o
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
@@ -41,10 +41,11 @@ def answer(kb: KB, question: str, limit: int = LIMIT) -> dict:
     from .pages import value_text
 
     a = ask(kb, question, limit)
-    out = a.to_json() if hasattr(a, "to_json") else {"interpretation": a.interpretation.to_json(), "records": a.records}
-    it = out["interpretation"]
+    out: dict[str, Any] = (a.to_json() if hasattr(a, "to_json") else
+                           {"interpretation": a.interpretation.to_json(), "records": a.records})
+    it: dict[str, Any] = out["interpretation"]
     notices: dict[str, str] = {}
-    for rec in a.records:
+    for rec in out["records"]:
         ans = rec.get("answer") or {}
         for f in ans.get("figures") or ():
             f["value_text"] = value_text(f)
