@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = [sys.executable, "-m", "kbcli"]
-CATEGORIES = ("sql", "seeds", "databases", "signals", "concurrency", "arguments")
+CATEGORIES = ("sql", "seeds", "databases", "signals", "concurrency", "arguments", "web")
 
 # (category, case, seconds, peak RSS in MB or None) of every case checked
 LOG: list[tuple[str, str, float, float | None]] = []

@@ -182,14 +182,36 @@ def test_datasette_search_of_hostile_text_answers(ds, text):
     assert r.status_code in (200, 400), (text, r.status_code, r.text[:300])
 
 
-def test_datasette_facets_records_by_kind_region_mechanism_and_status(ds):
-    data = _get(ds, "/kb/records.json?_size=0").json()
+def test_datasette_facets_records_by_kind_region_mechanism_and_status(ds, kb):
+    """A tag's count is the records tagged with it or a narrower term (as kb query counts them), and its link
+    keeps exactly those records."""
+    data = _get(ds, "/kb/records.json?_size=0&_facet_size=max").json()
     facets = data["facet_results"]
     assert {"kind", "regions", "mechanisms", "instruments", "addresses", "status"} <= set(facets)
-    hefei = next(x for x in facets["regions"]["results"] if x["value"] == "hefei")
-    narrowed = _get(ds, "/kb/records.json?regions__arraycontains=hefei&_shape=array&_col=id&_size=max").json()
-    assert hefei["count"] == len(narrowed) > 0
     assert not any(facet.get("timed_out") for facet in facets.values())
+    regions = {x["value"]: x for x in facets["regions"]["results"]}
+    for region, name in (("hefei", "合肥"), ("beijing", "北京"), ("anhui", "安徽")):
+        expected = len(json.loads(kb("query", "--region", name, "-f", "json").stdout))
+        narrowed = _get(ds, f"/kb/records.json?_region={region}&_shape=array&_col=id&_size=max").json()
+        assert regions[region]["count"] == len(narrowed) == expected > 0, region
+        assert f"_region={region}" in regions[region]["toggle_url"]
+    assert regions["beijing"]["count"] > _get(ds, "/kb/records.json?regions__arraycontains=beijing&_size=0").json()[
+        "filtered_table_rows_count"]  # the places within Beijing count too
+    kinds = {x["value"]: x["count"] for x in facets["kind"]["results"]}
+    assert kinds == dict(_get(ds, "/kb.json?sql=select+kind,count(*)+from+records+group+by+kind&_shape=arrays").json()[
+        "rows"])
+    # filtered: the counts of the rows the page keeps
+    hefei = _get(ds, "/kb/records.json?_region=hefei&_size=0&_facet_size=max").json()["facet_results"]
+    assert sum(x["count"] for x in hefei["kind"]["results"]) == regions["hefei"]["count"]
+
+
+def test_every_foreign_key_has_an_index(conn):
+    """Datasette counts the rows pointing at a row on every row page: an index on each foreign key column."""
+    for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        first = {conn.execute(f"PRAGMA index_info('{i[1]}')").fetchone()[2]
+                 for i in conn.execute(f"PRAGMA index_list('{table}')")}
+        for fk in conn.execute(f"PRAGMA foreign_key_list('{table}')"):
+            assert fk[3] in first, (table, fk[3])
 
 
 def test_datasette_links_records_to_terms_and_sources(ds):
@@ -206,9 +228,10 @@ def test_record_page_shows_each_quote_with_source_locator_and_the_notice(ds, con
     page = _get(ds, "/kb/records/hefei-poc-centre-award").text
     quote = conn.execute("SELECT quote, locator FROM evidence WHERE record = 'hefei-poc-centre-award'").fetchone()
     assert quote[0] in page and quote[1].split(" > ")[0] in page
-    assert "Do not cite" in page and "内部研究资料 请勿引用外传" in page
+    shown = page.split('<details class="kb-raw"')[0]  # the page, without the raw columns folded below it
+    assert shown.count("Do not cite") == 1 and "内部研究资料 请勿引用外传" in shown  # once, at the top
     open_page = _get(ds, "/kb/records/law-patent").text
-    assert "Quotes (" in open_page and "Do not cite" not in open_page
+    assert "原文引文" in open_page and "Do not cite" not in open_page
 
 
 def test_restricted_evidence_shows_the_notice_on_table_pages(ds):
@@ -269,7 +292,8 @@ def test_serve_metadata_and_export_datasette_write_the_database_and_metadata(cli
         result = cli(*args, "--db", str(real_db))
         assert result.exit_code == 0, result.stderr
         folder = Path(args[-1])
-        assert sorted(p.name for p in folder.iterdir()) == ["kb.db", "metadata.json"]
+        assert sorted(p.name for p in folder.iterdir()) == ["inspect-data.json", "kb.db", "metadata.json",
+                                                             "settings.json"]
         assert (folder / "kb.db").read_bytes() == real_db.read_bytes()
         meta = json.loads((folder / "metadata.json").read_text(encoding="utf-8"))
         assert "kb" in meta["databases"] and "datasette" in result.stderr
@@ -331,3 +355,283 @@ def test_the_expression_finds_what_kb_finds_for_every_term_name_and_sampled_text
         found = {r[0] for r in kb.conn.execute("SELECT id FROM records WHERE rowid IN (SELECT rowid FROM records_fts "
                                                "WHERE records_fts MATCH ?)", (match_expression(kb, text),))}
         assert found == expected, text
+
+
+# ---------------------------------------------------------------- the same site however it is served
+SITE_PAGES = ["/", "/kb", "/kb/records", "/kb/records?_search=%E4%B8%AD%E8%AF%95", "/kb/records?_region=anhui",
+              "/kb/records/law-sttl", "/kb/records/hefei-poc-centre-award", "/kb/terms/beijing",
+              "/kb/sources/qinchuangyuan-brief-2023-01", "/kb/figures", "/kb/search?text=%E6%A6%82%E5%BF%B5%E9%AA%8C%E8%AF%81",
+              "/-/ask?q=Which+cities+fund+proof-of-concept+centres%3F", "/-/metadata.json", "/-/settings.json",
+              "/kb/records.json?_facet_size=max&_size=5", "/-/health"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Served:
+    """A server process on 127.0.0.1, answering once ``/-/health`` does; stopped (and waited for) on exit."""
+
+    def __init__(self, argv: list[str], port: int, cwd: Path | None = None, env: dict | None = None):
+        import os
+        import time
+        import urllib.request
+
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=cwd,
+                                     env={**os.environ, **(env or {})})
+        deadline = time.monotonic() + 120
+        while True:
+            assert self.proc.poll() is None, f"{argv} exited: {self.proc.stderr.read() if self.proc.stderr else ''}"
+            try:
+                with urllib.request.urlopen(self.base + "/-/health", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"{argv} did not answer"
+            time.sleep(0.1)
+
+    def get(self, path: str) -> tuple[int, str]:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.base + path, timeout=60) as r:
+                return r.status, r.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8")
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, err = self.proc.communicate(timeout=30)
+        return err
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            self.stop()
+
+
+def _normal(text: str, base: str) -> str:
+    """A page without what differs from one server or request to the next: its own address, timings."""
+    import re
+
+    text = text.replace(base, "BASE")
+    text = re.sub(r"Queries took [\d.]+ ?ms", "Queries took N ms", text)
+    text = re.sub(r'"query_ms": [\d.e-]+', '"query_ms": N', text)
+    return text
+
+
+def _bin(name: str) -> str:
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or name
+
+
+@pytest.mark.slow
+def test_datasette_kb_db_kb_serve_and_a_replica_give_the_same_pages(real_db, tmp_path):
+    """`datasette kb.db` (the plugin supplies metadata, settings, templates), kb serve, and `datasette DIR` on
+    the configuration directory kb serve --metadata writes: page for page the same."""
+    plain = tmp_path / "plain" / "kb.db"
+    plain.parent.mkdir()
+    shutil.copyfile(real_db, plain)
+    site = tmp_path / "site"
+    assert subprocess.run([_bin("kb"), "serve", "--metadata", str(site), "--db", str(real_db)],
+                          capture_output=True, timeout=120).returncode == 0
+    ports = [_free_port() for _ in range(3)]
+    commands = {
+        "datasette kb.db": [_bin("datasette"), str(plain), "--port", str(ports[0])],
+        "kb serve": [_bin("kb"), "serve", "--port", str(ports[1]), "--stop-after", "300", "--db", str(real_db)],
+        "datasette DIR": [_bin("datasette"), str(site), "--port", str(ports[2])],
+    }
+    pages: dict[str, dict[str, tuple[int, str]]] = {}
+    for name, argv in commands.items():
+        with _Served(argv, ports[list(commands).index(name)]) as s:
+            pages[name] = {p: s.get(p) for p in SITE_PAGES}
+            pages[name] = {p: (status, _normal(text, s.base)) for p, (status, text) in pages[name].items()}
+            err = s.stop()
+        assert "Traceback" not in err, (name, err)
+    first = pages["kb serve"]
+    for name, got in pages.items():
+        for path in SITE_PAGES:
+            assert got[path][0] == 200, (name, path, got[path][0])
+            assert got[path][1] == first[path][1], f"{name} differs from kb serve on {path}"
+    assert "_memory" not in first["/"][1] and "科技成果转化" in first["/"][1]
+
+
+@pytest.fixture(scope="module")
+def clean_venv(tmp_path_factory):
+    """kbcli's wheel, built from this checkout, installed with the web extra in a new virtual environment
+    (what the Dockerfile's two stages do, without a container engine)."""
+    from conftest import ROOT
+
+    base = tmp_path_factory.mktemp("wheel")
+    wheels, venv = base / "wheels", base / "venv"
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-cache-dir", "--no-deps", "--wheel-dir",
+                           str(wheels), str(ROOT)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    wheel = next(wheels.glob("kbcli-*.whl"))
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    done = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-cache-dir", f"{wheel}[web]"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return venv, wheel
+
+
+def _dockerfile_steps() -> tuple[list[str], list[str]]:
+    """The Dockerfile's RUN lines of its last stage, and its CMD."""
+    from conftest import ROOT
+
+    text = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    last = text.split("\nFROM ")[-1]
+    runs = [line[4:] for line in last.splitlines() if line.startswith("RUN ")]
+    cmd = json.loads(next(line[4:] for line in last.splitlines() if line.startswith("CMD ")))
+    return runs, cmd
+
+
+@pytest.mark.slow
+def test_the_container_recipe_runs_from_the_wheel_in_a_clean_venv(clean_venv, tmp_path):
+    """No container engine here: the image's commands run in a clean venv made from the built wheel, with
+    /srv under a temporary folder and the server on 127.0.0.1 instead of 0.0.0.0."""
+    import os
+
+    venv, _ = clean_venv
+    runs, cmd = _dockerfile_steps()
+    srv = tmp_path / "srv"
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}", "KB_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("VIRTUAL_ENV", None)
+    for line in runs:
+        if line.startswith(("pip ", "useradd ")):
+            continue  # the install is clean_venv's; the user is the container's
+        done = subprocess.run(["bash", "-c", line.replace("/srv", str(srv))], env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, (line, done.stderr)
+    db = srv / "kb" / "kb.db"
+    assert db.exists() and not os.access(db, os.W_OK) or os.geteuid() == 0
+    before = db.read_bytes()
+    port = _free_port()
+    argv = [a.replace("/srv", str(srv)).replace("0.0.0.0", "127.0.0.1").replace("8001", str(port)) for a in cmd]
+    assert argv[0] == "kb"
+    with _Served([str(venv / "bin" / "kb"), *argv[1:]], port, env=env) as s:
+        status, page = s.get("/kb/records/law-sttl")
+        assert status == 200 and "kb-title" in page and "中华人民共和国促进科技成果转化法" in page
+        assert s.get("/-/ask?q=%E4%B8%AD%E8%AF%95")[0] == 200
+        s.proc.send_signal(__import__("signal").SIGTERM)
+        _, err = s.proc.communicate(timeout=30)
+        assert s.proc.returncode == 143 and err.strip().splitlines()[-1] == "kb: stopped by SIGTERM", err
+    assert db.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_datasette_package_with_the_wheel_as_a_local_file(clean_venv, real_db, tmp_path):
+    """What `datasette package` builds (its Dockerfile, made by Datasette itself for the README's command)
+    run in the clean venv: `datasette inspect`, then its CMD, serve kb's pages."""
+    import os
+    import shlex
+
+    from datasette.utils import make_dockerfile
+
+    venv, wheel = clean_venv
+    app = tmp_path / "app"
+    (app / "wheel").mkdir(parents=True)
+    shutil.copyfile(wheel, app / "wheel" / wheel.name)
+    assert subprocess.run([str(venv / "bin" / "kb"), "serve", "--metadata", str(tmp_path / "site"), "--db",
+                           str(real_db)], capture_output=True, timeout=120).returncode == 0
+    for name in ("kb.db", "metadata.json"):
+        shutil.copyfile(tmp_path / "site" / name, app / name)
+    dockerfile = make_dockerfile(["kb.db"], "metadata.json", None, None, None, None, [("wheel", "dist")],
+                                 [f"/app/wheel/{wheel.name}"], False, None, "secret")
+    runs = [line[4:] for line in dockerfile.splitlines() if line.startswith("RUN ")]
+    assert any(f"/app/wheel/{wheel.name}" in r for r in runs)
+    env = {**os.environ, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    inspect = next(r for r in runs if r.startswith("datasette inspect"))
+    assert subprocess.run(["bash", "-c", inspect], cwd=app, env=env, timeout=300).returncode == 0
+    cmd = next(line[4:] for line in dockerfile.splitlines() if line.startswith("CMD "))
+    port = _free_port()
+    argv = shlex.split(cmd.replace("$PORT", str(port)).replace("0.0.0.0", "127.0.0.1"))
+    with _Served([str(venv / "bin" / argv[0]), *argv[1:]], port, cwd=app, env=env) as s:
+        status, page = s.get("/kb/records/law-sttl")
+        assert status == 200 and "kb-title" in page
+        assert "_memory" not in s.get("/")[1]
+
+
+@pytest.mark.slow
+def test_the_readme_publish_commands_run_as_written(real_db, tmp_path):
+    """Each line of the README's publish commands, run as written from a folder of its own (the ports they
+    name swapped for free ones): the ones that write, to their end; the ones that serve, until they answer
+    kb's pages, then stopped with SIGTERM, cleanly."""
+    import os
+    import re
+    import shlex
+    import signal
+
+    from conftest import ROOT
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- publish-commands -->\n```sh\n(.+?)\n```", text, re.DOTALL)
+    assert block, "the README's publish commands"
+    lines = [line for line in block.group(1).splitlines() if line.strip()]
+    assert len(lines) >= 4
+    (tmp_path / "deploy").symlink_to(ROOT / "deploy")
+    env = {**os.environ, "KB_DB": str(real_db), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    for line in lines:
+        argv = shlex.split(line)
+        argv[0] = sys.executable if argv[0] == "python" else _bin(argv[0])
+        written = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--port"), None)
+        if written is None:  # writes, and ends
+            done = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0 and "Traceback" not in done.stderr, (line, done.stderr)
+            continue
+        port = _free_port()
+        argv[argv.index("--port") + 1] = str(port)
+        with _Served(argv, port, cwd=tmp_path, env=env) as s:
+            status, page = s.get("/kb/records/law-sttl")
+            assert status == 200 and "kb-title" in page, line
+            s.proc.send_signal(signal.SIGTERM)
+            _, err = s.proc.communicate(timeout=60)
+        assert "Traceback" not in err, (line, err)
+        assert s.proc.returncode in (0, 143, -15), (line, s.proc.returncode, err)
+    assert (tmp_path / "site" / "kb.db").exists()
+
+
+ASK = ["Which cities fund proof-of-concept centres?", "陕西有哪些解决不敢转的做法", "2022年全国技术合同成交额",
+       "What laws govern job-related results?", "中試基地", "合肥的概念验证中心", "xyzzy foo",
+       "Which practices address 不敢转 since 2020?"]
+
+
+@pytest.mark.parametrize("question", ASK)
+def test_the_question_box_answers_as_kb_ask_and_links_the_same_records(ds, kb, question):
+    """/-/ask.json is kb ask --format json (plus the table link), and the table it links to holds exactly
+    the records kb ask found (a query's reading)."""
+    expected = json.loads(kb("ask", question, "-f", "json").stdout)
+    got = _get(ds, f"/-/ask.json?q={quote(question)}").json()
+    assert got["interpretation"] == expected["interpretation"]
+    assert [r["id"] for r in got["records"]] == [r["id"] for r in expected["records"]]
+    it, table = got["interpretation"], got["table"]
+    if it["mode"] == "query":
+        rows = _get(ds, f"/kb/{table['table']}.json?{table['query']}&_shape=array&_col=id&_size=max").json()
+        assert len(rows) == it["matches"], (table, len(rows), it["matches"])
+    elif it["mode"] == "search":
+        assert table and "_search=" in table["query"]
+    page = _get(ds, f"/-/ask?q={quote(question)}")
+    assert page.status_code == 200 and it["command"].replace("'", "&#39;") in page.text
+
+
+def test_the_question_box_refuses_what_is_not_a_question(ds):
+    for q, status in (("问" * 301, 400), ("\x1b[31mred", 400), ("a\u202eb", 400), ("", 200)):
+        r = _get(ds, f"/-/ask.json?q={quote(q)}")
+        assert r.status_code == status, (q, r.status_code)
+        assert "Traceback" not in r.text
+
+
+def test_one_database_listed_and_kb_settings(ds):
+    assert [d["name"] for d in _get(ds, "/-/databases.json").json()] == ["kb"]
+    from kbcli.publish.metadata import SETTINGS
+
+    settings = _get(ds, "/-/settings.json").json()
+    assert {k: settings[k] for k in SETTINGS} == SETTINGS

@@ -4,7 +4,12 @@ Title and description in English and Chinese, the sources with their terms of us
 asks not to be cited says so), the licence, every table's and column's description, the facets of
 ``records`` (kind, region, mechanism, instrument, blockage, status), its search, the label column of
 each table a foreign key points at, kb's lookup tables hidden, and canned queries for the headline
-questions. The format is Datasette's ``metadata.json`` (0.6x).
+questions. The format is Datasette's ``metadata.json`` (0.6x); ``SETTINGS`` are the settings every
+replica runs with (``settings.json``). kbcli's Datasette plugin supplies both itself for any kb database
+it serves, so ``datasette kb.db``, ``kb serve`` and a replica of ``kb serve --metadata DIR`` agree.
+
+A URL from the data becomes a link only when it is http(s) (``safe_url``): a ``javascript:`` or ``data:``
+address in a seed, or in a database built before validation refused them, is shown as text.
 """
 
 from __future__ import annotations
@@ -12,14 +17,40 @@ from __future__ import annotations
 import json
 import sqlite3
 from html import escape
+from urllib.parse import urlsplit
 
-from ..store.schema import FTS_TABLE, TABLES, VIEWS
+from ..store.schema import FTS_TABLE, SEARCH_WEIGHTS, TABLES, VIEWS
 
-DATABASE = "kb"  # the name kb serve and kb export --datasette give the database (its template is row-kb-records.html)
+DATABASE = "kb"  # the name kb serve and kb export --datasette give the database
 
-# "tags": kbcli's Datasette plugin's array facet (the built-in "array" one reads every column of every row)
-RECORD_FACETS = ["kind", {"tags": "regions"}, {"tags": "mechanisms"}, {"tags": "instruments"},
-                 {"tags": "addresses"}, "status"]
+# Datasette's settings (measured in benchmarks/load.py): no suggested facets (Datasette tries each of the
+# records' 30 columns on every page, seconds at 100k records), limits raised for the facets at that size.
+SETTINGS = {"suggest_facets": False, "facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "default_page_size": 50,
+            "truncate_cells_html": 160}
+
+# "kb": the plugin's facets (kbcli.publish.facets), all six counted in one pass over the rows, a tag counting
+# the records tagged with it or a narrower term, as kb query does; a Datasette without kbcli ignores them
+RECORD_FACETS = [{"kb": "kind"}, {"kb": "regions"}, {"kb": "mechanisms"}, {"kb": "instruments"},
+                 {"kb": "addresses"}, {"kb": "status"}]
+# Bilingual names of what people browse (the pages' headings; "title" in the metadata)
+TITLES = {"records": ("Records", "政策记录"), "terms": ("Terms", "术语"), "sources": ("Sources", "来源文献"),
+          "figures": ("Figures", "数据"), "evidence": ("Quotes", "原文引文"), "links": ("Relations", "关联"),
+          "articles": ("Articles of laws", "法律条文"), "record_terms": ("Tags", "标签"),
+          "term_closure": ("Term hierarchy", "术语层级"), "meta": ("About this database", "关于本数据库")}
+
+
+def safe_url(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address (what a page may link to), else None."""
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in "\"\n\r\t<>"):
+        return None
+    return url
 
 # Records tagged with a term or a narrower one: `IN (SELECT record FROM record_terms WHERE term IN (SELECT
 # descendant FROM term_closure WHERE ancestor = ...))`
@@ -66,11 +97,13 @@ QUERIES = {
     },
     "search": {
         "title": "Search, as kb search does (Chinese without spaces, either script, English)",
-        "description": "Records matching every part of the text, through kbcli's Datasette plugin (kb_search "
-                       "turns the text into the index's character pairs).",
+        "description": "Records matching every part of the text, best first (BM25, names weighing most), through "
+                       "kbcli's Datasette plugin (kb_search turns the text into the index's character pairs). "
+                       "Empty text: no records.",
         "sql": "SELECT r.id, r.kind, r.name_zh, r.name_en, r.summary_en, r.restricted, r.citation_note\n"
-               f"FROM records r WHERE r.rowid IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH "
-               "kb_search(:text))\nORDER BY r.kind, r.ord",
+               f"FROM {FTS_TABLE} f JOIN records r ON r.rowid = f.rowid\n"
+               f"WHERE trim(:text) != '' AND {FTS_TABLE} MATCH kb_search(:text)\n"
+               f"ORDER BY bm25({FTS_TABLE}, {', '.join(str(w) for w in SEARCH_WEIGHTS)}), r.rowid",
     },
     "quotes_of_record": {
         "title": "Every quote of a record, with its source and locator",
@@ -100,12 +133,15 @@ def metadata(conn: sqlite3.Connection, database: str = DATABASE) -> dict:
     for sid, part_of, stitle, title_en, publisher, issued, url, restr, note in sources:
         if part_of:
             continue
-        bits = [f"<code>{escape(sid)}</code>: {escape(stitle or '')}"]
+        bits = [f"<code>{escape(sid)}</code>: <span lang=\"zh\">{escape(stitle or '')}</span>"]
         if title_en:
             bits.append(f"({escape(title_en)})")
         bits.append(", ".join(escape(x) for x in (publisher, issued) if x))
-        if url:
-            bits.append(f'<a href="{escape(url)}">{escape(url)}</a>')
+        link = safe_url(url)
+        if link:
+            bits.append(f'<a href="{escape(link)}" rel="nofollow noopener">{escape(link)}</a>')
+        elif url:  # not an http(s) address: shown, never linked
+            bits.append(f"<code>{escape(url)}</code>")
         terms = (f'<strong class="kb-restricted">asks not to be cited: {escape(note or "")}</strong>'
                  if restr else "quoted with attribution")
         html.append(f"<li>{' '.join(b for b in bits if b)} — {terms}</li>")
@@ -118,16 +154,18 @@ def metadata(conn: sqlite3.Connection, database: str = DATABASE) -> dict:
     tables: dict[str, dict] = {}
     for t in TABLES:
         tables[t.name] = {"description": t.description, "columns": {c: d for c, (_, d) in t.columns.items()}}
+        if t.name in TITLES:
+            tables[t.name]["title"] = " · ".join(TITLES[t.name])
         if t.hidden:
             tables[t.name]["hidden"] = True
         if t.label:
             tables[t.name]["label_column"] = t.label
-    tables["records"].update({"facets": RECORD_FACETS, "fts_table": FTS_TABLE, "fts_pk": "rowid", "size": 20})
+    tables["records"].update({"facets": RECORD_FACETS, "facet_size": 10, "fts_table": FTS_TABLE, "fts_pk": "rowid",
+                              "size": 25})
     tables[FTS_TABLE] = {"description": "The full-text index of records (Chinese as character pairs, English words "
                                         "stemmed): search it with ?_search= on records."}
     for name, description, _ in VIEWS:
         tables[name] = {"description": description}
-    tables["record_quotes"]["facets"] = ["source", "restricted"]
     queries = {k: dict(v) for k, v in QUERIES.items()}
     licence = meta.get("license")
     db = {"title": title, "description_html": "\n".join(html), "tables": tables, "queries": queries}

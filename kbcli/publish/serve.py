@@ -1,28 +1,35 @@
-"""``kb serve``: the built database on Datasette, read-only and immutable; ``kb export --datasette``:
-the database and its metadata written out for ``datasette publish`` or any host.
+"""``kb serve``: the built database on Datasette, read-only and immutable; ``kb serve --metadata DIR``
+(and ``kb export --datasette DIR``): a Datasette configuration directory that any Datasette serves.
 
-The database file never changes while it is served (Datasette opens it immutable, so it caches
-its counts and takes no locks), which is what lets it scale out: any number of processes or
-machines can serve copies of the same file behind a load balancer (README, "Publishing").
+The database file never changes while it is served (Datasette opens it immutable, so it caches its
+counts and takes no locks), which is what lets it scale out: any number of processes or machines serve
+copies of the same file behind a load balancer (README, "Publishing"; ``deploy/``).
+
+``kb serve`` ends cleanly on SIGINT, SIGTERM and SIGHUP: the server stops taking requests, finishes
+the ones under way (at most ``GRACE`` seconds), and kb's boundary prints one line and exits 130, 143 or
+129.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
 import json
-import shutil
+import os
+import signal
 import socket
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
-from ..errors import DataError, UsageError
+from ..errors import DataError, Terminated, UsageError
 from ..text import say
-from .metadata import DATABASE, metadata
+from .metadata import DATABASE, SETTINGS, metadata
 
-# Datasette's settings (measured in benchmarks/load.py): no suggested facets (Datasette tries each of the
-# records' 30 columns on every page, seconds at 100k records), limits raised for the facets at that size.
-SETTINGS = {"suggest_facets": False, "facet_time_limit_ms": 1000, "sql_time_limit_ms": 3000, "default_page_size": 50,
-            "truncate_cells_html": 160}
+GRACE = 5  # seconds the requests under way get once the server is told to stop
+SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 def _metadata_of(db: Path) -> dict:
@@ -33,36 +40,85 @@ def _metadata_of(db: Path) -> dict:
         conn.close()
 
 
-def make_datasette(db: Path):
-    """A Datasette serving ``db`` as the read-only, immutable database ``kb``, with its metadata."""
+def _need_datasette():
     try:
         from datasette.app import Datasette
         from datasette.database import Database
     except ImportError:
         raise DataError("kb serve needs Datasette: pip install 'kbcli[web]'") from None
-    ds = Datasette([], metadata=_metadata_of(db), settings=SETTINGS)
+    return Datasette, Database
+
+
+def make_datasette(db: Path):
+    """A Datasette serving ``db`` as the read-only, immutable database ``kb``: what ``datasette kb.db`` is
+    with kbcli installed (the plugin supplies metadata, settings and templates), without the empty
+    in-memory database Datasette adds when it is given no file."""
+    Datasette, Database = _need_datasette()
+    from datasette.plugins import pm
+
+    from . import datasette_kb
+
+    if not pm.is_registered(datasette_kb):  # kbcli run from a checkout, not installed: no entry point
+        pm.register(datasette_kb, name="kbcli")
+    ds = Datasette([], settings=dict(SETTINGS))
+    ds.remove_database("_memory")
     ds.add_database(Database(ds, path=str(db), is_mutable=False), name=DATABASE)
     return ds
 
 
-def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float | None = None) -> None:
-    """Serve until interrupted (or ``stop_after`` seconds). Port 0 picks a free port; the URL is
-    written to stderr once the socket is bound."""
-    import asyncio
+def _server_class():
+    import uvicorn
 
+    class Server(uvicorn.Server):
+        """uvicorn's server, stopped by SIGINT, SIGTERM or SIGHUP alike; the signal is kept (``signum``) for
+        kb's boundary rather than re-raised inside the event loop."""
+
+        signum: int | None = None
+
+        def _stop(self, signum, frame) -> None:
+            if self.signum is None:
+                self.signum = signum
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+
+        @contextlib.contextmanager
+        def capture_signals(self):  # uvicorn >= 0.29
+            old = {s: signal.signal(s, self._stop) for s in SIGNALS}
+            try:
+                yield
+            finally:
+                for s, handler in old.items():
+                    signal.signal(s, handler)
+
+        def install_signal_handlers(self) -> None:  # older uvicorn
+            for s in SIGNALS:
+                signal.signal(s, self._stop)
+
+    return Server
+
+
+def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float | None = None) -> None:
+    """Serve until a signal (or ``stop_after`` seconds). Port 0 picks a free port; the URL is written to
+    stderr once the socket is bound."""
     ds = make_datasette(db)
     try:
         import uvicorn
     except ImportError:
         raise DataError("kb serve needs Datasette: pip install 'kbcli[web]'") from None
     try:
-        sock = socket.create_server((host, port))
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        sock = socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    except (OSError, OverflowError) as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}") from None
     bound = sock.getsockname()[1]
     asyncio.run(ds.invoke_startup())
-    config = uvicorn.Config(ds.app(), log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", "timeout_graceful_shutdown": GRACE}
+    try:
+        config = uvicorn.Config(ds.app(), **options)
+    except TypeError:  # an uvicorn without timeout_graceful_shutdown
+        options.pop("timeout_graceful_shutdown")
+        config = uvicorn.Config(ds.app(), **options)
+    server = _server_class()(config)
     if stop_after is not None:
         timer = threading.Timer(stop_after, lambda: setattr(server, "should_exit", True))
         timer.daemon = True
@@ -70,15 +126,58 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float
     shown = f"[{host}]" if ":" in host else host
     say(f"kb: serving http://{shown}:{bound}/{DATABASE} (read-only; Ctrl-C stops)")
     server.run(sockets=[sock])
+    if server.signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    if server.signum is not None:
+        raise Terminated(server.signum)
 
 
-def write_publish(db: Path, directory: Path) -> tuple[Path, Path]:
-    """Copy the database to DIRECTORY/kb.db and write DIRECTORY/metadata.json beside it."""
-    directory.mkdir(parents=True, exist_ok=True)
+# ---------------------------------------------------------------- a configuration directory for any Datasette
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links); a missing file is no other."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
+
+
+def write_publish(db: Path, directory: Path, guard: tuple[Path, ...] = ()) -> tuple[Path, Path]:
+    """A Datasette configuration directory of the database (``datasette DIR`` serves it as kb serve does):
+    DIR/kb.db, DIR/metadata.json, DIR/settings.json (kb serve's settings) and DIR/inspect-data.json (which
+    tells Datasette to open kb.db immutable, with its table counts). Refuses, before writing anything, a
+    directory whose files are the database read or any path of ``guard`` (the seed)."""
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--metadata {directory}: not a directory")
     target = directory / f"{DATABASE}.db"
+    names = (target, directory / "metadata.json", directory / "settings.json", directory / "inspect-data.json")
+    for path in names:
+        for other in (db, *guard):
+            if same_file(path, other):
+                raise UsageError(f"{path} is {other} itself: write the site to another directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot make the directory {directory}: {exc.strerror or exc}") from None
     tmp = directory / f".{DATABASE}.db.tmp"
-    shutil.copyfile(db, tmp)
-    tmp.replace(target)
+    try:
+        digest = hashlib.sha256()
+        with open(db, "rb") as src, open(tmp, "wb") as out:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                digest.update(chunk)
+                out.write(chunk)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
     meta = directory / "metadata.json"
     meta.write_text(json.dumps(_metadata_of(target), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (directory / "settings.json").write_text(json.dumps(SETTINGS, indent=2) + "\n", encoding="utf-8")
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        counts = {t: {"count": conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]} for t in tables}
+    finally:
+        conn.close()
+    inspect = {DATABASE: {"hash": digest.hexdigest(), "size": target.stat().st_size, "file": target.name,
+                          "tables": counts}}
+    (directory / "inspect-data.json").write_text(json.dumps(inspect, indent=2) + "\n", encoding="utf-8")
     return target, meta

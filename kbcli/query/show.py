@@ -78,13 +78,14 @@ def show_figure(kb: KB, rec: dict, frag: str) -> dict:
             "owner": {k: rec[k] for k in ("id", "kind", "name_zh", "name_en")}, **figs[i]}
 
 
-def show_term(kb: KB, tid: str) -> dict:
+def show_term(kb: KB, tid: str, limit: int | None = None) -> dict:
+    """A term; ``limit``: at most that many of the records tagged with it (the web's term page), all when None."""
     t = kb.terms[tid]
     raw = kb.term_doc(tid)
     desc = kb.descendants.get(tid, [tid])
     direct = kb.conn.execute(
         "SELECT r.id, r.kind, r.name_zh, r.name_en FROM record_terms rt JOIN records r ON r.id = rt.record "
-        "WHERE rt.term = ? ORDER BY r.ord", (tid,)).fetchall()
+        "WHERE rt.term = ? ORDER BY r.ord" + ("" if limit is None else f" LIMIT {int(limit)}"), (tid,)).fetchall()
     total = kb.conn.execute(
         f"SELECT COUNT(DISTINCT record) FROM record_terms WHERE term IN ({','.join('?' * len(desc))})", desc).fetchone()[0]
     figures = [kb.figure(f) for f in raw.get("figures", ())]

@@ -1,168 +1,267 @@
 """kbcli's Datasette plugin (registered in pyproject.toml under the ``datasette`` entry point).
 
-Datasette loads it for every database it serves; it acts only on kb databases (``meta``
-says ``generator: kbcli`` and this schema version):
+Datasette loads it for every database it serves; it acts only on kb databases (``meta`` says
+``generator: kbcli`` and this schema version), and with one it makes ``datasette kb.db`` what
+``kb serve`` is:
 
-* ``?_search=`` finds what ``kb search`` finds (中试, 中試, 概念验证, English words): Datasette
-  runs a search as ``MATCH escape_fts(:search)``, and on a kb database ``escape_fts`` is kb's
-  reading of the query as character pairs (``kbcli.publish.searching``); ``kb_search(text)``
-  does the same for SQL written by hand. ``_searchmode=raw`` still passes the text untouched.
-* a restricted flag or citation note, and a quote from a source that asks not to be cited,
-  show the source's request wherever they are displayed;
-* ``{"tags": "regions"}`` facets a JSON array of term ids as the built-in array facet does, labelled
-  with the terms' Chinese names, and fast: the built-in one keeps every column of every row for
-  a ``DISTINCT`` (4 s for the records page at 100k records, its facets timing out), this one reads
-  the array column alone, from an index (about 40 ms a facet);
-* a record's page (``row-kb-records.html``, for the database named ``kb`` as ``kb serve`` and
-  ``kb export --datasette`` name it) lists each quote with its source, locator and that request.
+* the metadata (titles, descriptions, facets, canned queries: ``get_metadata``) and the settings
+  (``startup``, for settings left at Datasette's defaults) of ``kbcli.publish.metadata``;
+* ``?_search=`` finds what ``kb search`` finds (Datasette runs ``MATCH escape_fts(:search)``, and on a
+  kb database ``escape_fts`` is kb's reading of the query); ``kb_search(text)`` does the same in SQL;
+  a records page that searches lists the best matches first, each with where the text shows;
+* records browsed as ``kb query`` reads them: ``_region=``, ``_mechanism=``... filters and the ``kb``
+  facets through the term hierarchy (``kbcli.publish.facets``);
+* pages that read like ``kb show`` at Datasette's own row URLs (``/kb/records/law-sttl``,
+  ``/kb/terms/beijing``, ``/kb/sources/...``), a home page with a question box (``kb ask``, at
+  ``/-/ask``), slim tables with tags as named links, the request not to be cited shown once;
+* a health check for load balancers (``/-/health``), and bad requests answered with a 4xx page, never
+  a traceback (``guard``).
+
+Templates that replace Datasette's (``index.html``, ``row.html``, ``table.html``) fall back to
+Datasette's own for any other database.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from functools import partial
+import json
+from functools import lru_cache, partial
 
 from datasette import hookimpl
-from datasette.database import QueryInterrupted
-from datasette.facets import Facet
-from datasette.utils import escape_fts, escape_sqlite, path_with_added_args, path_with_removed_args
-from markupsafe import Markup
+from datasette.utils import tilde_encode
+from markupsafe import Markup, escape
 
-_kb_databases: dict[str, dict | None] = {}  # Datasette database name -> {restricted source: note} or None
+from ..facets import PARAMS, TAGS, selection
+from ..site import kb_database, site
+from .facet import KbFacet
+from .guard import asgi_wrapper, handle_exception  # noqa: F401 - hook implementations, registered by name
 
-
-def _escape(path, query):
-    from ..searching import expression
-
-    try:
-        return expression(path, query) or escape_fts(query)
-    except Exception:  # noqa: BLE001 - a search must never break the page: fall back to Datasette's quoting
-        return escape_fts(query)
+SLIM = {"records": ("id", "name_zh", "name_en", "kind", "date", "regions", "mechanisms", "restricted"),
+        "figures": ("owner", "metric", "value", "unit", "qualifier", "as_of", "original", "sources")}
+PAGES = {"records": "record_page", "terms": "term_page", "sources": "source_page"}
 
 
 @hookimpl(trylast=True)  # after Datasette's own escape_fts, which this one replaces on kb databases
 def prepare_connection(conn, database, datasette):
-    from ..searching import kb_database
-
-    path = kb_database(conn)
-    if path is None:
+    db = kb_database(datasette, database)
+    if db is None:
         return
-    conn.create_function("escape_fts", 1, partial(_escape, path), deterministic=True)
-    conn.create_function("kb_search", 1, partial(_escape, path), deterministic=True)
+    from ..searching import fts_escape
+    from ..site import tune
+
+    for name in ("escape_fts", "kb_search"):
+        conn.create_function(name, 1, partial(fts_escape, db.path), deterministic=True)
+    tune(conn)
 
 
-def _restricted(datasette, database: str) -> dict | None:
-    """For a kb database, its restricted sources and their requests; None for any other database."""
-    if database not in _kb_databases:
-        from ..searching import kb_database
+@hookimpl
+def startup(datasette):
+    found = site(datasette)
+    if not found.databases:
+        return None
+    from datasette.app import DEFAULT_SETTINGS
 
-        found = None
-        db = datasette.databases.get(database)
-        if db is not None and db.path:
-            try:
-                conn = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True)
-                try:
-                    if kb_database(conn) is not None:
-                        found = dict(conn.execute("SELECT id, citation_note FROM sources WHERE restricted = 1"))
-                finally:
-                    conn.close()
-            except sqlite3.Error:
-                found = None
-        _kb_databases[database] = found
-    return _kb_databases[database]
+    from ..metadata import SETTINGS
+
+    for key, value in SETTINGS.items():  # kb's settings where the command line left Datasette's
+        if datasette._settings.get(key) == DEFAULT_SETTINGS.get(key):
+            datasette._settings[key] = value
+    for db in found.databases.values():  # a kb database never changes once built (kb load writes a new file)
+        datasette.databases[db.name].is_mutable = False
+    datasette.page_size = datasette.setting("default_page_size")
+    datasette.sql_time_limit_ms = datasette.setting("sql_time_limit_ms")
+    datasette.max_returned_rows = datasette.setting("max_returned_rows")
+
+    async def count():
+        from ..facets import facet_index
+
+        for db in found.databases.values():  # every record's facet values, once (the file is immutable)
+            await datasette.get_database(db.name).execute_fn(partial(facet_index, db))
+
+    return count
+
+
+@hookimpl
+def get_metadata(datasette, key, database, table):
+    found = site(datasette)
+    if not found.databases:
+        return None
+    return found.metadata_for_tables() if key == "tables" else found.metadata()
+
+
+def _links(datasette, database: str, table: str, ids: list, names) -> Markup:
+    out = []
+    for i in ids:
+        if not isinstance(i, str):
+            out.append(escape(str(i)))
+            continue
+        zh, en = names(i)
+        url = datasette.urls.row(database, table, tilde_encode(i))
+        out.append(Markup('<a href="{}" title="{}"><span lang="zh">{}</span></a>').format(url, f"{i} {en}".strip(), zh))
+    return Markup(", ").join(out)
 
 
 def notice(note: str | None) -> Markup:
-    return Markup('<strong class="kb-restricted">Do not cite — the source asks: {}</strong>').format(
+    return Markup('<strong class="kb-restricted">Do not cite — the source asks: <span lang="zh">{}</span></strong>').format(
         note or "not to be cited")
+
+
+_CELLS = {*TAGS, "see_also", "sources", "url", "restricted", "quote"}
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    restricted = _restricted(datasette, database)
-    if restricted is None or value is None:
+    if column not in _CELLS or value is None:  # most cells: Datasette's own rendering, decided at once
+        return None
+    db = kb_database(datasette, database)
+    if db is None:
         return None
     keys = row.keys() if hasattr(row, "keys") else ()
-    if column == "restricted" and value == 1:
-        note = row["citation_note"] if "citation_note" in keys else None
-        return Markup("1 ") + notice(note)
-    if column == "citation_note" and value:
-        return notice(value)
-    source = row["source"] if "source" in keys else None
-    if isinstance(source, dict):  # a foreign key Datasette has labelled
-        source = source.get("value")
-    if column == "quote" and source in restricted:
-        return Markup("{}<br>").format(value) + notice(restricted[source])
+    if column in TAGS and table in ("records",) or column == "see_also" and table == "terms":
+        try:
+            ids = json.loads(value)
+        except (TypeError, ValueError):
+            return None
+        if not ids or not isinstance(ids, list):
+            return Markup('<span class="kb-muted">–</span>')
+        return _links(datasette, database, "terms", ids, db.term_label)
+    if column == "sources" and table in ("records", "figures"):
+        try:
+            ids = json.loads(value)
+        except (TypeError, ValueError):
+            return None
+        return Markup(", ").join(
+            Markup('<a href="{}">{}</a>').format(datasette.urls.row(database, "sources", tilde_encode(i)), i)
+            for i in ids if isinstance(i, str))
+    if column == "url" and table == "sources":
+        link = db.source_urls.get(row["id"]) if "id" in keys else None
+        return Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(link) if link else Markup(
+            "<code>{}</code>").format(value)
+    if column == "restricted" and value == 0:
+        return Markup('<span class="kb-muted" title="no source of it asks not to be cited">–</span>')
+    if column == "restricted" and value == 1:  # the request, once a row
+        note = row["citation_note"] if "citation_note" in keys else db.restricted.get(row["id"] if "id" in keys else "")
+        return Markup('<span class="kb-restricted-cell">1 {}</span>').format(notice(note))
+    if column == "quote" and "restricted" not in keys:
+        source = row["source"] if "source" in keys else None
+        if isinstance(source, dict):  # a foreign key Datasette has labelled
+            source = source.get("value")
+        if source in db.restricted:
+            return Markup("{}<br>").format(value) + notice(db.restricted[source])
     return None
 
 
 @hookimpl
-def extra_template_vars(template, database, table, view_name, request, datasette):
-    if view_name != "row" or table != "records" or _restricted(datasette, database) is None:
+def prepare_jinja2_environment(env, datasette):
+    env.filters.setdefault("kb_tilde", tilde_encode)  # an id as a row URL holds it
+    if site(datasette).databases:  # a published base's templates do not change while it runs: no stat a page
+        env.auto_reload = False
+
+
+@hookimpl
+def extra_css_urls(template, database, table, columns, view_name, request, datasette):
+    if site(datasette).databases:
+        return [datasette.urls.static_plugins("kbcli", "kb.css")]
+    return []
+
+
+@hookimpl
+def extra_template_vars(template, database, table, columns, view_name, request, datasette):
+    found = site(datasette)
+    db = found.databases.get(database) if database else (found.first() if view_name == "index" else None)
+    if db is None:
         return None
+    from ..metadata import TITLES
+    from .views import EXAMPLES
 
-    async def quotes():
-        from datasette.utils import tilde_decode
-
-        pk = tilde_decode(request.url_vars.get("pks", ""))
-        rows = await datasette.get_database(database).execute(
-            "SELECT e.part, e.quote, e.source, s.title, e.locator, s.restricted, s.citation_note "
-            "FROM evidence e JOIN sources s ON s.id = e.source WHERE e.record = ? ORDER BY e.rowid", [pk])
-        return {"kb_quotes": [dict(r) for r in rows]}
-
-    return quotes
+    base = {"kb": {"database": db.name, "titles": TITLES, "questions": EXAMPLES}}
+    if view_name == "row" and table in PAGES and request is not None:
+        return partial(_page, datasette, db, table, request, base)
+    if view_name == "table" and table in SLIM and request is not None:
+        return {**base, "kb_table": {"slim": SLIM[table], "all": "_col" in request.args or "_nocol" in request.args},
+                "kb_ranked": partial(_ranked, datasette, db, request)}
+    return base
 
 
-class TagsFacet(Facet):
-    """Counts of the items of a JSON array column (kb's tag columns hold term ids, each once a row)."""
+async def _page(datasette, db, table, request, base):
+    from datasette.utils import urlsafe_components
 
-    type = "tags"
+    key = urlsafe_components(request.url_vars.get("pks", ""))[0]
+    page = await datasette.get_database(db.name).execute_fn(lambda _conn: _page_data(db.path, table, key))
+    return {**base, "kb_page": page}
 
-    async def suggest(self):
-        return []
 
-    async def facet_results(self):
-        results, timed_out = [], []
-        size = self.get_facet_size()
-        pairs = self.get_querystring_pairs()
-        for item in self.get_configs():
-            column = item["config"].get("column") or item["config"]["simple"]
-            # the array column alone: SQLite flattens the subquery and reads the column from an index
-            sql = (f"SELECT j.value AS value, count(*) AS count FROM ({self.sql}) AS inner_rows, "
-                   f"json_each(inner_rows.{escape_sqlite(column)}) AS j GROUP BY j.value "
-                   f"ORDER BY count DESC, value LIMIT {size + 1}")
-            try:
-                rows = (await self.ds.execute(self.database, sql, self.params, truncate=False,
-                                              custom_time_limit=self.ds.setting("facet_time_limit_ms"))).rows
-            except QueryInterrupted:
-                timed_out.append(column)
-                continue
-            names = await self._names([r["value"] for r in rows[:size]])
-            values = []
-            for r in rows[:size]:
-                value = str(r["value"])
-                arg = {f"{column}__arraycontains": value}
-                chosen = (f"{column}__arraycontains", value) in pairs
-                path = path_with_removed_args(self.request, arg) if chosen else path_with_added_args(self.request, arg)
-                values.append({"value": value, "label": f"{value} {names[value]}" if names.get(value) else value,
-                               "count": r["count"], "toggle_url": self.ds.absolute_url(self.request, path),
-                               "selected": chosen})
-            results.append({"name": column, "type": self.type, "results": values, "hideable": item["source"] != "metadata",
-                            "toggle_url": self.ds.urls.path(path_with_removed_args(self.request, {"_facet_tags": column})),
-                            "truncated": len(rows) > size})
-        return results, timed_out
+@lru_cache(maxsize=512)
+def _page_data(path, table: str, key: str) -> dict:
+    """A page's data, kept: the file never changes while it is served (a big term's page takes 0.1 s at 100k)."""
+    from .. import pages
+    from ..site import bounded, kb_of
 
-    async def _names(self, ids: list) -> dict:
-        if not ids:
-            return {}
-        try:
-            rows = await self.ds.execute(self.database, f"SELECT id, name_zh FROM terms WHERE id IN "
-                                                        f"({','.join('?' * len(ids))})", ids)
-        except Exception:  # noqa: BLE001 - a database without kb's terms: ids alone
-            return {}
-        return {r["id"]: r["name_zh"] for r in rows}
+    kb = kb_of(path)
+    with bounded(kb.conn, 5.0):
+        return getattr(pages, PAGES[table])(kb, key)
+
+
+async def _ranked(datasette, db, request, sql, params, limit=25):
+    """The best matches of a records page that searches (None where it does not, or is sorted)."""
+    text = request.args.get("_search") or ""
+    if not text.strip() or any(k in request.args for k in ("_sort", "_sort_desc", "_next", "_searchmode")):
+        return None
+    from ..facets import PARAMS as KB_PARAMS
+    from ..searching import ranked
+    from ..site import TooLong, bounded, kb_of
+
+    path = db.path
+    filtered = any(not (k.startswith("_") and "__" not in k) or k in KB_PARAMS for k in request.args)
+    scored = request.scope.get("kbcli", {}).get("search")  # the facets' pass, when it read the matches
+    if scored is not None and scored[0] != text:
+        scored = None
+
+    def work(_conn):
+        kb = kb_of(path)
+        with bounded(kb.conn, 3.0):
+            return ranked(kb, text, sql, dict(params), limit, filtered, scored)
+
+    try:
+        return await datasette.get_database(db.name).execute_fn(work)
+    except TooLong:
+        return None
 
 
 @hookimpl
 def register_facet_classes():
-    return [TagsFacet]
+    return [KbFacet]
+
+
+@hookimpl
+def filters_from_request(request, database, table, datasette):
+    db = kb_database(datasette, database)
+    if db is None or table != "records" or not any(p in request.args for p in PARAMS):
+        return None
+    sel = selection(request.args)
+    if sel.empty:
+        return None
+
+    async def inner():
+        from datasette.filters import FilterArguments
+        from datasette.utils.asgi import BadRequest
+
+        from ...errors import KbError
+        from ..facets import where
+        from ..site import kb_of
+
+        path = db.path
+        try:
+            sql, params, words = await datasette.get_database(database).execute_fn(lambda _c: where(kb_of(path), sel))
+        except KbError as exc:
+            raise BadRequest(str(exc)) from None
+        # by id: a page in id order then reads its own rows alone, and counting them reads only the index
+        return FilterArguments([f"id IN (SELECT r.id FROM records r WHERE {sql})"], params, words)
+
+    return inner
+
+
+@hookimpl
+def register_routes(datasette):
+    from .views import ROUTES
+
+    return ROUTES
