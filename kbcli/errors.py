@@ -26,6 +26,14 @@ class DataError(KbError):
     exit_code = 1
 
 
+class BuildError(DataError):
+    """The database could not be written (disk full, permissions...)."""
+
+    def __init__(self, message: str):
+        super().__init__(f"could not build the database: {message}")
+
+
+
 class UsageError(KbError):
     """The user asked for something that cannot be answered as asked."""
 

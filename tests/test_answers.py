@@ -106,11 +106,12 @@ def test_lines_made_by_either_process_in_small_batches_are_the_records(tmp_path,
     from kbcli.query.kb import KB
     from kbcli.shape import row
     from kbcli.store import build as build_module
+    from kbcli.store import builder
     from kbcli.store.db import connect
     from kbcli.text import json_dumps
 
-    monkeypatch.setattr(build_module, "BATCH", 16)
-    monkeypatch.setattr(build_module, "PARENT_EVERY", every)
+    monkeypatch.setattr(builder, "BATCH", 16)
+    monkeypatch.setattr(builder, "PARENT_EVERY", every)
     db = tmp_path / "kb.sqlite"
     build_module.build(SEED, db)
     kb_ = KB(connect(db))

@@ -74,7 +74,8 @@ def test_query_path_imports_nothing_heavy(real_db):
     modules = _modules_loaded("query", "--mechanism", "概念验证中心", "--instrument", "funding", "--format", "json",
                               "--db", str(real_db))
     for heavy in ("rich", "sqlite_utils", "yaml", "kbcli.seed", "kbcli.seed.models", "kbcli.cite", "kbcli.curate",
-                  "kbcli.store.build", "multiprocessing", *PLOTTING, "kbcli.render.charts",
+                  "kbcli.store.build", "kbcli.store.builder", "kbcli.store.writer", "kbcli.store.lock",
+                  "kbcli.store.lines", "multiprocessing", *PLOTTING, "kbcli.render.charts",
                   "kbcli.render.graphs", "kbcli.query.graph", "kbcli.query.chart", "kbcli.query.compare",
                   "kbcli.query.timeline", "kbcli.query.relations", "kbcli.publish", "datasette", "uvicorn",
                   "kbcli.cli.web_cmds"):

@@ -45,11 +45,12 @@ def frames(raw: str) -> list[str]:
     return [ANSI_RE.sub("", f) for f in re.split(r"\r|\n|\x1b\[2K", raw) if ANSI_RE.sub("", f).strip()]
 
 
-def screen(raw: str, cols: int, rows: int = 40) -> list[str]:
-    """What the terminal shows at the end (pyte emulates it)."""
+def screen(raw: str, cols: int, rows: int = 40, keep_trailing: bool = False) -> list[str]:
+    """What the terminal shows at the end (pyte emulates it): its non-blank rows, right-stripped unless
+    ``keep_trailing`` (a wrapped line's rows then join back into the line, spaces at a row's end kept)."""
     sc = pyte.Screen(cols, rows)
     pyte.Stream(sc).feed(raw.replace("\n", "\r\n"))  # the terminal's own newline translation
-    return [line.rstrip() for line in sc.display if line.strip()]
+    return [line if keep_trailing else line.rstrip() for line in sc.display if line.strip()]
 
 
 @pytest.mark.parametrize("cols", WIDTHS)
@@ -66,7 +67,8 @@ def test_kb_load_draws_a_bar_that_fits_and_leaves_one_line(seed, tmp_path, cols)
         assert any("records read" in f and "seed.yaml" in f for f in drawn)
     assert raw.count("\x1b[?25l") == raw.count("\x1b[?25h") >= 1, "the cursor is shown again"
     # the bar is gone: the screen holds kb's usual line alone (wrapped at the terminal's width)
-    message = "".join(screen(raw, cols))
+    # rows joined as the terminal holds them: a space that wrapped to a row's last column is kept
+    message = "".join(screen(raw, cols, keep_trailing=True)).rstrip()
     assert message.startswith(f"{db}: loaded ") and re.fullmatch(r".* in \d+\.\d\ds", message), message
 
 
