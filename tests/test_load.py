@@ -8,6 +8,8 @@ import sys
 import pytest
 from conftest import ROOT
 
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
+
 pytest.importorskip("datasette")
 pytest.importorskip("httpx")
 
