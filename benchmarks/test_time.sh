@@ -36,16 +36,18 @@ tests="${readme#"$install && "}"
 slow="$(command_under slow-test-command)"
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-step() {  # step NAME COMMAND: run it with the empty HOME, print its wall time and the load around it
-  local name="$1" cmd="$2" before t0 t1 code=0
+step() {  # step NAME COMMAND: run it with the empty HOME; its wall time, its CPU time and the load around it
+  local name="$1" cmd="$2" before code=0 real user sys
   before="$(load)"
-  t0="$(date +%s.%N)"
-  env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u KB_CACHE_DIR -u KB_DB -u KB_SEED HOME="$work/home" \
-      KB_CSL_DIR="$work/shared/csl" KB_SOURCES="$work/shared/sources" bash -c "$cmd" > "$work/$name.log" 2>&1 || code=$?
-  t1="$(date +%s.%N)"
+  { TIMEFORMAT='%R %U %S'; time env -u XDG_CACHE_HOME -u XDG_CONFIG_HOME -u XDG_DATA_HOME -u KB_CACHE_DIR \
+      -u KB_DB -u KB_SEED HOME="$work/home" KB_CSL_DIR="$work/shared/csl" KB_SOURCES="$work/shared/sources" \
+      bash -c "$cmd" > "$work/$name.log" 2>&1 || code=$?; } 2> "$work/$name.time"
+  read -r real user sys < "$work/$name.time"
   tail -n 3 "$work/$name.log" | sed "s/^/  $name | /"
-  printf '%-8s %7.1f s  exit %s  load before %s, after %s  (%s, %s)\n' "$name" "$(echo "$t1 - $t0" | bc)" "$code" \
-         "$before" "$(load)" "$(git rev-parse --short HEAD)" "$cmd" | tee -a "$work/summary"
+  # CPU seconds (user + system, the processes it waited for included) barely move with the machine's load
+  printf '%-8s %7.1f s wall  %7.1f s CPU  exit %s  load before %s, after %s  (%s, %s)\n' "$name" "$real" \
+         "$(echo "$user + $sys" | bc)" "$code" "$before" "$(load)" "$(git rev-parse --short HEAD)" "$cmd" \
+         | tee -a "$work/summary"
   return "$code"
 }
 
