@@ -168,6 +168,7 @@ def test_real_seed_covers_every_source(cli, sources_dir):
     result = cli("coverage", "--sources", str(sources), "--min", "100", "-f", "json")
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["overall"]["share"] == 100.0
+    assert json.loads(result.stdout)["figures_elsewhere"] == []
     quotes = cli("verify-quotes", "--sources", str(sources))
     assert quotes.exit_code == 0, quotes.stderr
 
@@ -260,3 +261,130 @@ def test_speaker_tail_joins_the_quoted_sentence_and_headings_stay_apart(cli, tmp
     assert "他还说，明年扩建，下一页接着说完。" in texts, "a sentence cut by a page break is joined"
     assert "1、小标题，带逗号" in texts and "正文。" in texts, "a numbered heading is not joined to the text after it"
     assert a["by_locator"] == 1  # 一、标题不带句号, repeated in the locator
+
+
+# ---------------------------------------------------------------- figures a second source prints
+
+FIG_A = "一、试点\n\n全省选择了 40 家单位开展赋权改革试点，成效显著。\n\n另有 40 家企业参加展会。\n"
+FIG_B = "据统计，40家单位开展赋权改革试点，进展顺利。\n\n会上还有40家企业签约。\n"
+FIG_SEED = SEED_SOURCES + """\
+practices:
+  - id: empower
+    name_zh: 赋权改革试点
+    name_en: Empowerment pilot
+    summary_en: A pilot.
+    figures:
+      - metric: pilot-units
+        value: 40
+        unit: institution
+        original: 40 家单位
+        evidence:
+          - source: a
+            quote: 全省选择了 40 家单位开展赋权改革试点
+            locator: 一、试点
+    evidence:
+      - source: a
+        quote: 全省选择了 40 家单位开展赋权改革试点，成效显著。
+        locator: 一、试点
+      - source: a
+        quote: 另有 40 家企业参加展会。
+        locator: 一、试点
+      - source: b
+        quote: 据统计，40家单位开展赋权改革试点，进展顺利。
+        locator: 一
+      - source: b
+        quote: 会上还有40家企业签约。
+        locator: 一
+"""
+
+
+@pytest.fixture
+def figure_corpus(tmp_path):
+    src = tmp_path / "fig-sources"
+    src.mkdir()
+    (src / "a.txt").write_text(FIG_A, encoding="utf-8")
+    (src / "b.txt").write_text(FIG_B, encoding="utf-8")
+    seed = tmp_path / "fig-seed.yaml"
+    seed.write_text(FIG_SEED, encoding="utf-8")
+    excl = tmp_path / "fig-excl.yaml"
+    excl.write_text("exclusions: []\n", encoding="utf-8")
+    return src, seed, excl
+
+
+def test_a_figure_a_second_source_prints_uncited_fails_coverage_located(cli, figure_corpus):
+    src, seed, excl = figure_corpus
+    args = ("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(excl))
+    for by in ("paragraph", "sentence"):
+        result = cli(*args, "--by", by, "--min", "100")
+        assert result.exit_code == 1 and "Traceback" not in result.stderr
+        line = next(i for i, t in enumerate(FIG_SEED.splitlines(), 1) if "original: 40 家单位" in t)
+        assert f"{seed}:{line}:19: figure empower#pilot-units (40 家单位) is printed by b.txt:1 too " \
+               "(…据统计,40家单位开展赋权改…)" in result.stderr
+        assert "which its evidence does not cite: add that quote to the figure's evidence" in result.stderr
+        assert "(at practices[0].figures[0].original)" in result.stderr
+        assert "1 figure(s) printed by a second source that their evidence does not cite" in result.stderr
+    doc = json.loads(cli(*args, "-f", "json").stdout)
+    assert [(f["figure"], f["file"], f["line"]) for f in doc["figures_elsewhere"]] == [("empower#pilot-units", "b.txt", 1)]
+    # cited from both sources: the agreement is visible, and coverage passes
+    both = FIG_SEED.replace("""            locator: 一、试点
+    evidence:""", """            locator: 一、试点
+          - source: b
+            quote: 40家单位开展赋权改革试点
+            locator: 一
+    evidence:""")
+    seed.write_text(both, encoding="utf-8")
+    assert cli(*args, "--min", "100").exit_code == 0
+
+
+def test_distinct_figures_silence_another_number_and_are_checked(cli, figure_corpus):
+    src, seed, excl = figure_corpus
+    args = ("coverage", "--sources", str(src), "--seed", str(seed), "--exclusions", str(excl))
+    excl.write_text("exclusions: []\ndistinct_figures:\n  - figure: empower#pilot-units\n    file: b.txt\n"
+                    "    reason: Another count (a test).\n", encoding="utf-8")
+    assert cli(*args, "--min", "100").exit_code == 0
+    excl.write_text("distinct_figures:\n  - figure: empower#no-such-metric\n    file: b.txt\n    reason: x\n"
+                    "  - figure: empower#pilot-units\n    file: c.txt\n    reason: x\n"
+                    "  - figure: empower#pilot-units\n    file: a.txt\n    reason: x\n"
+                    "  - figure: empower#pilot-units\n    file: b.txt\n", encoding="utf-8")
+    result = cli(*args)
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    assert "needs a non-empty 'reason'" in result.stderr
+    bad = cli(*args).stderr
+    excl.write_text("distinct_figures:\n  - figure: empower#no-such-metric\n    file: b.txt\n    reason: x\n"
+                    "  - figure: empower#pilot-units\n    file: c.txt\n    reason: x\n", encoding="utf-8")
+    bad = cli(*args).stderr
+    assert f"{excl}:2:5: no figure 'empower#no-such-metric' in the seed (OWNER#METRIC) (at distinct_figures[0].figure)" in bad
+    assert "no source file 'c.txt' (at distinct_figures[1].file)" in bad
+    excl.write_text("distinct_figures:\n  - figure: empower#pilot-units\n    file: b.txt\n    reason: x\n"
+                    "  - figure: empower#pilot-units\n    file: a.txt\n    reason: cited there already\n",
+                    encoding="utf-8")
+    stale = cli(*args).stderr
+    assert "a.txt no longer prints a number like figure 'empower#pilot-units': remove this entry" in stale
+
+
+def test_the_check_finds_each_agreement_the_real_seed_cites(sources_dir, tmp_path):
+    """Recall on the real seed: every figure cited from two documents is found again when one of them
+    is left out, and nothing else is (the seed cites every agreement it holds)."""
+    import yaml
+    from conftest import ROOT
+    from conftest import SEED as REAL_SEED
+
+    from kbcli.curate.figures import check
+
+    data = yaml.safe_load(REAL_SEED.read_text(encoding="utf-8"))
+    roots = {s["id"]: s.get("part_of") or s["id"] for s in data["sources"]}
+    pairs = []
+    for section in ("laws", "pilots", "models", "practices"):
+        for rec in data[section]:
+            for fig in rec.get("figures", []):
+                docs = list(dict.fromkeys(roots[e["source"]] for e in fig["evidence"]))
+                if len(docs) > 1:
+                    fig["evidence"] = [e for e in fig["evidence"] if roots[e["source"]] != docs[-1]]
+                    pairs.append(f"{rec['id']}#{fig['metric']}")
+    assert len(pairs) >= 6
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    found = check(seed, sources_dir, ROOT / "data" / "coverage-exclusions.yaml")
+    assert sorted(f.figure.handle for f in found) == sorted(pairs)
+    assert {"doc-empowerment-scheme#issuing-departments", "pilot-empowerment#pilot-units",
+            "shaanxi-three-reforms#companies-founded"} <= set(pairs)

@@ -203,7 +203,7 @@ def test_graph_dot_is_valid_graphviz_and_draws_svg_and_png(kb, tmp_path):
     root = ET.parse(svg).getroot()
     assert root.tag.endswith("svg") and "促进科技成果转化法" in svg.read_text(encoding="utf-8")
     result = kb("graph", "law-sttl", "--depth", "2", "-o", str(png))
-    assert result.exit_code == 0 and "22 nodes" in result.stderr
+    assert result.exit_code == 0 and "23 nodes" in result.stderr
     w, h = png_size(png)
     assert 1000 < w < 4000 and 600 < h < 4000
     assert_real_picture(png, (w, h))

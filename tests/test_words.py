@@ -35,8 +35,9 @@ def test_show_an_article_and_a_figure(kb):
 
 
 def test_ambiguous_and_unknown_names_are_usage_errors_with_candidates(kb):
-    amb = kb("show", "担保")  # an instrument and a mechanism
-    assert amb.exit_code == 2 and "guarantee [instrument]" in amb.stderr and "credit-guarantee [mechanism]" in amb.stderr
+    amb = kb("show", "首购")  # a name the seed shares between a mechanism and an instrument, and a record's short name
+    assert amb.exit_code == 2 and "procurement [instrument]" in amb.stderr and "first-purchase [mechanism]" in amb.stderr
+    assert "xuchang-government-first-purchase [practice]" in amb.stderr
     missing = kb("show", "Hefie")
     assert missing.exit_code == 2 and "hefei" in missing.stderr and "Traceback" not in missing.stderr
     art = kb("show", "law-sttl#art999")

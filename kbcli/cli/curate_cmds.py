@@ -64,18 +64,28 @@ def coverage_cmd(
     names (by paragraph or by sentence) left out. The table lists the
     uncited paragraphs or sentences after the summary; json gives per source
     the counts and the uncited ones.
+
+    A figure whose number a second source prints, near the same words, while
+    the figure's evidence cites only the first, is reported on stderr, located
+    in the seed, and exits 1: cite the second source in the figure's evidence
+    (kb figures --compare then sees the agreement), or list the number under
+    distinct_figures in the exclusions file with a reason.
     """
     from ..curate.coverage import coverage, summary
+    from ..curate.figures import check
     from ..errors import DataError
     from ..paths import packaged_exclusions, seed_path
     from ..render.output import Column, emit, json_dumps
 
-    report = coverage(seed_path(seed), sources, exclusions or packaged_exclusions())
+    path, excl = seed_path(seed), exclusions or packaged_exclusions()
+    report = coverage(path, sources, excl)
+    elsewhere = check(path, sources, excl)  # figures a second source prints, uncited
     if by == Unit.sentence:
-        _sentence_report(report, fmt)
+        _sentence_report(report, fmt, elsewhere)
         low = [fc.file for fc in report if fc.sentence_share < min_share]
         if low:
             raise DataError(f"below {min_share:g}% sentence coverage: {', '.join(low)}")
+        _figures_elsewhere(elsewhere, str(path))
         return
     rows, overall = summary(report)
     total, covered, share = overall["paragraphs"], overall["covered"], overall["share"]
@@ -84,7 +94,8 @@ def coverage_cmd(
                     ambiguous_quotes=fc.ambiguous, excluded_but_cited=fc.excluded_but_cited)
                for r, fc in zip(rows, report)]
         if fmt == Format.json:
-            typer.echo(json_dumps({"sources": doc, "overall": dict(overall, share=round(share, 1))}))
+            typer.echo(json_dumps({"sources": doc, "overall": dict(overall, share=round(share, 1)),
+                                   "figures_elsewhere": _elsewhere_json(elsewhere)}))
         else:
             for d in doc:
                 typer.echo(json_dumps(d, indent=None))
@@ -104,9 +115,25 @@ def coverage_cmd(
     low = [fc.file for fc in report if fc.share < min_share]
     if low:
         raise DataError(f"below {min_share:g}% coverage: {', '.join(low)}")
+    _figures_elsewhere(elsewhere, str(path))
 
 
-def _sentence_report(report, fmt: Format) -> None:
+def _elsewhere_json(found: list) -> list[dict]:
+    return [{"figure": f.figure.handle, "original": f.figure.original, "seed_line": f.figure.line,
+             "path": f.figure.path, "file": f.file, "line": f.line, "context": f.context} for f in found]
+
+
+def _figures_elsewhere(found: list, seed: str) -> None:
+    """Each figure a second source prints, uncited, as a located line on stderr; any is an error."""
+    from ..errors import DataError
+
+    for f in found:
+        say(str(f.issue(seed)))
+    if found:
+        raise DataError(f"{len(found)} figure(s) printed by a second source that their evidence does not cite")
+
+
+def _sentence_report(report, fmt: Format, elsewhere: list) -> None:
     from ..curate.coverage import sentence_summary
     from ..render.output import Column, emit, json_dumps
 
@@ -117,7 +144,8 @@ def _sentence_report(report, fmt: Format) -> None:
                     ambiguous_quotes=fc.ambiguous, excluded_but_cited=fc.excluded_but_cited)
                for r, fc in zip(rows, report)]
         if fmt == Format.json:
-            typer.echo(json_dumps({"sources": doc, "overall": dict(overall, share=round(overall["share"], 1))}))
+            typer.echo(json_dumps({"sources": doc, "overall": dict(overall, share=round(overall["share"], 1)),
+                                   "figures_elsewhere": _elsewhere_json(elsewhere)}))
         else:
             for d in doc:
                 typer.echo(json_dumps(d, indent=None))

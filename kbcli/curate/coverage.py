@@ -42,10 +42,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Issue, SeedError
-from ..seed.reader import format_path, read_file
 from ..text import fold_quote
 from .evidence import seed_quotes
+from .exclusions import Exclusion, read_exclusions, read_exclusions_and_issues
 from .sources import SourceText, read_sources
+
+__all__ = ["Exclusion", "FileCoverage", "coverage", "read_exclusions", "sentence_summary", "summary"]
 
 HEADING_MAX = 60  # folded characters
 SENTENCE_CITED = 0.5  # share of a sentence's characters that quotes must cover
@@ -133,18 +135,6 @@ class FileCoverage:
         return [s for s in self.sentences if not s.how]
 
 
-@dataclass
-class Exclusion:
-    file: str
-    start: str
-    end: str | None
-    reason: str
-    line: int
-    col: int
-    path: str
-    unit: str = "paragraph"  # or "sentence"
-
-
 def paragraphs_of(src: SourceText) -> list[Paragraph]:
     out: list[Paragraph] = []
     pos = 0
@@ -219,54 +209,10 @@ def sentences_of(src: SourceText) -> list[Sentence]:
     return out
 
 
-def read_exclusions(path: str | Path) -> list[Exclusion]:
-    found, issues = _read_exclusions(path)
-    if issues:
-        raise SeedError(issues)
-    return found
-
-
-def _read_exclusions(path: str | Path) -> tuple[list[Exclusion], list[Issue]]:
-    """The well-formed exclusions, and the problems of the others."""
-    label = str(path)
-    issues: list[Issue] = []
-    out: list[Exclusion] = []
-    for item in read_file(path, label, what="the exclusions"):
-        if item.section != "exclusions" or item.index is None:
-            issues.append(Issue(label, item.line, item.col,
-                                "expected a list 'exclusions' of {file, from, to, reason}", item.where))
-            continue
-        d = item.data
-        if not isinstance(d, dict):
-            issues.append(Issue(label, item.line, item.col, "an exclusion must be a mapping", item.where))
-            continue
-        for key in d:
-            if key not in ("file", "from", "sentence", "to", "reason"):
-                line, col = item.locate((key,), key=True)
-                issues.append(Issue(label, line, col, f"unknown field {key!r}",
-                                    format_path(item.where, (key,))))
-        first = "sentence" if "sentence" in d else "from"
-        if "sentence" in d and "from" in d:
-            line, col = item.locate(("sentence",), key=True)
-            issues.append(Issue(label, line, col, "give either 'from' (paragraphs) or 'sentence' (sentences), "
-                                "not both", format_path(item.where, ("sentence",))))
-        for key in ("file", first, "reason"):
-            if not isinstance(d.get(key), str) or not d[key].strip():
-                line, col = item.locate((key,))
-                issues.append(Issue(label, line, col, f"needs a non-empty {key!r}",
-                                    format_path(item.where, (key,))))
-        if isinstance(d.get("file"), str) and isinstance(d.get(first), str) and isinstance(
-                d.get("reason"), str) and d["reason"].strip():
-            out.append(Exclusion(d["file"], d[first], d.get("to") if isinstance(d.get("to"), str) else None,
-                                 d["reason"], item.line, item.col, item.where,
-                                 "sentence" if first == "sentence" else "paragraph"))
-    return out, issues
-
-
 def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path | None) -> list[FileCoverage]:
     sq = seed_quotes(seed)
     texts = read_sources(sources_dir)
-    excl, issues = _read_exclusions(exclusions) if exclusions else ([], [])
+    excl, issues = read_exclusions_and_issues(exclusions) if exclusions else ([], [])
     report: dict[str, FileCoverage] = {name: FileCoverage(name, paragraphs_of(t), sentences_of(t))
                                        for name, t in texts.items()}
     locators: dict[str, list[str]] = {name: [] for name in texts}
@@ -302,6 +248,8 @@ def coverage(seed: str | Path, sources_dir: str | Path, exclusions: str | Path |
             elif is_heading(s.folded):
                 s.how = "locator"
     for e in excl:
+        if e.unit == "figure":
+            continue  # checked with the figures (kbcli.curate.figures)
         target = report.get(e.file)
         if target is None:
             issues.append(Issue(str(exclusions), e.line, e.col, f"no source file {e.file!r}", e.path + ".file"))

@@ -274,11 +274,16 @@ def interpret(kb: KB, question: str) -> Interpretation:
             if vocab == "regions" and fold(piece.text).strip() in NATIONAL:
                 it.exact = True
             target = getattr(it, vocab)
-            for tid in ids:
-                if tid not in target:
-                    target.append(tid)
-                it.recognised.append({"text": piece.text, "as": VOCAB_KIND[vocab], "id": tid,
-                                      "name_zh": kb.terms[tid]["name_zh"], "name_en": kb.terms[tid]["name_en"]})
+            # a name the seed declares shared by terms of several vocabularies stays a word, which the
+            # resolver reads as all its terms (kb query --mechanism 首购: first-purchase or procurement)
+            shared = len(ids) < len(piece.terms)
+            for value in [piece.text] if shared else ids:
+                if value not in target:
+                    target.append(value)
+            for tid in sorted(piece.terms) if shared else ids:
+                it.recognised.append({"text": piece.text, "as": VOCAB_KIND[kb.terms[tid]["vocab"]], "id": tid,
+                                      "name_zh": kb.terms[tid]["name_zh"], "name_en": kb.terms[tid]["name_en"],
+                                      **({"shared": True} if shared else {})})
             continue
         if piece.records:
             for rid in piece.records:
@@ -549,7 +554,7 @@ def _relax(it: Interpretation, step: str, kb: KB | None = None) -> str | None:
         done = []
         for vocab in ("mechanisms", "blockages"):
             values = getattr(it, vocab)
-            wider = [kb.terms[t]["parent"] or t for t in values]
+            wider = [(kb.terms[t]["parent"] if t in kb.terms else None) or t for t in values]
             if wider != values:
                 done += [f"--{VOCAB_KIND[vocab]} {a} widened to {b}" for a, b in zip(values, wider) if a != b]
                 setattr(it, vocab, list(dict.fromkeys(wider)))
@@ -700,7 +705,8 @@ class _RankContext:
         if word_parts:  # the words not recognised still rank: by the parts they match, then by BM25
             self.unused_rows = [part_rowids(kb, p) for p in word_parts]
             self.relevance = text_relevance(kb, word_parts)
-        self.asked = {v: set(getattr(it, v)) for v in VOCABS}
+        self.asked = {v: {t for x in getattr(it, v) for t in ([x] if x in kb.terms else resolve.terms(kb, v, x))}
+                      for v in VOCABS}  # a shared name (a word, not an id) counts as all its terms
         self.term_words = {loose(d["text"]) for d in it.recognised
                            if d.get("as") in ("mechanism", "instrument", "blockage")}
 

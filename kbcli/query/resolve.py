@@ -73,12 +73,14 @@ def parse_date(value: str, option: str) -> str:
 
 
 def terms(kb: KB, vocab: str, value: str) -> set[str]:
-    """The term ids of ``vocab`` that a filter value names; unknown values raise with the closest terms."""
-    rows = kb.conn.execute("SELECT term FROM term_names WHERE vocab = ? AND name = ?", (vocab, loose(value)))
-    hit = {r[0] for r in rows}
-    if not hit:
+    """The term ids of ``vocab`` that a filter value names; unknown values raise with the closest terms.
+
+    A name that terms of other vocabularies hold too (which validation allows only where the seed's
+    ``meta.shared_names`` declares it) means all of them: ``--mechanism 首购`` is the union."""
+    rows = kb.conn.execute("SELECT vocab, term FROM term_names WHERE name = ?", (loose(value),)).fetchall()
+    if not any(v == vocab for v, _ in rows):
         raise UnknownTermError(VOCAB_KIND[vocab], value, suggest(kb, value, vocab))
-    return hit
+    return {t for _, t in rows}
 
 
 def _term_label(kb: KB, tid: str) -> str:

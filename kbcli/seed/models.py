@@ -351,6 +351,16 @@ class OutOfScope(Model):
     reason: Text
 
 
+class SharedName(Model):
+    """A name or alias that terms of different vocabularies share on purpose (首购: the mechanism
+    first-purchase and the instrument procurement). Validation refuses any other sharing; a filter
+    or question using the name means all of ``terms``."""
+
+    name: Text
+    terms: list[Id] = Field(min_length=2)
+    reason: Text
+
+
 class Meta(Model):
     title: Text
     title_zh: Text | None = None
@@ -359,6 +369,7 @@ class Meta(Model):
     schema_version: Annotated[int, BeforeValidator(_number)] = 1
     license: Text | None = None  # the licence of the base as published (kb serve, kb export --datasette)
     out_of_scope: list[OutOfScope] = Field(default_factory=list)
+    shared_names: list[SharedName] = Field(default_factory=list)  # names shared across vocabularies on purpose
 
 
 VOCABS = {"regions": Region, "mechanisms": Mechanism, "instruments": Instrument, "blockages": Blockage}

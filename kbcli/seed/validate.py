@@ -2,8 +2,9 @@
 
 ``load_seed`` streams the file through the reader, validates each item with
 its pydantic model and hands the valid ones to a sink (the database builder)
-as it goes. Checks that need the whole seed run at the end: ids unique across
-all kinds, references that resolve, no cycles in hierarchies.
+as it goes. Checks that need the whole seed run at the end (``whole``): ids
+unique across all kinds, references that resolve, no cycles in hierarchies;
+and the vocabularies' names, within and across vocabularies (``terms``).
 
 Errors make the seed invalid. Warnings (``Validator.warnings``) do not; they
 are what a curator should look at, and ``kb validate --strict`` fails on them:
@@ -11,16 +12,10 @@ are what a curator should look at, and ``kb validate --strict`` fails on them:
 * a record tagged with a term that has ``evidence_cues`` (itself or a broader
   term: ``funding`` lists the words that name money) whose own evidence
   contains none of them, unless the record's notes say why, naming the term.
-
-Within one vocabulary, a name or alias (folded as matching folds it,
-``kbcli.text.loose``) may name only one term: an error, since a filter value
-would silently pick up the other term's records. Related terms are linked
-with ``see_also`` (or a broader term) instead.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,28 +25,13 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from ..errors import Issue, SeedError
-from ..text import fold, fold_quote, loose
+from ..text import fold_quote
 from . import models as m
 from .reader import Item, Unlocated, evidence_in, format_path, read_file
+from .terms import TermChecks
+from .whole import REPEATS, VOCAB_LABEL, WANT, Seen, WholeSeedChecks
 
-REPEATS = 3  # references to one unknown target listed one by one; the rest are counted
-VOCAB_LABEL = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
-               "blockages": "blockage"}
-
-# which sections a reference of each kind may point into, and what the messages call it
-_WANT: dict[str, tuple[frozenset, str]] = {
-    "records": (frozenset(m.RECORDS), "record"), "implementable": (frozenset(("laws", "pilots")), "law or pilot"),
-    "laws": (frozenset(("laws",)), "law"), "sources": (frozenset(("sources",)), "source"),
-    **{v: (frozenset((v,)), VOCAB_LABEL[v]) for v in m.VOCABS}}
-
-
-# "{n}" in an evidence cue: a number in digits or Chinese numerals, with its multipliers (50亿多, 百万, 2.4亿)
-_NUMBER = r"(?:\d[\d.,]*|[〇零一二两三四五六七八九十百千万亿几数]+)[十百千万亿]*[多余]?"
-
-
-def _fold_cue(s: str) -> str:
-    """Evidence and cues compared as names are matched: folded (either script), no whitespace."""
-    return re.sub(r"\s+", "", fold(s))
+__all__ = ["REPEATS", "VOCAB_LABEL", "Sink", "Validator", "load_seed"]
 
 
 class Sink(Protocol):
@@ -59,18 +39,10 @@ class Sink(Protocol):
 
 
 @dataclass
-class _Seen:
-    section: str
-    path: str
-    line: int
-    col: int
-
-
-@dataclass
-class Validator:
+class Validator(WholeSeedChecks, TermChecks):
     file: str
     issues: list[Issue] = field(default_factory=list)
-    ids: dict[str, _Seen] = field(default_factory=dict)
+    ids: dict[str, Seen] = field(default_factory=dict)
     # references to check at the end: (target, wanted kind, item path, loc, line, col); tuples, as a
     # large seed holds millions of them, with the field path formatted only when one fails
     refs: list[tuple] = field(default_factory=list)
@@ -81,9 +53,12 @@ class Validator:
     source_parents: dict[str, tuple[str, str, int, int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     meta: m.Meta | None = None
+    meta_item: Item | None = None
     warnings: list[Issue] = field(default_factory=list)
     # per vocabulary: folded name -> (term, name as written), to refuse a name shared by two terms
     term_names: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
+    # folded name -> vocabulary -> (term, name, path, line, col) of its first holder: names across vocabularies
+    names_across: dict[str, dict[str, tuple[str, str, str, int, int]]] = field(default_factory=dict)
     cues: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # vocabulary -> term -> evidence_cues
     sections_done: set[str] = field(default_factory=set)
     _section: str = ""
@@ -95,7 +70,7 @@ class Validator:
     # False: items come without positions (the build's first pass), the first problem raises
     # Unlocated (the caller validates again, located) and no warnings are looked for
     located: bool = True
-    _unlocated: dict[str, _Seen] = field(default_factory=dict)
+    _unlocated: dict[str, Seen] = field(default_factory=dict)
 
     # ------------------------------------------------------------------
     def issue(self, line: int, col: int, message: str, path: str = "") -> None:
@@ -140,7 +115,10 @@ class Validator:
             return None
         self.counts[section] = self.counts.get(section, 0) + 1
         if section == "meta":
-            self.meta = obj
+            self.meta, self.meta_item = obj, item
+            for i, shared in enumerate(obj.shared_names):
+                for j, tid in enumerate(shared.terms):
+                    self._ref(item, ("shared_names", i, "terms", j), tid, "terms")
             return obj
         # registered before the other checks, so that an item failing them is still known to
         # the references to it, and a repeated id is reported as such whatever else is wrong
@@ -161,7 +139,7 @@ class Validator:
             # one record per section, shared: at a million items, a record of its own each cost 100 MB
             seen = self._unlocated.get(section)
             if seen is None:
-                seen = self._unlocated[section] = _Seen(section, "", 0, 0)
+                seen = self._unlocated[section] = Seen(section, "", 0, 0)
             self.ids[ident] = seen
             return True
         line, col = item.locate(("id",))
@@ -170,7 +148,7 @@ class Validator:
         if prev is not None:
             self.issue(line, col, f"duplicate id {ident!r}, first used at line {prev.line} ({prev.path})", where)
             return False
-        self.ids[ident] = _Seen(section, where, line, col)
+        self.ids[ident] = Seen(section, where, line, col)
         return True
 
     def _collect_raw(self, item: Item, section: str) -> None:
@@ -282,7 +260,7 @@ class Validator:
 
     def _ref(self, item: Item, loc: tuple, target: str, want: str) -> None:
         seen = self.ids.get(target)
-        if seen is not None and seen.section in _WANT[want][0]:
+        if seen is not None and seen.section in WANT[want][0]:
             return  # resolved already (vocabularies come before records in most seeds)
         line, col = (item.pos.get(loc) or item.locate(loc)) if self.located else (0, 0)
         self.refs.append((target, want, item.where, loc, line, col))
@@ -349,7 +327,7 @@ class Validator:
             wanted.append(([obj.part_of], "records"))
             self.part_of[obj.id] = (obj.part_of, where, 0, 0)
         for targets, want in wanted:
-            sections = _WANT[want][0]
+            sections = WANT[want][0]
             for target in targets:
                 seen = ids.get(target)
                 if seen is None or seen.section not in sections:
@@ -360,172 +338,16 @@ class Validator:
         if section == "laws":
             self.law_articles[obj.id] = {a.number for a in obj.articles}
 
-    def _term_names(self, item: Item, section: str, obj: Any) -> None:
-        """Refuse a name or alias that, folded as matching folds it, already names another term."""
-        table = self.term_names.setdefault(section, {})
-        label = VOCAB_LABEL[section]
-        names: list[tuple[tuple, str]] = [(("id",), obj.id), (("name_zh",), obj.name_zh), (("name_en",), obj.name_en)]
-        names += [(("aliases", i), a) for i, a in enumerate(obj.aliases)]
-        for loc, name in names:
-            key = loose(name)
-            if not key:
-                continue
-            owner = table.get(key)
-            if owner is None:
-                table[key] = (obj.id, name)
-            elif owner[0] != obj.id:
-                what = "alias" if loc[0] == "aliases" else loc[0]
-                self._at(item, loc, f"{what} {name!r} also names {label} {owner[0]!r} (as {owner[1]!r}); a name "
-                                    f"may name only one term of a vocabulary: keep it on one and link the terms "
-                                    f"with see_also or a broader term")
-
-    def _cue_re(self, vocab: str, tid: str) -> re.Pattern | None:
-        """The evidence cues of a term and its broader terms, as one pattern (None: no cues)."""
-        key = (vocab, tid)
-        if key not in self._cue_res:
-            cues: list[str] = []
-            seen: set[str] = set()
-            parents = self.parents.get(vocab, {})
-            t: str = tid
-            while t and t not in seen:
-                seen.add(t)
-                cues.extend(self.cues.get(vocab, {}).get(t, ()))
-                t = parents[t][0] if t in parents else ""
-            alts = ["".join(_NUMBER if part == "{n}" else re.escape(part)
-                            for part in re.split(r"(\{n\})", _fold_cue(c))) for c in cues]
-            self._cue_res[key] = re.compile("|".join(a for a in alts if a)) if alts else None
-        return self._cue_res[key]
-
-    def _tag_evidence(self, item: Item, obj: Any) -> None:
-        """Warn where a record carries a term whose evidence cues none of its quotes contains."""
-        if not self.located:
-            return
-        todo = [(fname, vocab, i, t) for fname, vocab in m.VOCAB_OF_FIELD.items()
-                for i, t in enumerate(getattr(obj, fname))
-                if vocab not in self.sections_done or self._cue_re(vocab, t) is not None]
-        if not todo:
-            return
-        text = "\n".join(_fold_cue(ev["quote"]) for _, ev in evidence_in(item.data) if isinstance(ev.get("quote"), str))
-        for fname, vocab, i, t in todo:
-            line, col = item.pos.get((fname, i)) or item.locate((fname, i))
-            entry = (vocab, t, format_path(item.where, (fname, i)), line, col, text, obj.notes or "")
-            if vocab in self.sections_done:
-                self._check_tag(*entry)
-            else:
-                self._pending_tags.append(entry)
-
-    def _check_tag(self, vocab: str, tid: str, path: str, line: int, col: int, text: str, notes: str) -> None:
-        pattern = self._cue_re(vocab, tid)
-        if pattern is None or pattern.search(text):
-            return
-        if re.search(rf"(?<![\w-]){re.escape(tid)}(?![\w-])", notes):
-            return  # the notes say why
-        owner = next((t for t in self._chain(vocab, tid) if t in self.cues.get(vocab, {})), tid)
-        cues = ", ".join(self.cues[vocab][owner])
-        self.warnings.append(Issue(
-            self.file, line, col,
-            f"warning: {VOCAB_LABEL[vocab]} {tid!r} (under {owner!r}) needs its evidence to name one of: {cues}; "
-            f"no quote of this record does. Drop the tag, quote the passage that names it, or say why in "
-            f"notes, naming {tid!r}", path))
-
-    def _chain(self, vocab: str, tid: str) -> list[str]:
-        out: list[str] = []
-        parents = self.parents.get(vocab, {})
-        while tid and tid not in out:
-            out.append(tid)
-            tid = parents[tid][0] if tid in parents else ""
-        return out
-
     # ------------------------------------------------------------------
     def finish(self) -> list[Issue]:
         """Whole-seed checks; returns every issue found so far."""
-        candidates: dict[str, list[str]] = {}  # per wanted kind, built at its first failure
-        messages: dict[tuple[str, str], str] = {}  # one message (and one search for close ids) per target
-        # A target referenced from many places (a renamed source) is listed REPEATS times, then once
-        # with the count of the rest: one cause, not a flood of lines.
-        repeats: dict[tuple[str, str], list] = {}
-        for target, want, where, loc, line, col in self.refs:
-            sections, label = _WANT[want]
-            other = self.ids.get(target)
-            if other is not None and other.section in sections:
-                continue
-            key = (target, want)
-            seen = repeats.setdefault(key, [0, None])
-            seen[0] += 1
-            if seen[0] > REPEATS:
-                if seen[1] is None:
-                    seen[1] = (line, col, format_path(where, loc))
-                continue
-            if len(self.issues) >= SeedError.KEEP:
-                self.more += 1
-                continue
-            if key not in messages:
-                if other is not None:
-                    msg = f"{target!r} is a {other.section[:-1]}, not a {label}"
-                else:
-                    msg = f"unknown {label} {target!r}"
-                    if want not in candidates:
-                        candidates[want] = [i for i, s in self.ids.items() if s.section in sections]
-                    # suggestions for the first 200 unknown ids only: each search is linear in the ids
-                    close = difflib.get_close_matches(target, candidates[want][:5000], n=3, cutoff=0.6) \
-                        if len(messages) < 200 else []
-                    if close:
-                        msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-                messages[key] = msg
-            self.issue(line, col, messages[key], format_path(where, loc))
-        for (target, want), (n, first) in repeats.items():
-            if n > REPEATS:
-                line, col, path = first
-                what = messages.get((target, want), f"{target!r}").split(";")[0]
-                self.issue(line, col, f"{what}: {n - REPEATS} more reference{'s' if n - REPEATS != 1 else ''} "
-                           "to it, from here on, not listed", path)
-        for law, number, path, line, col in self.article_refs:
-            arts = self.law_articles.get(law)
-            if arts is not None and number not in arts:
-                listed = ", ".join(str(a) for a in sorted(arts)) or "none"
-                self.issue(line, col, f"law {law!r} has no article {number} in the seed (articles: {listed})", path)
-        for section, table in self.parents.items():
-            label = VOCAB_LABEL[section]
-            for parent, path, line, col in table.values():
-                if not parent:
-                    continue
-                if parent not in table:
-                    other = self.ids.get(parent)
-                    if other is not None:
-                        msg = f"parent {parent!r} is a {other.section[:-1]}, not a {label}"
-                    else:
-                        msg = f"unknown parent {label} {parent!r}"
-                        close = difflib.get_close_matches(parent, list(table), n=3, cutoff=0.6)
-                        if close:
-                            msg += "; did you mean " + ", ".join(repr(c) for c in close) + "?"
-                    self.issue(line, col, msg, path)
-            self._cycles({t: v[0] for t, v in table.items() if v[0]},
-                         {t: v[1:] for t, v in table.items() if v[0]}, f"{label} hierarchy")
-        for edges, label in ((self.part_of, "part_of chain"), (self.source_parents, "sources' part_of chain")):
-            self._cycles({k: v[0] for k, v in edges.items()}, {k: v[1:] for k, v in edges.items()}, label)
-        for entry in self._pending_tags:
-            self._check_tag(*entry)
-        self._pending_tags.clear()
+        self.check_references()
+        self.check_articles()
+        self.check_hierarchies()
+        self.check_shared_names()
+        self.check_pending_tags()
         self.warnings.sort()
         return self.issues
-
-    def _cycles(self, edges: dict[str, str], where: dict[str, tuple], label: str) -> None:
-        done: set[str] = set()
-        for start in edges:
-            if start in done:
-                continue
-            trail: list[str] = []
-            node = start
-            while node in edges and node not in done and node not in trail:
-                trail.append(node)
-                node = edges[node]
-            if node in trail:
-                cycle = trail[trail.index(node):]
-                first = min(cycle)
-                path, line, col = where[first]
-                loop = " -> ".join(cycle[cycle.index(first):] + cycle[: cycle.index(first)] + [first])
-                self.issue(line, col, f"cycle in the {label}: {loop}", path)
-            done.update(trail)
 
 
 def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None,
