@@ -120,9 +120,11 @@ def result_ids(result) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
-    """Every test gets its own cache dir and no inherited KB_* settings."""
+    """Every test gets its own cache dir and no inherited KB_* settings, nor a terminal size: pytest-xdist's
+    workers have COLUMNS=80 and LINES=24 in their environment, which a kb started in a pseudo-terminal
+    would take over the terminal's own size."""
     monkeypatch.setenv("KB_CACHE_DIR", str(tmp_path / "cache"))
-    for var in ("KB_DB", "KB_SEED", "NO_COLOR", "KB_PLAIN", "KB_CSL_DIR", "KB_SOURCES"):
+    for var in ("KB_DB", "KB_SEED", "NO_COLOR", "KB_PLAIN", "KB_CSL_DIR", "KB_SOURCES", "COLUMNS", "LINES"):
         monkeypatch.delenv(var, raising=False)
 
 
