@@ -23,7 +23,7 @@ TERM_FIELDS = ("regions", "mechanisms", "instruments", "addresses")  # a record'
 STATUS_DEFAULT = {"law": "not-stated", "pilot": "not-stated", "practice": "implemented"}
 # Bump when ``record`` or ``row`` changes what they make: a database whose stored JSON lines were made
 # by another version is read the slow way (``record_docs.json`` is then not used).
-SHAPE_VERSION = "1"
+SHAPE_VERSION = "2"
 
 
 def mini(terms: Mapping[str, Mapping], tid: str) -> dict:
@@ -104,6 +104,8 @@ def record(kind: str, raw: dict, terms: Mapping[str, Mapping], sources: Mapping[
         r["category"] = raw.get("category")
         r["components"] = [{"name_zh": c["name_zh"], "name_en": c["name_en"], "summary_en": c.get("summary_en"),
                             "evidence": evidence(sources, c.get("evidence", ()))} for c in raw.get("components", ())]
+    if kind == "pilot":  # pilots name their issuing bodies too (the database's records.issuers)
+        r["issuers"] = raw.get("issuers", [])
     r["notes"] = raw.get("notes")
     return r
 

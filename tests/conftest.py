@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "data" / "seed.yaml"
 SEEDS = Path(__file__).parent / "seeds"
 GOOD = SEEDS / "good.yaml"
+
+# A shell that starts a job in the background (`pytest &`, a CI runner without job control) starts it with
+# SIGINT ignored, and every process it starts inherits that: the tests' Ctrl-C would never reach kb. A handler
+# of our own is reset to the default in each child at exec, so kb meets SIGINT as it does in a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _build_each_app_once() -> None:

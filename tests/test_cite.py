@@ -26,7 +26,8 @@ def test_gbt7714_entries(kb):
         "[2] 秦创原战略研究院. 秦创原战略研究院工作简报: 2023年第1期（总第1期）[R]. 秦创原战略研究院, 2023.",
         "    NOT FOR CITATION — marked by the source: 内部研究资料 请勿引用外传",
         "[3] 科技創新與產業創新深度融合:模式、堵點與突破[EB/OL]. 高新院, 2025.",
-        "[4] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015.",  # a law alone: no sources behind it
+        # a law alone: no sources behind it; no author, since the sources name no issuing body but 国家 (the state)
+        "[4] 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015.",
     ]
     with_quotes = kb("cite", "law-sttl", "--quote").stdout
     assert "[3] 打通科技成果转化“最后一公里”[J]. 许昌竞争情报快递." in with_quotes, "--quote brings the sources quoted"
@@ -34,10 +35,10 @@ def test_gbt7714_entries(kb):
 
 def test_a_law_cites_its_current_version_and_an_article_the_version_it_is_numbered_in(kb):
     law = kb("cite", "law-sttl").stdout
-    assert "[1] 国家. 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015." in law
+    assert "[1] 中华人民共和国促进科技成果转化法（2015年修订）[A]. 2015." in law
     art = kb("cite", "law-sttl#art14").stdout
     assert art.startswith("In text: 《中华人民共和国促进科技成果转化法》（1996年）第十四条[1]\n")
-    assert "[1] 国家. 中华人民共和国促进科技成果转化法[A]. 1996." in art
+    assert "[1] 中华人民共和国促进科技成果转化法[A]. 1996." in art
     assert "第十四条" not in art.split("\n", 2)[2].split("[2]")[0], "the article stays out of the bracket entry"
     items = kb("cite", "law-sttl#art17", "--style", "csl-json").stdout
     assert json.loads(items)[0]["id"] == "law-sttl:1996"
@@ -63,7 +64,7 @@ def test_apa_orders_by_author_and_tells_apart_same_author_and_year(kb):
 
 def test_quote_adds_verbatim_quotes_and_locators(kb):
     out = kb("cite", "hefei-poc-centre-award#award-cap", "--quote").stdout
-    assert "给予最高 100 万元奖补。’ (四、（五）合肥 > 2、成立科技成果概念验证中心，最高奖补百万元)" in out
+    assert "给予最高 100 万元奖补。” (四、（五）合肥 > 2、成立科技成果概念验证中心，最高奖补百万元)" in out
     md = kb("cite", "pilot-empowerment", "--style", "markdown").stdout
     assert md.startswith("> ") and "\n>\n> — [" in md
     apa_md = kb("cite", "news-2024-11-14", "--style", "markdown", "--ref-style", "apa").stdout
@@ -128,15 +129,40 @@ def test_no_punctuation_moved_inside_chinese_quotation_marks(kb):
         assert not re.search(r"[\u3000-\u9fff][.,][”’]", text), style
 
 
-def test_pull_quotes_are_in_single_quotation_marks_never_doubled(kb):
+def test_pull_quotes_nest_quotation_marks_the_chinese_way(kb):
+    """Outer “ ”, the quote's own marks nested as ‘ ’ (and theirs as “ ” again), never doubled."""
     out = kb("cite", "xixian-2023-investment-drive", "--quote").stdout
-    assert "    ‘“今年 1 月，西咸新区秦创原总窗口 2023 年招商引资活动中" in out
-    assert "服务陕西经济高质量发展。”’ (四、（八）陕西" in out
+    assert "    “‘今年 1 月，西咸新区秦创原总窗口 2023 年招商引资活动中" in out
+    assert "服务陕西经济高质量发展。’” (四、（八）陕西" in out
     for style in ("gbt7714", "apa", "csl-json", "bibtex", "ris"):
         text = kb("cite", "xixian-2023-investment-drive", "cn-tech-contract-registration#technology-contracts@2022",
                   "--quote", "--style", style).stdout
-        assert "““" not in text and "””" not in text, style
-        assert "‘“" in text, style
+        assert "““" not in text and "””" not in text and "‘‘" not in text, style
+        assert "“‘" in text and "’”" in text, style
+    pay = kb("cite", "beijing-pay-after-use-pilot", "--quote").stdout
+    assert "‘先使用后付费’" in pay and "“先使用后付费”" not in pay.split("\n", 1)[1], "inner marks are single"
+
+
+def test_every_quotation_mark_is_closed_in_every_style(kb):
+    """A quote cut inside a speaker's words (“2023年…28.6%) is closed, in every style, Markdown included."""
+    from kbcli.cite.items import PAIRS, balanced, nested
+
+    cut = "“2023年,全国技术合同达到94.6万项,成交金额6.15万亿,同比分别增长了22.5%和28.6%"
+    assert balanced(cut) == cut + "”" and balanced("我懂得了。”") == "“我懂得了。”"
+    assert nested(balanced(cut)) == "‘" + cut[1:] + "’"
+    assert nested("实行“先使用后付费”改革，“建成‘高速公路’”") == "实行‘先使用后付费’改革，‘建成“高速公路”’"
+    assert nested("China’s ‘first’") == "China’s ‘first’", "apostrophes stay"
+    cut_ids = ("cn-tech-contract-registration", "cupb-engineering-master-pilot-scale-case",
+               "proposal-university-enterprise-cycle", "beijing-pay-after-use-pilot", "xixian-2023-investment-drive")
+    for style in STYLES:
+        text = kb("cite", *cut_ids, "--quote", "--style", style).stdout
+        if style == "csl-json":
+            text = "\n".join(c.get("note", "") for c in json.loads(text))
+        for line in text.splitlines():
+            for opener, closer in PAIRS.items():
+                assert line.count(opener) == line.count(closer), (style, line)
+    markdown = kb("cite", *cut_ids, "--style", "markdown").stdout
+    assert "> “2023年,全国技术合同达到94.6万项" in markdown and "> “当第三釜中试产品" in markdown
 
 
 def test_one_key_per_item_in_csl_json_bibtex_and_ris(kb):
@@ -169,7 +195,7 @@ def test_the_restriction_travels_with_every_reference(kb):
         brief = next(r for r in ris.split("ER  - ") if "ID  - qinchuangyuan-brief-2023-01" in r)
         assert f"N1  - {RESTRICTION}" in brief
     quoted = json.loads(kb("cite", "hefei-poc-centre-award", "--style", "csl-json", "--quote").stdout)[0]["note"]
-    assert quoted.startswith(RESTRICTION + "\n‘合肥市人民政府办公室印发")
+    assert quoted.startswith(RESTRICTION + "\n“合肥市人民政府办公室印发")
     free = kb("cite", "news-2024-11-14", "--style", "csl-json", "--quote")
     assert "NOT FOR CITATION" not in free.stdout and "note" not in json.loads(free.stdout)[0]
 
@@ -207,3 +233,39 @@ def test_foreign_laws_carry_their_english_title_as_a_translation(kb):
     # a garbled name the sources print gets no English title: none is given or implied
     assert kb("cite", "us-budele-tech-innovation-act", "--style", "apa").stdout.startswith("不德勒技术创新法案 (1980).")
     assert "[" not in kb("cite", "law-sttl", "--style", "apa").stdout.splitlines()[0]
+
+
+def test_quiet_drops_notes_never_warnings_or_errors(kb, tmp_path):
+    """kb cite --all notes some 55 incomplete entries; --quiet (or KB_QUIET=1) keeps only the warning
+    about the source that asks not to be cited. Errors are never quiet."""
+    loud = kb("cite", "--all")
+    assert len(loud.stderr.splitlines()) > 50 and "kb: note: " in loud.stderr
+    for quiet in (kb("cite", "--all", "--quiet"), kb("cite", "--all", env={"KB_QUIET": "1"})):
+        assert quiet.exit_code == 0 and quiet.stdout == loud.stdout
+        assert quiet.stderr.splitlines() == ["kb: warning: qinchuangyuan-brief-2023-01 asks not to be cited: "
+                                             + "内部研究资料 请勿引用外传"]
+    hidden = kb("cite", "--all", "--style", "ris", "--quiet")
+    assert len(hidden.stderr.splitlines()) == 2 and "N1 note" in hidden.stderr, "the format cannot show it: said"
+    assert RESTRICTION in hidden.stdout, "the output itself carries it"
+    assert "\n    “合肥市" in kb("cite", "-q", "hefei-poc-centre-award").stdout, "-q is still --quote"
+    bad = kb("cite", "no-such-thing", "--quiet")
+    assert bad.exit_code == 2 and bad.stderr.startswith("kb: ")
+    # every command that notes
+    for args in (("query", "--blockage", "不敢转", "--since", "2022", "-f", "json"), ("timeline", "--region", "hefei"),
+                 ("export", "--all", "--dir", str(tmp_path / "x"))):
+        noisy, calm = kb(*args), kb(*args, "--quiet")
+        assert calm.exit_code == noisy.exit_code == 0 and calm.stdout == noisy.stdout, args
+        kept = [line for line in noisy.stderr.splitlines() if "asks not to be cited" in line]
+        assert calm.stderr.splitlines() == kept and len(noisy.stderr.splitlines()) > len(kept), args
+    assert (tmp_path / "x" / "datapackage.json").is_file(), "quiet, not idle"
+
+
+def test_lua_filter_prints_the_shipped_filters_path(kb):
+    from pathlib import Path
+
+    result = kb("cite", "--lua-filter")
+    path = Path(result.stdout.strip())
+    assert result.exit_code == 0 and path.name == "kb-restricted.lua" and path.is_file()
+    assert "NOT FOR CITATION" in path.read_text(encoding="utf-8")
+    both = kb("cite", "--lua-filter", "law-sttl")
+    assert both.exit_code == 2 and "--lua-filter" in both.stderr and both.stdout == ""

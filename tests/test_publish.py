@@ -54,7 +54,7 @@ def test_foreign_keys_are_declared_and_hold(conn):
 
 
 def test_lists_are_json_arrays_everywhere(conn):
-    cols = {"records": ["short_names", "regions", "mechanisms", "instruments", "blockages", "actors", "sources",
+    cols = {"records": ["short_names", "regions", "mechanisms", "instruments", "addresses", "actors", "sources",
                         "issuers"],
             "figures": ["sources"], "terms": ["aliases", "see_also"], "articles": ["items"], "links": ["articles"]}
     for table, names in cols.items():
@@ -66,7 +66,7 @@ def test_lists_are_json_arrays_everywhere(conn):
 
 
 def test_records_carry_tags_sources_and_the_restriction(conn):
-    row = conn.execute("SELECT regions, mechanisms, instruments, blockages, sources, restricted, citation_note "
+    row = conn.execute("SELECT regions, mechanisms, instruments, addresses, sources, restricted, citation_note "
                        "FROM records WHERE id = 'hefei-poc-centre-award'").fetchone()
     assert json.loads(row[0]) == ["hefei"] and "poc-centre" in json.loads(row[1])
     assert json.loads(row[4]) == ["qinchuangyuan-brief-2023-01"] and row[5] == 1 and "请勿引用" in row[6]
@@ -186,7 +186,7 @@ def test_datasette_search_of_hostile_text_answers(ds, text):
 def test_datasette_facets_records_by_kind_region_mechanism_and_status(ds):
     data = _get(ds, "/kb/records.json?_size=0").json()
     facets = data["facet_results"]
-    assert {"kind", "regions", "mechanisms", "instruments", "blockages", "status"} <= set(facets)
+    assert {"kind", "regions", "mechanisms", "instruments", "addresses", "status"} <= set(facets)
     hefei = next(x for x in facets["regions"]["results"] if x["value"] == "hefei")
     narrowed = _get(ds, "/kb/records.json?regions__arraycontains=hefei&_shape=array&_col=id&_size=max").json()
     assert hefei["count"] == len(narrowed) > 0

@@ -3,10 +3,16 @@
 Several ids give one bibliography without duplicates, in the style's order:
 GB/T 7714 numbers entries in the order they are first cited, APA sorts them
 by author (or title) and year. ``--quote`` adds each verbatim quote, in
-single quotation marks, and its locator under the reference of the source it
-comes from. A source that asks not to be cited says so under its reference in
-every style: a line under the entry (GB/T 7714, APA, Markdown), ``note`` in
-CSL-JSON and BibTeX, ``N1`` in RIS, so a pasted or exported reference keeps it.
+quotation marks (“ ”, its own marks nested as ‘ ’, every one closed), and its
+locator under the reference of the source it comes from. A source that asks
+not to be cited says so under its reference in every style: a line under the
+entry (GB/T 7714, APA, Markdown), ``note`` in CSL-JSON and BibTeX, ``N1`` in
+RIS, so a pasted or exported reference keeps it; styles and reference
+managers do not print those fields (``HIDDEN``), so kb warns when it writes
+one there, and kbcli's pandoc filter (``kb-restricted.lua``) prints it.
+
+Markdown is for renderers that turn it into HTML: data is escaped (``safe.md``),
+and the only links are http(s) addresses.
 """
 
 from __future__ import annotations
@@ -15,10 +21,18 @@ from dataclasses import dataclass, field
 
 from ..query.kb import KB
 from ..render.output import json_dumps
-from .csl import to_csl
+from .csl import NOT_A_BODY, to_csl
 from .formats import bibtex, ris
 from .items import Item, Pull, Resolver
+from .safe import md, web_url
 from .styles import apa, apa_in_text, apa_order, gbt
+
+# styles that keep a source's request not to be cited in a field no style or reference manager prints
+_FILTER = "pandoc prints it with kbcli's filter: --lua-filter \"$(kb cite --lua-filter)\""
+HIDDEN = {"csl-json": f"CSL-JSON keeps that request in note, which no citation style prints; {_FILTER}",
+          "bibtex": f"BibTeX keeps that request in note, which biblatex-gb7714-2015 does not print; {_FILTER}",
+          "ris": "RIS keeps that request in an N1 note, which reference managers do not print in a bibliography; "
+                 "use --style csl-json or bibtex with kbcli's pandoc filter (kb cite --lua-filter)"}
 
 
 @dataclass
@@ -69,9 +83,10 @@ def collect(kb: KB, idents: list[str], accessed: str | None = None, everything: 
     return cit
 
 
-def gaps(cit: Citation) -> list[tuple[str, list[str]]]:
+def gaps(cit: Citation) -> list[tuple[str, str]]:
     """What each reference lacks that its kind of entry usually carries (a newspaper's name and date, a web
-    page's address, a date): the sources do not give it, and a writer should know the entry is incomplete."""
+    page's address, a date, a law's issuing body): the sources do not give it, and a writer should know
+    the entry is incomplete. (item key, what it lacks and why)"""
     out = []
     for item in cit.items:
         c = cit.csl[item.key]
@@ -83,10 +98,20 @@ def gaps(cit: Citation) -> list[tuple[str, list[str]]]:
         if not c.get("issued"):
             missing.append("a date")
         if item.kind == "law" and not c.get("author"):
+            named = [i for i in item.data.get("issuers") or () if i in NOT_A_BODY]
+            if named:
+                out.append((item.key, f"an issuing body: the sources name none but {'、'.join(named)} (the state)"
+                            + (f", and give no {' or '.join(missing)}" if missing else "")))
+                continue
             missing.append("an issuing body")
         if missing:
-            out.append((item.key, missing))
+            out.append((item.key, f"{' and '.join(missing)}: the sources give none"))
     return out
+
+
+def unsafe_urls(cit: Citation) -> list[str]:
+    """Items whose source gives an address that is not http(s): it is left out of every style."""
+    return [i.key for i in cit.items if i.kind == "source" and i.data.get("url") and not web_url(i.data["url"])]
 
 
 def _notes(cit: Citation, item: Item, quote: bool) -> list[str]:
@@ -100,6 +125,8 @@ def render(cit: Citation, style: str, quote: bool = False, ref_style: str = "gbt
         items = []
         for item in cit.items:
             c = dict(cit.csl[item.key])
+            if c.get("medium") == "OL":  # GB/T 7714's online marker: APA would print it as [OL]
+                del c["medium"]
             notes = _notes(cit, item, quote)
             if notes:
                 c["note"] = "\n".join(notes)
@@ -129,39 +156,56 @@ def _quotes(cit: Citation, item: Item, quote: bool) -> list[str]:
     return [p.line for p in cit.pulls.get(item.key, [])] if quote else []
 
 
-def _entries(cit: Citation, style: str, md: bool = False) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """(number of each item, [(item key, entry text)]) in the style's order."""
+def _entries(cit: Citation, style: str, markdown: bool = False) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """(number of each item, [(item key, entry text)]) in the style's order; with ``markdown``, made of
+    the items' values escaped for Markdown (``_md_item``)."""
+    csl = {k: _md_item(c) for k, c in cit.csl.items()} if markdown else cit.csl
     if style == "apa":
-        order = apa_order([cit.csl[i.key] for i in cit.items])
-        title_en = {i.key: i.title_en for i in cit.items}
-        return {}, [(c["id"], apa(c, suffix, md=md, title_en=title_en[c["id"]])) for c, suffix in order]
+        order = apa_order([csl[i.key] for i in cit.items])
+        title_en = {i.key: md(i.title_en) if markdown and i.title_en else i.title_en for i in cit.items}
+        return {}, [(c["id"], apa(c, suffix, md=markdown, title_en=title_en[c["id"]])) for c, suffix in order]
     numbered = {item.key: n for n, item in enumerate(cit.items, 1)}
-    return numbered, [(item.key, f"[{numbered[item.key]}] {gbt(cit.csl[item.key])}") for item in cit.items]
+    return numbered, [(item.key, f"[{numbered[item.key]}] {gbt(csl[item.key])}") for item in cit.items]
 
 
-def _in_text(cit: Citation, style: str, key: str, numbered: dict[str, int]) -> str:
+def _md_item(c: dict) -> dict:
+    """A CSL item whose texts Markdown renders as themselves; its URL (http(s) only) an autolink."""
+    out: dict = {}
+    for k, v in c.items():
+        if k == "URL":
+            out[k] = "<" + v.replace("<", "%3C").replace(">", "%3E") + ">"
+        elif k in ("author", "editor"):
+            out[k] = [{"literal": md(n.get("literal", ""))} for n in v]
+        elif isinstance(v, str) and k not in ("id", "type", "language"):
+            out[k] = md(v)
+        else:
+            out[k] = v
+    return out
+
+
+def _in_text(cit: Citation, style: str, key: str, numbered: dict[str, int], markdown: bool = False) -> str:
     if style == "apa":
-        return " " + apa_in_text(cit.csl[key])
+        return " " + (md(apa_in_text(cit.csl[key])) if markdown else apa_in_text(cit.csl[key]))
     return f"[{numbered[key]}]"
 
 
 def _markdown(cit: Citation, ref_style: str) -> str:
-    """A block quote per quote, the reference beneath; references without quotes as a list.
-    A source's restriction follows its reference every time."""
-    numbered, entries = _entries(cit, ref_style, md=True)
+    """A block quote per quote (every quotation mark in it closed), the reference beneath; references
+    without quotes as a list. A source's restriction follows its reference every time."""
+    numbered, entries = _entries(cit, ref_style, markdown=True)
     by_key = dict(entries)
     items = {i.key: i for i in cit.items}
     out: list[str] = []
     for text, key in cit.running:
-        out.append(f"{text}{_in_text(cit, ref_style, key, numbered)}\n")
+        out.append(f"{md(text)}{_in_text(cit, ref_style, key, numbered, markdown=True)}\n")
     for key, _ in entries:
-        restriction = items[key].restriction
+        restriction = md(items[key].restriction or "")
         for p in cit.pulls.get(key, []):
-            loc = f" ({p.locator})" if ref_style == "apa" else f"（{p.locator}）"
-            out.append(f"> {p.quote}\n>\n> — {by_key[key]}{loc}\n"
+            loc = f" ({md(p.locator)})" if ref_style == "apa" else f"（{md(p.locator)}）"
+            out.append(f"> {md(p.text)}\n>\n> — {by_key[key]}{loc}\n"
                        + (f">\n> {restriction}\n" if restriction else ""))
     rest = [(key, entry) for key, entry in entries if not cit.pulls.get(key)]
     if rest:
-        out.append("\n".join(f"- {entry}" + (f"\n  {items[key].restriction}" if items[key].restriction else "")
-                             for key, entry in rest) + "\n")
+        out.append("\n".join(f"- {entry}" + (f"\n  {md(items[key].restriction or '')}" if items[key].restriction
+                                                else "") for key, entry in rest) + "\n")
     return "\n".join(out)

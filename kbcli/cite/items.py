@@ -24,6 +24,7 @@ from ..errors import NotFoundError
 from ..query import resolve
 from ..query.handles import pick_figure
 from ..query.kb import KB, record_evidence
+from .safe import one_line
 
 CN_DIGITS = "零一二三四五六七八九"
 
@@ -60,16 +61,67 @@ class Item:
         """The line every output carries under a source that asks not to be cited."""
         if not self.restricted:
             return None
-        return f"NOT FOR CITATION — marked by the source: {self.citation_note or 'do not cite'}"
+        return f"NOT FOR CITATION — marked by the source: {one_line(self.citation_note or '') or 'do not cite'}"
 
     @property
     def title_en(self) -> str | None:
         """A law's English title (a translation, given where the sources give or imply it)."""
-        return self.data.get("title_en") if self.kind == "law" else None
+        return one_line(self.data["title_en"]) if self.kind == "law" and self.data.get("title_en") else None
 
     @property
     def has_url(self) -> bool:
         return bool(self.data.get("url")) if self.kind == "source" else False
+
+
+# Chinese quotation marks and their closers: “ ” outside, ‘ ’ inside (GB/T 15834), 「 」 and 『 』 in
+# traditional-script text
+PAIRS = {"“": "”", "‘": "’", "「": "」", "『": "』"}
+OPENER = {v: k for k, v in PAIRS.items()}
+
+
+def _apostrophe(s: str, i: int) -> bool:
+    """’ between two Latin letters (China’s) is an apostrophe, not a closing mark."""
+    return 0 < i < len(s) - 1 and s[i - 1].isascii() and s[i - 1].isalpha() and s[i + 1].isascii() \
+        and s[i + 1].isalpha()
+
+
+def balanced(quote: str) -> str:
+    """A quote with every quotation mark closed: a quote cut inside a speaker's words gets the marks
+    it lacks at its end (“2023年…28.6%” ) or its start, as a reader would close them; the words stay
+    verbatim."""
+    stack: list[str] = []
+    missing: list[str] = []
+    for i, ch in enumerate(quote):
+        if ch in PAIRS:
+            stack.append(ch)
+        elif ch in OPENER and not (ch == "’" and _apostrophe(quote, i)):
+            if stack and stack[-1] == OPENER[ch]:
+                stack.pop()
+            elif OPENER[ch] in stack:  # crossed marks: close what was opened inside
+                while stack.pop() != OPENER[ch]:
+                    pass
+            else:
+                missing.append(OPENER[ch])
+    return "".join(reversed(missing)) + quote + "".join(PAIRS[o] for o in reversed(stack))
+
+
+def nested(quote: str) -> str:
+    """The quote as it reads inside “ ”: its outermost marks become ‘ ’, the marks inside those “ ”, and so
+    on, whichever the source used (Chinese and US English alike: double marks outside, single inside).
+    Expects a ``balanced`` quote; apostrophes and 「 」 『 』 stay."""
+    if not any(c in quote for c in "“”‘’"):
+        return quote
+    out, depth = [], 0
+    for i, ch in enumerate(quote):
+        if ch in "“‘":
+            out.append("‘" if depth % 2 == 0 else "“")
+            depth += 1
+        elif ch in "”’" and not (ch == "’" and _apostrophe(quote, i)) and depth:
+            depth -= 1
+            out.append("’" if depth % 2 == 0 else "”")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 @dataclass
@@ -80,15 +132,15 @@ class Pull:
     locator: str
 
     @property
-    def line(self) -> str:
-        """The quote and its locator on one line: ‘…’ (locator).
+    def text(self) -> str:
+        """The quote with every quotation mark closed (a block quote needs no marks of its own)."""
+        return balanced(one_line(self.quote))
 
-        Single quotation marks, so that a quote which opens or closes with its own
-        “…” (a speaker's words) reads ‘“…”’, never ““…””; the quote stays verbatim."""
-        q = self.quote
-        if q.count("“") > q.count("”"):  # a quote cut inside a speaker's words: close them, as a reader would
-            q += "”"
-        return f"‘{q}’ ({self.locator})"
+    @property
+    def line(self) -> str:
+        """The quote and its locator on one line: “…” (locator), the quote's own marks nested inside
+        (‘先使用后付费’), every one closed."""
+        return f"“{nested(self.text)}” ({one_line(self.locator)})"
 
 
 @dataclass

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .common import DbOpt, Format, FormatOpt, SeedOpt, about, note, open_kb, warn_restricted
+from .common import DbOpt, Format, FormatOpt, QuietOpt, SeedOpt, about, note, open_kb, warn_restricted
 
 
 @about("Answer a question in English or Chinese (either script) from the base, saying how it was read.",
@@ -19,7 +19,7 @@ def ask_cmd(
                                  "needed.")],
     limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most N records, the best (the reading says "
                                                                  "how many match).")] = 20,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Answer a question in English or Chinese (either script) from the base.
 

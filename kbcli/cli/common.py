@@ -133,9 +133,29 @@ def build_progress(seed):
     return BuildProgress(seed.name, stream)
 
 
+_QUIET = [False]  # --quiet of the command being run (its callback sets it on every run)
+
+
+def _set_quiet(value: bool) -> bool:
+    _QUIET[0] = bool(value)
+    return value
+
+
+QuietOpt = Annotated[bool, typer.Option(
+    "--quiet", envvar="KB_QUIET", show_envvar=True, callback=_set_quiet,
+    help="No notes or progress lines on stderr. Errors and warnings still print, and so does every "
+         "source that asks not to be cited (which the output itself carries too).")]
+
+
+def quiet() -> bool:
+    """Whether the command runs with --quiet (or KB_QUIET=1)."""
+    return _QUIET[0]
+
+
 def note(message: str) -> None:
-    """A note on stderr (data stays on stdout), through the one sanitiser for messages."""
-    say(f"kb: {message}")
+    """A note on stderr (data stays on stdout), through the one sanitiser for messages; none with --quiet."""
+    if not _QUIET[0]:
+        say(f"kb: {message}")
 
 
 def warn_restricted(kb, items: list) -> None:
@@ -158,7 +178,7 @@ def warn_restricted_sources(kb, per_item: list) -> None:
             what = "this item rests"
         else:
             what = f"{n} of these results {'rests' if n == 1 else 'rest'}"
-        note(f"note: {what} on {sid}, which asks not to be cited: {msg}")
+        say(f"kb: note: {what} on {sid}, which asks not to be cited: {msg}")  # never quiet
 
 
 def _same_file(path: Path, st: os.stat_result) -> bool:

@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 
 from ..text import say
-from .common import DbOpt, Format, FormatOpt, OutputOpt, SeedOpt, about, build_progress, open_kb, output_to
+from .common import (
+    DbOpt,
+    Format,
+    FormatOpt,
+    OutputOpt,
+    QuietOpt,
+    SeedOpt,
+    about,
+    build_progress,
+    note,
+    open_kb,
+    output_to,
+)
 
 EXT = {"table": "txt", "json": "json", "jsonl": "jsonl", "csv": "csv", "tsv": "tsv", "md": "md"}
 # the table format aligns its columns, so it holds every row: beyond these, kb sql asks for a
@@ -54,42 +66,15 @@ def _rows(kb, table: str) -> list[dict]:
     return record_rows(rows) if table == "records" or table in KINDS else rows
 
 
-def _field_type(values: list) -> str:
-    """A Frictionless Table Schema type for the raw values of a column."""
-    present = [x for x in values if x is not None and x != ""]
-    if present and all(isinstance(x, bool) for x in present):
-        return "boolean"
-    if present and all(isinstance(x, int) and not isinstance(x, bool) for x in present):
-        return "integer"
-    if present and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in present):
-        return "number"
-    return "string"
-
-
-def _datapackage(directory: Path, tables: dict[str, tuple[list, list]], fmt: str, bom: bool) -> Path:
-    """datapackage.json (Frictionless Data): each exported file, its columns, their types, and how lists
-    are joined."""
+def _datapackage(directory: Path, kb, tables: dict[str, tuple[list, list]], fmt: str, bom: bool) -> Path:
+    """datapackage.json (Frictionless Data) describing the exported files: ``query.datapackage``."""
+    from ..query.datapackage import datapackage
     from ..render.views import EVIDENCE_SEPARATOR, LIST_SEPARATOR
 
-    resources: list[dict[str, object]] = []
-    for name, (rows, columns) in tables.items():
-        fields = []
-        for c in columns:
-            values = [r.get(c.key) for r in rows]
-            field = {"name": c.title, "type": _field_type(values)}
-            if any(isinstance(x, (list, tuple)) for x in values):
-                sep = EVIDENCE_SEPARATOR if c.title == "evidence" else LIST_SEPARATOR
-                field["description"] = f"A list, its items joined by {sep!r}"
-            fields.append(field)
-        res: dict[str, object] = {"name": name.replace("_", "-"), "path": f"{name}.{EXT[fmt]}", "profile": "tabular-data-resource",
-               "format": fmt, "mediatype": "text/csv" if fmt == "csv" else "text/tab-separated-values",
-               "encoding": "utf-8-sig" if bom else "utf-8", "schema": {"fields": fields}}
-        if fmt == "tsv":
-            res["dialect"] = {"delimiter": "\t", "quoteChar": "\x00", "doubleQuote": False}
-        resources.append(res)
-    package = {"profile": "tabular-data-package", "name": "kbcli-technology-transfer-policy",
-               "title": "kbcli knowledge base of China's technology-transfer policy (科技成果转化)",
-               "resources": resources}
+    files = {name: (f"{name}.{EXT[fmt]}", [c.title for c in columns],
+                    {c.title for c in columns if any(isinstance(r.get(c.key), (list, tuple)) for r in rows)})
+             for name, (rows, columns) in tables.items()}
+    package = datapackage(kb, files, fmt, bom, (LIST_SEPARATOR, EVIDENCE_SEPARATOR))
     path = directory / "datapackage.json"
     path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return path
@@ -111,7 +96,7 @@ def export_cmd(
     datasette: Annotated[str | None, typer.Option(
         "--datasette", metavar="DIR", help="Write the database (DIR/kb.db) and Datasette's metadata "
                                            "(DIR/metadata.json) for datasette publish or another host.")] = None,
-    fmt: FormatOpt = Format.csv, output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.csv, output: OutputOpt = None, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Export a table (default csv) to stdout or --output, or every table with --all --dir DIR.
 
@@ -127,7 +112,7 @@ def export_cmd(
         from ..store.db import ensure_db
 
         target, meta = write_publish(ensure_db(db, seed, build_progress), Path(datasette))
-        say(f"kb: wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
+        note(f"wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
         return
     if all_tables == (table is not None):
         raise UsageError("give either a TABLE or --all --dir DIR")
@@ -156,9 +141,12 @@ def export_cmd(
             path = out / f"{t}.{EXT[fmt.value]}"
             _write(rows, columns, fmt.value, str(path), "--dir", bom)
             written[t] = (rows, columns)
-            say(f"{path}: {len(rows)} rows")
+            if not quiet:
+                say(f"{path}: {len(rows)} rows")
         if fmt.value in ("csv", "tsv"):
-            say(f"{_datapackage(out, written, fmt.value, bom)}: describes them")
+            package = _datapackage(out, kb, written, fmt.value, bom)
+            if not quiet:
+                say(f"{package}: describes them")
         return
     assert table is not None  # checked above: a TABLE or --all
     rows = _rows(kb, table)
@@ -177,7 +165,7 @@ def sql_cmd(
     max_memory: Annotated[int, typer.Option(
         min=16, max=1 << 20, help="Memory SQLite may use for the statement, temporary tables and sorts "
                                   "included, in MB.")] = 512,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Run read-only SQL on the database; any write is refused and changes nothing.
 

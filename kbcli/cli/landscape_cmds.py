@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..text import say
-from .common import DbOpt, Format, FormatOpt, SeedOpt, about, open_kb
+from .common import DbOpt, Format, FormatOpt, QuietOpt, SeedOpt, about, note, open_kb
 from .query_cmds import (
     BlockageOpt,
     InstrumentOpt,
@@ -48,7 +48,7 @@ def compare_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     text: TextOpt = None,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Terms side by side: records by kind, the terms they share or not, their figures.
 
@@ -83,7 +83,7 @@ def timeline_cmd(
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     text: TextOpt = None,
     figures: Annotated[bool, typer.Option("--figures/--no-figures", help="Place dated figures too.")] = True,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Records and dated figures in date order, grouped by year; undated records apart.
 
@@ -120,9 +120,9 @@ def timeline_cmd(
         else:
             emit_rows(rows, columns, fmt.value)
     c = result["counts"]
-    say(f"kb: {c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
-        f"{c['undated_records']} without a date listed apart"
-        + (f"; {c['undated_figures']} figures without a date not placed" if c["undated_figures"] else ""))
+    note(f"{c['dated_records']} dated records and {c['dated_figures']} dated figures in date order; "
+         f"{c['undated_records']} without a date listed apart"
+         + (f"; {c['undated_figures']} figures without a date not placed" if c["undated_figures"] else ""))
     _note_sources(kb, [s for r in rows for s in r["sources"] or ()])
 
 
@@ -152,7 +152,7 @@ def graph_cmd(
         "and d3 read it) the whole graph."))] = GraphFormat.table,
     output: Annotated[str | None, typer.Option("--output", "-o", help=(
         "Write the graph to FILE.svg or FILE.png (needs Graphviz), .dot, .mmd or .json instead of stdout."))] = None,
-    db: DbOpt = None, seed: SeedOpt = None,
+    db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """The relation graph around records or terms, to a chosen depth.
 
@@ -169,10 +169,10 @@ def graph_cmd(
     g = graph(kb, ids, depth, rel)
     if output:
         kind = graphs.write_graph(g, output)
-        say(f"kb: wrote {output} ({kind}: {len(g['nodes'])} nodes, {len(g['links'])} edges)")
+        note(f"wrote {output} ({kind}: {len(g['nodes'])} nodes, {len(g['links'])} edges)")
         if kind in ("svg", "png") and graphs.cjk_font_installed() is False:
-            say("kb: note: fontconfig knows no font with Chinese glyphs, so Chinese names may show as boxes; "
-                "install one (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk)")
+            note("note: fontconfig knows no font with Chinese glyphs, so Chinese names may show as boxes; "
+                 "install one (Debian/Ubuntu: sudo apt-get install fonts-noto-cjk)")
     elif fmt == GraphFormat.dot:
         typer.echo(graphs.to_dot(g), nl=False)
     elif fmt == GraphFormat.mermaid:
@@ -182,8 +182,8 @@ def graph_cmd(
     else:
         emit_rows(g["links"], graphs.EDGE_COLUMNS, fmt.value)
         if fmt == GraphFormat.table:
-            say(f"kb: {len(g['nodes'])} nodes, {len(g['links'])} edges; --format dot, mermaid or json for the "
-                "whole graph")
+            note(f"{len(g['nodes'])} nodes, {len(g['links'])} edges; --format dot, mermaid or json for the "
+                 "whole graph")
 
 
 class ChartFormat(str, Enum):
@@ -223,7 +223,7 @@ def chart_cmd(
         "Draw to FILE.svg or FILE.png (needs the plot extra: pip install 'kbcli[plot]')."))] = None,
     fmt: Annotated[ChartFormat, typer.Option("--format", "-f", case_sensitive=False, help=(
         "chart draws in the terminal; json, jsonl, csv, tsv or md print the data drawn."))] = ChartFormat.chart,
-    db: DbOpt = None, seed: SeedOpt = None,
+    db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """A figure series as a chart: over time, across regions, or a crosstab as a heat map.
 
@@ -252,9 +252,9 @@ def chart_cmd(
 
         info = charts.save_chart(data, output)
         font = f"font {info['font']} ({info['font_file']})" if info["font"] else "no Chinese font"
-        say(f"kb: wrote {output} ({info['width']}×{info['height']} px, {font})")
+        note(f"wrote {output} ({info['width']}×{info['height']} px, {font})")
         if not info["font"]:
-            say(f"kb: note: {charts.FONT_HINT}")
+            note(f"note: {charts.FONT_HINT}")
     elif fmt == ChartFormat.chart:
         from ..render.chart_terminal import print_terminal
 

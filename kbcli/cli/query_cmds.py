@@ -16,6 +16,7 @@ from .common import (
     KindOpt,
     LevelOpt,
     MechanismOpt,
+    QuietOpt,
     RegionOpt,
     SeedOpt,
     SinceOpt,
@@ -63,7 +64,7 @@ def query_cmd(
     sort: Annotated[str, typer.Option(metavar="ORDER", help="Order: kind, date (oldest first), -date (newest first), "
                                                            "id or name; undated records come last.")] = "kind",
     limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N records.")] = None,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Find records by region, mechanism, instrument, blockage, kind, date and text.
 
@@ -110,7 +111,7 @@ def search_cmd(
                                                             "spaces not needed) or English.")],
     kind: KindOpt = None,
     limit: Annotated[int, typer.Option(min=1, metavar="N", help="At most N records.")] = 20,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Full-text search over names, summaries, quotes and term names, best first.
 
@@ -144,7 +145,7 @@ def show_cmd(
         metavar="NAME", autocompletion=complete_ids,
         help="A record, term or source: its id, Chinese name in either script, English name, short name or "
              "alias; law-id#art14 for an article; ID#2, ID#metric or ID#metric@2022 for a figure.")],
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Everything about one record, term, source, law article or figure.
 
@@ -168,7 +169,7 @@ def list_cmd(
     what: Annotated[str | None, typer.Argument(
         metavar="[KIND]", help="regions, mechanisms, instruments, blockages, sources, laws, pilots, models or "
                                "practices. Without it: every kind with its count.")] = None,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """List the terms or records of one kind, with how many records use each term."""
     from ..query.kb import VOCABS
@@ -220,7 +221,7 @@ def figures_cmd(
         "--compare", help="Compare across sources: each metric two or more sources report for one record, as "
                           "corroborated, conflicting, different-periods or target-and-outcome, with the "
                           "evidence.")] = False,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Numbers in base units (money in yuan), to sort, filter by period and add.
 
@@ -278,7 +279,7 @@ def crosstab_cmd(
     region: RegionOpt = None, mechanism: MechanismOpt = None, instrument: InstrumentOpt = None,
     blockage: BlockageOpt = None, kind: KindOpt = None, since: SinceOpt = None, until: UntilOpt = None,
     exact: ExactOpt = False, level: LevelOpt = None,
-    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None,
+    fmt: FormatOpt = Format.table, db: DbOpt = None, seed: SeedOpt = None, quiet: QuietOpt = False,
 ) -> None:
     """Count records by two dimensions, for example region by blockage.
 

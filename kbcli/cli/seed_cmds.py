@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..text import say
-from .common import DbOpt, about
+from .common import DbOpt, QuietOpt, about
 
 SeedArg = Annotated[str | None, typer.Argument(
     help="Seed file (default: $KB_SEED or the packaged data/seed.yaml).", show_default=False)]
@@ -63,7 +63,7 @@ def _warn(warnings: list, limit: int) -> None:
 @about('Validate a seed and build a database from it, atomically.',
        'kb load --db kb.sqlite',
        'kb load my-seed.yaml --db my.sqlite')
-def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
+def load_cmd(seed: SeedArg = None, db: DbOpt = None, quiet: QuietOpt = False) -> None:
     """Validate a seed and build the database from it, atomically.
 
     The database is built in a temporary file and renamed into place, so a
@@ -84,4 +84,5 @@ def load_cmd(seed: SeedArg = None, db: DbOpt = None) -> None:
     stats = build(path, target, progress=build_progress)
     plural = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
     counts = ", ".join(f"{n} {plural.get(k, k)}" for k, n in stats.counts.items())
-    say(f"{target}: loaded {counts} in {stats.seconds:.2f}s")
+    if not quiet:
+        say(f"{target}: loaded {counts} in {stats.seconds:.2f}s")

@@ -19,7 +19,7 @@ DATABASE = "kb"  # the name kb serve and kb export --datasette give the database
 
 # "tags": kbcli's Datasette plugin's array facet (the built-in "array" one reads every column of every row)
 RECORD_FACETS = ["kind", {"tags": "regions"}, {"tags": "mechanisms"}, {"tags": "instruments"},
-                 {"tags": "blockages"}, "status"]
+                 {"tags": "addresses"}, "status"]
 
 # Records tagged with a term or a narrower one: `IN (SELECT record FROM record_terms WHERE term IN (SELECT
 # descendant FROM term_closure WHERE ancestor = ...))`
@@ -55,7 +55,7 @@ QUERIES = {
         "description": "Term ids (see the terms table); a term includes its narrower terms (a province its "
                        "cities); leave a field empty for any. Kind: law, pilot, model, practice or empty.",
         "sql": "SELECT r.id, r.kind, r.name_zh, r.name_en, r.date, r.regions, r.mechanisms, r.instruments, "
-               "r.blockages, r.restricted, r.citation_note\n"
+               "r.addresses, r.restricted, r.citation_note\n"
                "FROM records r\n"
                "WHERE (:kind = '' OR r.kind = :kind)\n"
                f"  AND (:region = '' OR {_TAGGED.format(':region')})\n"

@@ -606,7 +606,7 @@ def _light(kb: KB, rowids: list[int] | None = None, ids: list[str] | None = None
         return []
     key, values = ("rowid", rowids) if rowids else ("id", ids)
     rows = kb.conn.execute(
-        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, blockages FROM records "
+        f"SELECT rowid, id, kind, name_zh, name_en, date, regions, mechanisms, instruments, addresses FROM records "
         f"WHERE {key} IN (SELECT value FROM json_each(?))", (json.dumps(values),)).fetchall()
     by_key = {r[0] if key == "rowid" else r[1]: r for r in rows}
     out = []

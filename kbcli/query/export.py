@@ -50,7 +50,8 @@ def export_table(kb: KB, table: str) -> list[dict]:
         return list_sources(kb)
     if table == "evidence":
         rows = kb.conn.execute(
-            "SELECT e.owner, COALESCE(r.kind, t.vocab, CASE WHEN s.id IS NOT NULL THEN 'source' END), e.part, e.idx, "
+            "SELECT e.owner, COALESCE(r.kind, CASE WHEN t.id IS NOT NULL THEN 'term' END, "
+            "CASE WHEN s.id IS NOT NULL THEN 'source' END), e.part, e.idx, "
             "e.source, e.quote, e.locator, e.note FROM evidence e LEFT JOIN records r ON r.id = e.owner "
             "LEFT JOIN terms t ON t.id = e.owner LEFT JOIN sources s ON s.id = e.owner "
             "ORDER BY e.rowid").fetchall()

@@ -119,7 +119,7 @@ def figure_owners(kb: KB, f: Filters, metrics: list[str] | None = None, owners: 
     """The records whose figures ``figures`` would list (terms left out), each once, in figure order."""
     where, params = _figure_conditions(kb, f, metrics, None, owners, as_of)
     return [r[0] for r in kb.conn.execute(
-        f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.owner_kind = 'record' ORDER BY f.owner", params)]
+        f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.record IS NOT NULL ORDER BY f.owner", params)]
 
 
 def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: list[str] | None,

@@ -168,7 +168,7 @@ class Builder:
             rows.append((owner, record, term, part, i, e.source, e.quote, e.locator, e.note))
 
     def _figures(self, owner: str, owner_kind: str, figures: list) -> None:
-        record, term = (owner, None) if owner_kind == "record" else (None, owner)
+        record, term = (None, owner) if owner_kind == "term" else (owner, None)
         rows = self.buf["figures"]
         for i, f in enumerate(figures):
             start = end = None
@@ -286,7 +286,7 @@ class Builder:
         quotes = [e.quote for e in obj.evidence]
         self._evidence(rec, "", obj.evidence, record=rec)
         if obj.figures:
-            self._figures(rec, "record", obj.figures)
+            self._figures(rec, kind, obj.figures)
             for f in obj.figures:
                 quotes.extend(e.quote for e in f.evidence)
         summary = [obj.summary_en, obj.notes or ""]

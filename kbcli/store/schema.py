@@ -24,7 +24,7 @@ never run FTS5's 'rebuild' on it, which would index the readable text instead.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 TEXT, INT, REAL = str, int, float
 
@@ -74,7 +74,8 @@ TABLES = [
            "parent": (TEXT, "Broader term of the same vocabulary"),
            "level": (TEXT, "Regions: country, province, municipality, city, district, zone, park ..."),
            "aliases": (TEXT, f"Other names, either script ({_LIST})"),
-           "see_also": (TEXT, f"Related, overlapping terms a query does not include ({_LIST})"),
+           "see_also": (TEXT, (f"Related, overlapping terms a query does not include, both ways: a link written on "
+                               f"either term ({_LIST})")),
            "description_en": (TEXT, "What the term covers"), "ord": (INT, "Order in its vocabulary"),
            "doc": (TEXT, "The whole seed entry as JSON")},
           pk="id", foreign_keys={"parent": ("terms", "id")}, not_null=("vocab",), label="name_zh"),
@@ -102,7 +103,8 @@ TABLES = [
            "regions": (TEXT, f"Regions it applies to ({_LIST} of term ids)"),
            "mechanisms": (TEXT, f"Mechanisms set up or changed ({_LIST} of term ids)"),
            "instruments": (TEXT, f"Instruments of public authority used ({_LIST} of term ids)"),
-           "blockages": (TEXT, f"Blockages (堵点) it addresses ({_LIST} of term ids)"),
+           "addresses": (TEXT, (f"Blockages (堵点) it addresses ({_LIST} of term ids); the seed's, kb query's and "
+                                 "kb export's name for it too (called blockages before schema 10)")),
            "actors": (TEXT, f"Bodies that act, as printed ({_LIST})"),
            "sources": (TEXT, f"Sources of its quotes ({_LIST} of source ids)"),
            "restricted": (INT, "1 when a quote comes from a source that asks not to be cited"),
@@ -133,7 +135,7 @@ TABLES = [
     Table("figures", "Every number of a record or term, value in base units (money in yuan), with the wording "
           "as printed.",
           {"owner": (TEXT, "The record or term it belongs to"), "idx": (INT, "Position among its owner's figures"),
-           "owner_kind": (TEXT, "record or term"),
+           "owner_kind": (TEXT, "law, pilot, model or practice (the record's kind), or term"),
            "record": (TEXT, "The owner when it is a record"), "term": (TEXT, "The owner when it is a term"),
            "metric": (TEXT, "What is counted or measured"), "label_en": (TEXT, "The metric in English words"),
            "value": (REAL, "Value in base units"), "value_max": (REAL, "Upper bound of a range"),
@@ -183,7 +185,7 @@ INDEXES = [
     # without reading the rows, which carry their quotes for the full-text index (as much as 4x faster at 100k)
     ("records", ("id", "kind", "ord", "date_start", "date_end", "date", "status"), False),
     # and this one lets Datasette count records by kind, status and tag without reading the rows
-    ("records", ("kind", "status", "regions", "mechanisms", "instruments", "blockages"), False),
+    ("records", ("kind", "status", "regions", "mechanisms", "instruments", "addresses"), False),
     ("term_closure", ("descendant",), False),
     ("figures", ("metric",), False),
     ("evidence", ("record",), False),
@@ -193,6 +195,18 @@ INDEXES = [
     ("links", ("dst",), False),
     ("sources", ("part_of",), False),
     ("terms", ("parent",), False),
+]
+
+
+# Run after the load, in order: what the rows can only hold once every row is written.
+# A see_also link is written on one of its two terms; the column lists it on both, in the order kb
+# and its exports give (by the order of the term that writes it, then its place in that list).
+FINISH = [
+    ("UPDATE terms SET see_also = (SELECT json_group_array(other) FROM ("
+    "SELECT other, MIN(k) AS k FROM ("
+    "SELECT j.value AS other, terms.ord * 1000000 + j.key AS k FROM json_each(json_extract(terms.doc, '$.see_also')) j "
+    "UNION ALL SELECT w.id, w.ord * 1000000 + j.key FROM terms w, json_each(json_extract(w.doc, '$.see_also')) j "
+    "WHERE j.value = terms.id AND w.vocab = terms.vocab) GROUP BY other ORDER BY k))"),
 ]
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..text import pair_text
 from .lines import _Lines
-from .schema import FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, TABLE, TABLES, VIEWS
+from .schema import FINISH, FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, TABLE, TABLES, VIEWS
 
 FTS_HASHSIZE = 64 * 1024 * 1024
 # Rows go in through executemany: sqlite-utils' insert_all, which builds each statement from dicts and
@@ -70,6 +70,8 @@ def _finish_schema(db) -> None:
         db.table(table).create_index(cols, index_name=f"{table}_{'_'.join(cols)}", unique=unique)
     for name, _, sql in VIEWS:
         db.create_view(name, sql)
+    for sql in FINISH:
+        db.conn.execute(sql)
 
 
 def _record_rows(batch: list[tuple], term_text: dict) -> tuple[list[tuple], list[tuple]]:
