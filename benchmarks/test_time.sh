@@ -43,7 +43,7 @@ step() {  # step NAME COMMAND: run it with the empty HOME; its wall time, its CP
       -u KB_DB -u KB_SEED HOME="$work/home" KB_CSL_DIR="$work/shared/csl" KB_SOURCES="$work/shared/sources" \
       bash -c "$cmd" > "$work/$name.log" 2>&1 || code=$?; } 2> "$work/$name.time"
   read -r real user sys < "$work/$name.time"
-  tail -n 3 "$work/$name.log" | sed "s/^/  $name | /"
+  { grep -E "^(FAILED|ERROR) " "$work/$name.log" || true; tail -n 3 "$work/$name.log"; } | sed "s/^/  $name | /"
   # CPU seconds (user + system, the processes it waited for included) barely move with the machine's load
   printf '%-8s %7.1f s wall  %7.1f s CPU  exit %s  load before %s, after %s  (%s, %s)\n' "$name" "$real" \
          "$(echo "$user + $sys" | bc)" "$code" "$before" "$(load)" "$(git rev-parse --short HEAD)" "$cmd" \
