@@ -63,7 +63,10 @@ SEARCHES = ["中试", "赋权", "概念验证", "转", "技", "科技成果转�
             "技术 经理人"]
 QUESTIONS = ["Which cities fund concept-verification centres?", "哪些城市资助概念验证中心？",
              "How much does Hefei give to pilot-plant bases?", "陕西有哪些解决不敢转的做法",
-             "2022年全国技术合同成交额", "重庆怎样培训技术经理人"]
+             "2022年全国技术合同成交额", "重庆怎样培训技术经理人",
+             # issue 16: a place the base lacks, a name in its text, a long run cut, a term's figure
+             "武汉的中试基地补贴是多少", "南开大学把科技成果转化收益的多少奖励给成果完成团队？",
+             "科技創新引領產業創新有哪幾種模式？", "What share of universities have their own technology transfer office?"]
 ANSWER_QUERY = {"regions": ["陕西"]}  # the big answer: every record placed in Shaanxi or within it
 PAGE = 50  # records a terminal page shows
 

@@ -34,7 +34,7 @@ def ask_cmd(
     """
     from ..query.ask import ask
     from ..render.output import json_dumps
-    from ..render.views import RECORD_COLUMNS_ALL, ask_lines, emit_lines, emit_rows, record_rows
+    from ..render.views import RECORD_COLUMNS_ALL, ask_lines, emit_lines, emit_rows, match_line, record_rows
 
     text = " ".join(question).strip()
     if not text:
@@ -43,10 +43,11 @@ def ask_cmd(
     answer = ask(kb, text, limit)
     it = answer.interpretation
     if fmt == Format.json:
-        typer.echo(json_dumps({"question": text, "interpretation": it.to_json(), "records": answer.records}))
+        typer.echo(json_dumps(answer.to_json()))
     elif fmt == Format.table:
-        emit_lines(ask_lines(text, it.to_json(), answer.records))
+        emit_lines(ask_lines(text, it.to_json(), answer.records, answer.related, answer.related_heading))
     else:
+        note(match_line(it.to_json()))
         note(f"read as: {it.command()}")
         for line in it.notes:
             note(line)
@@ -57,4 +58,4 @@ def ask_cmd(
 
         for line in unknown_words(kb, " ".join(it.unused)) if it.unused else []:
             note(line)
-    warn_restricted(kb, answer.records)
+    warn_restricted(kb, answer.records + answer.related)

@@ -127,7 +127,7 @@ def search_cmd(
     from ..render.views import SEARCH_COLUMNS, emit_rows, search_rows
 
     kb = open_kb(db, seed)
-    records = search(kb, text, kind, limit)
+    records = search(kb, text, kind, limit, terms=True)
     emit_rows(search_rows(records) if fmt.value not in ("json", "jsonl") else records, SEARCH_COLUMNS, fmt.value)
     if not records:
         for line in empty_search(kb, text):

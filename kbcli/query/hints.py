@@ -41,6 +41,8 @@ def partial_search(text: str, records: list[dict], n_parts: int) -> list[str]:
     """When no record matches every part of a query, say so: the results match only some."""
     if n_parts < 2 or not records or len(records[0].get("matched", [])) >= n_parts:
         return []
+    if (records[0].get("match") or {}).get("field") == "figure":  # a value or a figure's label: found whole
+        return []
     return [f"no record matches every part of {text!r}; these match some of them (best first)"]
 
 

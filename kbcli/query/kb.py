@@ -157,6 +157,26 @@ class KB:
         docs = self.by_rowid("SELECT rowid, doc FROM record_docs WHERE rowid IN", [r[0] for r in rows])
         return [(kind, docs[rowid][0]) for rowid, kind in rows]
 
+    def term_record(self, tid: str) -> dict:
+        """A vocabulary term in the shape of an output record, for answers its own figures or quotes give
+        (a blockage's 26.5%): ``kind`` is its vocabulary's (blockage, region ...), ``term`` is true, its
+        description is the summary, its figures and quotes as a record's, with ``sources`` and
+        ``restricted``."""
+        t = self.terms[tid]
+        doc = self.term_doc(tid)
+        vocab_field = {"regions": "regions", "mechanisms": "mechanisms", "instruments": "instruments",
+                       "blockages": "addresses"}[t["vocab"]]
+        kind = {"regions": "region", "mechanisms": "mechanism", "instruments": "instrument",
+                "blockages": "blockage"}[t["vocab"]]
+        rec: dict = {"id": tid, "kind": kind, "term": True, "name_zh": t["name_zh"], "name_en": t["name_en"],
+                     "short_names": t["aliases"], "summary_en": doc.get("description_en"), "date": None,
+                     "regions": [], "mechanisms": [], "instruments": [], "addresses": [],
+                     "figures": [self.figure(f) for f in doc.get("figures", ())],
+                     "evidence": self.evidence(doc.get("evidence", ()))}
+        rec[vocab_field] = [self.mini(tid)]
+        rec["parent"] = self.mini(t["parent"]) if t["parent"] else None
+        return shape.row(rec)
+
     def get_record(self, rid: str) -> dict | None:
         row = self.conn.execute("SELECT r.kind, d.doc FROM records r JOIN record_docs d ON d.rowid = r.rowid "
                                 "WHERE r.id = ?", (rid,)).fetchone()

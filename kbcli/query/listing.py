@@ -115,24 +115,28 @@ def figures(kb: KB, f: Filters, metrics: list[str] | None = None, units: list[st
 
 
 def figure_owners(kb: KB, f: Filters, metrics: list[str] | None = None, owners: list[str] | None = None,
-                  as_of: str | None = None) -> list[str]:
-    """The records whose figures ``figures`` would list (terms left out), each once, in figure order."""
-    where, params = _figure_conditions(kb, f, metrics, None, owners, as_of)
+                  as_of: str | None = None, ids: bool = False, units: list[str] | None = None) -> list[str]:
+    """The records whose figures ``figures`` would list (terms left out), each once, in figure order.
+    With ``ids``, ``owners`` are record ids already (not names to resolve)."""
+    where, params = _figure_conditions(kb, f, metrics, units, owners, as_of, resolved=ids)
     return [r[0] for r in kb.conn.execute(
         f"SELECT DISTINCT f.owner FROM figures f WHERE {where} AND f.record IS NOT NULL ORDER BY f.owner", params)]
 
 
 def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: list[str] | None,
-                       owners: list[str] | None, as_of: str | None) -> tuple[str, list]:
+                       owners: list[str] | None, as_of: str | None, resolved: bool = False) -> tuple[str, list]:
     conds, params = [], []
     record_filtered = any([f.regions, f.mechanisms, f.instruments, f.kinds, f.levels, f.since, f.until, f.text])
     if record_filtered or f.blockages:
         where, wparams = where_clause(kb, f)
-        conds.append(f"f.owner IN (SELECT r.id FROM records r WHERE {where})")
+        held = term_owners_named(kb, f)  # the figures of the terms filtered on, as well as their records'
+        conds.append(f"(f.owner IN (SELECT r.id FROM records r WHERE {where})"
+                     + (f" OR f.owner IN ({','.join('?' * len(held))}))" if held else ")"))
         params.extend(wparams)
+        params.extend(held)
     if metrics:
         metrics = sorted({m for v in metrics for m in resolve.metrics(kb, v)})
-    if owners:
+    if owners and not resolved:
         owners = [resolve.ident(kb, o).id for o in owners]
     if units:
         units = sorted({resolve.unit(kb, u) for u in units})
@@ -145,6 +149,19 @@ def _figure_conditions(kb: KB, f: Filters, metrics: list[str] | None, units: lis
         conds.append("f.as_of_start <= ? AND f.as_of_end >= ?")
         params.extend([end, start])
     return " AND ".join(conds) or "1", params
+
+
+def term_owners_named(kb: KB, f: Filters) -> list[str]:
+    """The vocabulary terms whose own figures a filter of one vocabulary names (``--blockage
+    low-transfer-rate``: the blockage's 3.9%, 13.3%, 39.6%), with the terms within them; none when the
+    filter names several vocabularies, kinds, levels, dates or text (terms are none of these)."""
+    from .facets import expand
+
+    named = [v for v in VOCABS if getattr(f, v)]
+    if len(named) != 1 or any([f.kinds, f.levels, f.since, f.until, f.text]):
+        return []
+    vocab = named[0]
+    return sorted(expand(kb, vocab, getattr(f, vocab), exact=f.exact and vocab == "regions"))
 
 
 def period(value: str, option: str) -> tuple[str, str]:

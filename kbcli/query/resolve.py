@@ -338,7 +338,8 @@ def _unit_re() -> re.Pattern:
     return re.compile(rf"[{HAN}]|[^\W_{HAN}]+")
 
 MAX_HAN = 24  # longest Chinese name tried, in characters
-MAX_WORDS = 8  # longest English name tried, in words
+_AFTER_SINGLE = frozenset("的了吗呢第里内中级有是在和与及对给为把被于由向都也还又能会做用请各等将已哪")
+MAX_WORDS = 16  # longest English name tried, in words (a law's or a plan's full title)
 
 
 @dataclass
@@ -391,6 +392,12 @@ def segment(kb: KB, text: str, extra: dict[str, list[str]] | None = None,
         key = spans[span]
         single = span[1] - span[0] == 1 and len(key) == 1 and not key.isascii()
         tags = extra.get(key, [])
+        if single and tags and tags != ["stop"] and span[1] < len(units):
+            # a one-character word (市, 省) before another character is part of a word (市场, 省会) unless
+            # that character is a particle
+            nxt = text[units[span[1]][0]:units[span[1]][1]]
+            if re.fullmatch(f"[{HAN}]", nxt) and nxt not in _AFTER_SINGLE:
+                tags = []
         if single and not tags and key not in singles:
             return None
         ts, rs = sorted(found_terms.get(key, ())), sorted(found_records.get(key, ()))

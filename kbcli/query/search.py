@@ -206,8 +206,10 @@ def _part_sql(part: Part, tagged_only: bool = False) -> tuple[str, list]:
     return " UNION ".join(s for s, _ in branches), [x for _, ps in branches for x in ps]
 
 
-def part_rowids(kb: KB, part: Part) -> set[int]:
-    """The rowids of the records a part matches."""
+def part_rowids(kb: KB, part: Part, within: list[int] | None = None) -> set[int]:
+    """The rowids of the records a part matches (of those ``within``, when given)."""
+    if within is not None:
+        return _within(kb, part, within)
     sql, params = _part_sql(part)
     return {r[0] for r in kb.conn.execute(sql, params)}
 
@@ -283,9 +285,53 @@ def _whole_phrase(text: str, ps: list[Part]) -> str | None:
     return None
 
 
-def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20) -> list[dict]:
+def search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20,
+           terms: bool = False) -> list[dict]:
     """Records matching any part of ``text``, best first, each with ``score``, ``matched`` (the parts it
-    matches) and ``match`` (where the query shows)."""
+    matches) and ``match`` (where the query shows). A value as printed (``26.5%``, ``1100亿元``) finds the
+    records holding a figure of that value. With ``terms`` (``kb search``), the figures of vocabulary
+    terms (a blockage's 26.5%) are found too, by value, label, wording and quotes, and listed as terms
+    (``kind`` blockage, region ..., ``term`` true): the index of records, which Datasette and
+    sqlite-utils search, holds no term."""
+    from .figure_match import figure_matches, parse_value
+
+    figs = figure_matches(kb, text) if len(text) <= MAX_CHARS else {}
+    if not terms:
+        figs = {o: f for o, f in figs.items() if o not in kb.terms}
+    if parse_value(text) is not None:  # a value: the figures of it, not the digits as words
+        return _figure_results(kb, figs, kinds, limit, score=1.0)
+    found = _search(kb, text, kinds, limit)
+    if not terms:
+        return found
+    held = _figure_results(kb, {o: f for o, f in figs.items() if o in kb.terms}, kinds, limit,
+                           score=max([r["score"] for r in found] + [1.0]))
+    out = found + [t for t in held if t["id"] not in {r["id"] for r in found}]
+    out.sort(key=lambda r: -r["score"])
+    return out[:limit] if limit is not None else out
+
+
+def _figure_results(kb: KB, figs: dict[str, list[dict]], kinds: list[str] | None, limit: int | None,
+                    score: float) -> list[dict]:
+    """The owners of figures found, as search results: records, then vocabulary terms."""
+    wanted = sorted(parse_kinds(kinds)) if kinds else None
+    rows = [(r[0], r[1], r[2]) for r in kb.conn.execute(
+        "SELECT rowid, id, kind FROM records WHERE id IN (SELECT value FROM json_each(?)) ORDER BY rowid",
+        (json.dumps([o for o in figs if o not in kb.terms]),)) if wanted is None or r[2] in wanted]
+    if limit is not None:
+        rows = rows[:limit]
+    out = kb.records_from_rows(kb.docs([(rowid, kind) for rowid, _, kind in rows]))
+    if wanted is None:
+        out += [kb.term_record(o) for o in figs if o in kb.terms]
+    for rec in out:
+        f = figs[rec["id"]][0]
+        rec["score"] = round(score, 4)
+        rec["matched"] = [f["metric"]]
+        rec["match"] = {"field": "figure", "text": f"{f['original']} — {f.get('label_en') or f['metric']}",
+                        "metric": f["metric"], "as_of": f.get("as_of")}
+    return out[:limit] if limit is not None else out
+
+
+def _search(kb: KB, text: str, kinds: list[str] | None = None, limit: int | None = 20) -> list[dict]:
     ps = parts(kb, text)
     if not ps:
         raise UsageError(f"nothing to search for in {text!r}")

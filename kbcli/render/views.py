@@ -356,13 +356,28 @@ def emit_lines(lines: list[str], out: TextIO | None = None, bold: set[int] | Non
 _AS = {"region": "region", "mechanism": "mechanism", "instrument": "instrument", "blockage": "blockage",
        "kind": "kind", "level": "places of level", "grouping": "grouped by", "money": "money named",
        "amount": "an amount asked", "count": "a count asked", "record": "record", "date": "date",
-       "out-of-scope": "outside the base", "when": "a date asked"}
+       "out-of-scope": "outside the base", "when": "a date asked", "metric": "metric",
+       "comparison": "a comparison", "place not in the base": "a place the base does not hold",
+       "name in the base's text": "a name in the base's text", "words in the base's text": "words in the base's text",
+       "name not in the base": "a name the base does not hold"}
 
 
-def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
-    """The answer to ``kb ask`` as text: the reading (the equivalent command, what each word was taken
-    for, the words not used, notes), then the records best first, grouped by place when asked."""
-    lines = [f"## {it['command']}"]
+def match_line(it: dict) -> str:
+    """The answer's first line: exact, partial (with what it could not honour) or none (with why)."""
+    if it.get("match") == "none":
+        why = next((n for n in it.get("notes", []) if n.startswith("the base has nothing")), None)
+        return "no answer: " + (why or "; ".join(it.get("dropped", [])) or "nothing in the base answers it")
+    if it.get("match") == "partial":
+        return "partial answer, not honoured: " + "; ".join(it.get("dropped", []))
+    return "exact answer: every part of the question read holds"
+
+
+def ask_lines(question: str, it: dict, records: list[dict], related: list[dict] | None = None,
+              related_heading: str | None = None) -> list[str]:
+    """The answer to ``kb ask`` as text: whether it is exact, partial or none; the reading (the equivalent
+    command, what each word was taken for, the words not used, notes); then the records best first,
+    grouped by place when asked; then, under its own heading, related material that is not the answer."""
+    lines = [f"## {match_line(it)}"] + ([it["command"]] if it["command"] != "-" else [])
     read = []
     for d in it["recognised"]:
         what = _AS.get(d["as"], d["as"])
@@ -372,11 +387,42 @@ def ask_lines(question: str, it: dict, records: list[dict]) -> list[str]:
         read.append(f"{d['text']} → {what}{target}{name}{dropped}")
     lines.append("  read: " + ("; ".join(read) if read else "nothing the base knows"))
     lines.append("  not recognised (used to rank): " + (", ".join(it["unused"]) if it["unused"] else "-"))
-    lines.extend(f"  note: {n}" for n in it["notes"])
+    said = lines[0]
+    lines.extend(f"  note: {n}" for n in it["notes"] if n not in said)  # the first line says it already
     lines.append("")
     if not records:
         lines.append("No record answers the question.")
-        return lines
+    lines.extend(_answer_lines(it, records))
+    if related:
+        lines.append("")
+        lines.append(f"## {related_heading or 'not the answer: related records'}")
+        lines.extend(_answer_lines({**it, "group_by": None, "compare": False}, related))
+    return lines
+
+
+def _answer_lines(it: dict, records: list[dict]) -> list[str]:
+    lines: list[str] = []
+    group = object()
+    for n, rec in enumerate(records, 1):
+        if (it.get("group_by") or it.get("compare")) and rec.get("group") != group:
+            group = rec.get("group")
+            lines.append(f"## {group['name_zh']} {group['name_en']}" if group else "## (no place)")
+        lines.append(f"{n}. {rec['id']} [{rec['kind']}] {rec['name_zh']}")
+        lines.append(f"   {rec['name_en']}")
+        if rec.get("regions") and not it.get("group_by"):
+            lines.append("   in: " + ", ".join(f"{t['name_zh']} {t['name_en']}" for t in rec["regions"]))
+        if rec.get("date"):
+            amended = f"; amended {', '.join(rec['amended'])}" if rec.get("amended") else ""
+            lines.append(f"   date: {rec['date']}{amended}")
+        elif it.get("when"):
+            lines.append("   date: the sources give none")
+        answer = rec.get("answer") or {}
+        for f in answer.get("figures", []):
+            lines.append("   " + _fig_line(f))
+        q = answer.get("quote")
+        if q:
+            lines.extend(_ev_lines([q], "   "))
+    return lines
     group = object()
     for n, rec in enumerate(records, 1):
         if it.get("group_by") and rec.get("group") != group:

@@ -289,7 +289,7 @@ class Builder:
             self._figures(rec, kind, obj.figures)
             for f in obj.figures:
                 quotes.extend(e.quote for e in f.evidence)
-        summary = [obj.summary_en, obj.notes or ""]
+        summary = [obj.summary_en, obj.notes or "", *(f.label_en for f in obj.figures if f.label_en)]  # labels: kb search
         more_zh: list[str] = []
         links = buf["links"]
         for lb in obj.legal_basis:

@@ -24,7 +24,7 @@ never run FTS5's 'rebuild' on it, which would index the readable text instead.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 TEXT, INT, REAL = str, int, float
 
@@ -187,7 +187,8 @@ INDEXES = [
     # and this one lets Datasette count records by kind, status and tag without reading the rows
     ("records", ("kind", "status", "regions", "mechanisms", "instruments", "addresses"), False),
     ("term_closure", ("descendant",), False),
-    ("figures", ("metric",), False),
+    ("figures", ("metric", "label_en"), False),  # kb ask reads the metrics and their labels from this alone
+    ("figures", ("value",), False),  # kb search 26.5%: the figures of a value
     ("evidence", ("record",), False),
     ("evidence", ("term",), False),
     ("evidence", ("source",), False),
