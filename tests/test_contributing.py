@@ -63,6 +63,7 @@ def test_every_kb_command_line_parses(cli, args):
     assert result.exit_code == 0, f"kb {' '.join(args)}: {result.stderr or result.stdout}"
 
 
+@pytest.mark.slow  # a pytest process per line, each collecting: about 10 s of CPU
 def test_every_pytest_command_line_parses_and_finds_its_tests():
     """Each pytest line as pytest reads it: its options and marks exist, the tests it names exist,
     and it selects at least one test. Collected in one process (``-n 0``), on the whole suite only
