@@ -76,7 +76,7 @@ def test_query_path_imports_nothing_heavy(real_db):
                               "--db", str(real_db))
     for heavy in ("rich", "sqlite_utils", "yaml", "kbcli.seed", "kbcli.seed.models", "kbcli.cite", "kbcli.curate",
                   "kbcli.store.build", "kbcli.store.builder", "kbcli.store.writer", "kbcli.store.lock",
-                  "kbcli.store.lines", "multiprocessing", *PLOTTING, "kbcli.render.charts",
+                  "kbcli.store.lines", "multiprocessing", *PLOTTING, *CHARTS,
                   "kbcli.render.graphs", "kbcli.query.graph", "kbcli.query.chart", "kbcli.query.compare",
                   "kbcli.query.timeline", "kbcli.query.relations", "kbcli.publish", "datasette", "uvicorn",
                   "kbcli.cli.web_cmds"):
@@ -88,20 +88,25 @@ def test_query_path_imports_nothing_heavy(real_db):
 
 # the plotting libraries: plotext (kb chart in the terminal) and matplotlib with what it brings (the plot extra)
 PLOTTING = ("plotext", "matplotlib", "numpy", "PIL", "kiwisolver", "fontTools")
+# the chart renderers: the words around a chart, the terminal's (plotext) and the files' (matplotlib)
+CHARTS = ("kbcli.render.chart_words", "kbcli.render.chart_terminal", "kbcli.render.charts")
 
 
 def test_plotting_libraries_are_imported_by_the_chart_renderer_only():
     for path in PKG.rglob("*.py"):
         for name, _ in imports(path):
-            if name.split(".")[0] in PLOTTING:
+            if name.split(".")[0] == "plotext":
+                assert path == PKG / "render" / "chart_terminal.py", f"{path.relative_to(PKG)} imports {name}"
+            elif name.split(".")[0] in PLOTTING:
                 assert path == PKG / "render" / "charts.py", f"{path.relative_to(PKG)} imports {name}"
 
 
 def test_chart_and_graph_load_only_what_they_draw_with(real_db):
     terminal = _modules_loaded("chart", "technology-contract-turnover", "--owner", "中国", "--db", str(real_db))
     assert "plotext" in terminal and "matplotlib" not in terminal and "numpy" not in terminal
+    assert "kbcli.render.charts" not in terminal, "the terminal's chart loads not the files' renderer"
     graph = _modules_loaded("graph", "law-sttl", "--format", "mermaid", "--db", str(real_db))
-    assert not set(PLOTTING) & graph and "kbcli.render.charts" not in graph
+    assert not set(PLOTTING) & graph and not set(CHARTS) & graph
     compare = _modules_loaded("compare", "合肥", "杭州", "--format", "json", "--db", str(real_db))
     assert not set(PLOTTING) & compare
 

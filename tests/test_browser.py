@@ -23,10 +23,11 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = os.environ.get("KB_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTHS = {"desktop": 1366, "phone": 390}
-pytestmark = pytest.mark.slow
 
 
 def _need(what: str, ok: bool) -> None:

@@ -303,6 +303,8 @@ TOKENS = st.one_of(
     st.text(max_size=12))
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 @settings(max_examples=200, deadline=5000, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(st.sampled_from(COMMANDS), st.lists(TOKENS, max_size=6))

@@ -15,6 +15,8 @@ import pytest
 from conftest import GOOD
 from hostile import Process, big_seed, expect, kb_inprocess, snapshot
 
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
+
 SIGNAL_EXIT = {signal.SIGINT: (130, "kb: interrupted"), signal.SIGTERM: (143, "kb: stopped by SIGTERM"),
                signal.SIGHUP: (129, "kb: stopped by SIGHUP")}
 

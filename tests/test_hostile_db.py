@@ -265,6 +265,8 @@ def test_special_paths_as_db(folder, name):
     expect(run, code, message, category=CAT, case=f"--db is {name}", out="", seconds=5)
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_a_locked_database(db):
     """Another program holds an exclusive lock: kb waits a moment, then says so."""
     ready = threading.Event()

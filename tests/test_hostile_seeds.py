@@ -206,6 +206,7 @@ def test_the_issues_bomb_as_KB_SEED_does_not_stall_commands(tmp_path):
     assert not cache.exists() or not list(cache.iterdir()), "no database, no temporary file"
 
 
+@pytest.mark.slow
 def test_the_issues_million_repeated_keys(tmp_path):
     """The issue: 10^6 repeated keys printed 10^6 lines (108 MB) on stderr."""
     seed = tmp_path / "dups.yaml"
@@ -235,6 +236,7 @@ def test_the_issues_duplicate_source_id_in_the_real_seed(tmp_path):
     assert len(run.lines()) <= 8 and "more references to it" in run.err
 
 
+@pytest.mark.slow
 def test_twenty_thousand_unknown_references(tmp_path):
     good = GOOD_TEXT
     head, _, practice = good.partition("practices:\n")
@@ -261,6 +263,7 @@ def test_max_problems_option(tmp_path):
 YAMLISH = st.text(alphabet=st.sampled_from(list("{}[]:,-&*!|>'\"#?%@`\\ \n\t ab1é中\x1b\u202e~.<=")), max_size=300)
 
 
+@pytest.mark.timing
 @settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 @given(YAMLISH)
 def test_fuzz_the_reader_with_yaml_like_text(text):
@@ -280,6 +283,8 @@ SECTIONS = st.sampled_from(["meta", "sources", "regions", "mechanisms", "instrum
                             "pilots", "models", "practices", "junk"])
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 @settings(max_examples=150, deadline=3000, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(SECTIONS, VALUES, max_size=5), st.booleans())

@@ -124,11 +124,15 @@ def test_bad_parameter_count(db):
     expect(run, 2, "SQL error", category=CAT, case="a parameter too many")
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_recursive_cte_stops_at_the_time_limit(db):
     run = kb_process("sql", RECURSIVE + "SELECT count(*) FROM c", "--timeout", "1", "--db", str(db))
     expect(run, 2, "ran longer than 1 s", category=CAT, case="recursive CTE, --timeout 1", seconds=5, out="")
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_streaming_rows_stop_at_the_time_limit(db):
     run = kb_process("sql", RECURSIVE + "SELECT x FROM c", "--timeout", "1", "-f", "csv", "--db", str(db))
     expect(run, 2, "ran longer than 1 s", category=CAT, case="endless rows streamed as csv", seconds=5)
@@ -141,6 +145,8 @@ def test_the_issues_cross_join_in_a_table_is_refused_quickly(db):
     assert run.rss_mb < 400
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "json", "tsv", "md"])
 def test_the_issues_cross_join_streams_in_flat_memory(db, fmt):
     run = kb_process("sql", CROSS, "--timeout", "1.5", "-f", fmt, "--db", str(db))
@@ -149,6 +155,7 @@ def test_the_issues_cross_join_streams_in_flat_memory(db, fmt):
     assert len(run.out) > 10_000
 
 
+@pytest.mark.slow
 def test_the_issues_count_distinct_hits_the_memory_cap(db, tmp_path):
     """The reproduction as the issue gives it, with the default limits: it used to write a temporary
     file of 5.2 GB in 30 s; now it stops at the 512 MB heap, with no temporary file."""
@@ -165,6 +172,7 @@ ORDER_BY = "SELECT a.summary_en || b.summary_en AS x FROM records a, records b, 
 GROUP_CONCAT = "SELECT group_concat(a.summary_en) FROM records a, records b, records c"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("statement", [DISTINCT, ORDER_BY, GROUP_CONCAT], ids=["distinct", "order-by", "group-concat"])
 def test_memory_cap_is_adjustable(db, statement):
     run = kb_process("sql", statement, "--max-memory", "32", "--timeout", "30", "--db", str(db))
@@ -173,6 +181,8 @@ def test_memory_cap_is_adjustable(db, statement):
     assert run.rss_mb < 200
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_a_signal_stops_a_running_statement_at_once(db, sig):
     """The issue: Ctrl-C was ignored by an endless recursive CTE. Default time limit."""
@@ -188,6 +198,8 @@ def test_a_signal_stops_a_running_statement_at_once(db, sig):
     assert after < 1, f"ended {after:.2f} s after the signal"
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_ctrl_c_while_rows_stream_into_a_pipe(db):
     p = Process(["sql", RECURSIVE + "SELECT x FROM c", "-f", "csv", "--timeout", "0", "--db", str(db)],
                 stdout=subprocess.PIPE)
@@ -201,6 +213,7 @@ def test_ctrl_c_while_rows_stream_into_a_pipe(db):
     assert time.monotonic() - t < 1
 
 
+@pytest.mark.timing
 def test_broken_pipe_while_streaming_is_quiet(db):
     kb = " ".join(f"'{a}'" for a in ["sql", RECURSIVE + "SELECT x FROM c", "-f", "csv", "--db", str(db)])
     import sys

@@ -16,6 +16,8 @@ import time
 import pytest
 from conftest import ROOT
 
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
+
 pytest.importorskip("datasette")
 httpx = pytest.importorskip("httpx")
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -44,7 +46,6 @@ def test_the_load_loop_runs_against_kb_serve_and_plain_datasette(real_db, tmp_pa
             assert r["requests_per_s"] > 0 and r["p99_ms"] >= r["median_ms"] > 0
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="HAProxy (Debian's haproxy) is not installed")
 def test_replicas_survive_the_loss_of_one_under_load(real_db, tmp_path):
     from replicas import Cluster

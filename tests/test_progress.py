@@ -53,7 +53,8 @@ def screen(raw: str, cols: int, rows: int = 40, keep_trailing: bool = False) -> 
     return [line if keep_trailing else line.rstrip() for line in sc.display if line.strip()]
 
 
-@pytest.mark.parametrize("cols", WIDTHS)
+# one width in the fast tests (every column of the bar shows from 110), the others with the slow ones
+@pytest.mark.parametrize("cols", [c if c == 120 else pytest.param(c, marks=pytest.mark.slow) for c in WIDTHS])
 def test_kb_load_draws_a_bar_that_fits_and_leaves_one_line(seed, tmp_path, cols):
     db = tmp_path / "kb.sqlite"
     code, raw = in_terminal(["load", str(seed), "--db", str(db)], cols)
@@ -72,6 +73,7 @@ def test_kb_load_draws_a_bar_that_fits_and_leaves_one_line(seed, tmp_path, cols)
     assert message.startswith(f"{db}: loaded ") and re.fullmatch(r".* in \d+\.\d\ds", message), message
 
 
+@pytest.mark.slow
 def test_kb_load_piped_prints_no_bar(seed, tmp_path):
     db = tmp_path / "kb.sqlite"
     run = subprocess.run([sys.executable, "-m", "kbcli", "load", str(seed), "--db", str(db)], capture_output=True,
@@ -81,6 +83,7 @@ def test_kb_load_piped_prints_no_bar(seed, tmp_path):
     assert len(lines) == 1 and lines[0].startswith(f"{db}: loaded ") and "\x1b" not in run.stderr, run.stderr
 
 
+@pytest.mark.slow
 def test_first_use_build_draws_the_bar_before_the_answer(seed, tmp_path):
     env = {"KB_SEED": str(seed), "KB_CACHE_DIR": str(tmp_path / "cache")}
     code, raw = in_terminal(["query", "--kind", "law", "--format", "csv"], 120, env=env)
@@ -109,13 +112,20 @@ def test_a_bad_seed_on_a_terminal_says_checking_then_every_problem(tmp_path):
     assert not (tmp_path / "kb.sqlite").exists()
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 def test_ctrl_c_on_a_terminal_removes_the_bar_and_shows_the_cursor(tmp_path):
     seed = big_seed(tmp_path / "big.yaml", 30_000)
     env = {**os.environ, "TERM": "xterm-256color", "PYTHONIOENCODING": "utf-8"}
     master, proc = start(["load", str(seed), "--db", str(tmp_path / "kb.sqlite")], 120, 40, env)
     raw = b""
     while b"records read" not in raw:  # the bar is up
-        raw += os.read(master, 65536)
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # kb closed the terminal
+            chunk = b""
+        assert chunk, f"kb ended (exit {proc.wait(timeout=10)}) before its bar showed: {raw.decode(errors='replace')!r}"
+        raw += chunk
     os.killpg(proc.pid, 2)  # Ctrl-C: the terminal signals the whole process group
     t = time.monotonic()
     raw = read_until_closed(master, 10, raw)

@@ -121,6 +121,7 @@ def test_sqlite_utils_search_finds_what_kb_finds(real_db, text):
     assert rows and all(r["name_zh"] for r in rows)
 
 
+@pytest.mark.slow
 def test_sqlite_utils_search_with_quote_and_hostile_text(real_db):
     assert {r["id"] for r in json.loads(_sqlite_utils_search(real_db, "概念验证", "--quote").stdout)} == \
         _kb_all_parts(real_db, "概念验证")
@@ -300,6 +301,7 @@ def test_serve_metadata_and_export_datasette_write_the_database_and_metadata(cli
     assert cli("export", "records", "--datasette", str(tmp_path / "c"), "--db", str(real_db)).exit_code == 2
 
 
+@pytest.mark.timing
 def test_kb_serve_listens_on_loopback_and_stops_by_itself(real_db, tmp_path):
     import urllib.request
 
@@ -327,6 +329,7 @@ def test_kb_serve_refuses_a_port_in_use(cli, real_db):
     assert result.exit_code == 2 and "cannot listen" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_expression_finds_what_kb_finds_for_every_term_name_and_sampled_text(real_db):
     """kb's reading of a query as one FTS expression (what the plugins run) against kb search itself, for every
     name and alias of every term and for Chinese runs cut at random from the quotes."""

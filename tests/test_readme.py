@@ -58,6 +58,9 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "test-command" in ci and "README.md" in ci, ".ci/run takes the test command from the README"
     assert _marked("test-command").endswith("python -m pytest")
+    assert _marked("slow-test-command") == ".venv/bin/python -m pytest -m slow"
+    assert "slow-test-command" in ci and "pytest -m timing --count 5" in ci, \
+        ".ci/run runs the slow tests and repeats the timing-sensitive ones"
     assert "kb ask \"Which cities fund concept-verification centres?\"" in _marked("run-command")
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..render.cells import is_wide
+
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
 
@@ -195,7 +197,7 @@ def _end(text: str, punct: str = ".") -> str:
 
 def is_cjk(ch: str) -> bool:
     """A wide East Asian character: Han, kana, hangul, CJK and full-width punctuation."""
-    return unicodedata.east_asian_width(ch) in "WF"
+    return is_wide(ch)
 
 
 def apa(c: dict, suffix: str = "", md: bool = False, title_en: str | None = None) -> str:

@@ -247,16 +247,20 @@ def chart_cmd(
         data = charts_q.metric_series(kb, metric, owner, filters, by, unit)
     else:
         raise UsageError("name a METRIC (kb figures lists them) or give --crosstab ROWS COLS")
-    from ..render import charts
-
     if output:
+        from ..render import charts
+
         info = charts.save_chart(data, output)
         font = f"font {info['font']} ({info['font_file']})" if info["font"] else "no Chinese font"
         note(f"wrote {output} ({info['width']}×{info['height']} px, {font})")
         if not info["font"]:
             note(f"note: {charts.FONT_HINT}")
     elif fmt == ChartFormat.chart:
-        charts.print_terminal(data)
+        from ..render.chart_terminal import print_terminal
+
+        print_terminal(data)
     else:
-        charts.emit_chart_data(data, fmt.value)
+        from ..render.chart_words import emit_chart_data
+
+        emit_chart_data(data, fmt.value)
     _note_sources(kb, [s["id"] for s in data["sources"]])

@@ -1,38 +1,33 @@
-"""Drawing the charts of ``kbcli.query.chart``: in the terminal with plotext, to SVG or PNG with matplotlib.
+"""``kb chart --output FILE.svg|.png``: the chart drawn with matplotlib, laid out by measuring so no
+label, title or note is clipped, with the same words around it as in the terminal
+(``chart_words``); ``chart_terminal`` draws it in the terminal with plotext.
 
-Both are imported here only, inside the functions that draw, so no other
-command pays for them. plotext is held below 6: plotext 6 is a rewrite (beta
-in 2026, a compiled kernel, a new API and six times the import time), and 5.3
-draws what is needed here. plotext 5 measures Chinese characters as one
-column, so everything it draws is ASCII (ids, years); titles, units, values,
-sources and notes are printed around its canvas by this module, which measures
-wide characters properly. No value is read off the canvas alone: every point is
-listed under the chart with its qualifier, the wording as printed and its source.
-
-matplotlib comes with the optional extra ``kbcli[plot]``. It needs a font with
-Chinese glyphs: ``find_cjk_font`` looks for one (``KB_FONT`` names a font file
-or family to use instead) and says what to install when there is none.
+matplotlib comes with the optional extra ``kbcli[plot]`` and is imported here only, inside the
+functions that draw, so no other command pays for it. It needs a font with Chinese glyphs:
+``find_cjk_font`` looks for one (``KB_FONT`` names a font file or family to use instead) and
+says what to install when there is none.
 """
 
 from __future__ import annotations
 
 import os
-import sys
-import unicodedata
-from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any
 
 from ..errors import KbError, UsageError
 from ..text import clean
-from .output import Column, join_list, json_dumps
+from .chart_words import (
+    Scale,
+    bars,
+    notes,
+    point_label,
+    series_scale,
+    source_lines,
+    title_lines,
+    value_words,
+    wrap_display,
+    year_x,
+)
 
-QUALIFIER_WORDS = {"exact": "", "over": "over", "min": "at least", "max": "at most", "approx": "about",
-                   "under": "under", "target": "target", "range": "range"}
-# money is scaled to the units Chinese sources print; both languages say what the unit is
-YUAN_SCALES = [(10**12, "万亿元", "trillion yuan"), (10**8, "亿元", "100 million yuan"),
-               (10**4, "万元", "10,000 yuan"), (1, "元", "yuan")]
-UNIT_ZH = {"yuan": "元", "percent": "%", "contract": "项", "enterprise": "家", "person": "人", "project": "项",
-           "institution": "家", "result": "项", "event": "场", "rank": "位"}
 CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "Noto Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
              "Microsoft YaHei", "SimHei", "PingFang SC", "Hiragino Sans GB", "Heiti SC", "Noto Sans CJK TC",
              "Noto Sans CJK JP", "Source Han Sans CN", "Droid Sans Fallback", "Arial Unicode MS")
@@ -43,317 +38,6 @@ SUFFIXES = (".svg", ".png")
 WIDTH_IN, DPI = 10.0, 120  # file charts are 1200 px wide
 
 
-@dataclass(frozen=True)
-class Scale:
-    factor: int
-    zh: str
-    en: str
-
-    @property
-    def words(self) -> str:
-        """The unit in words, both languages: ``万亿元 (trillion yuan)``."""
-        if not self.zh or self.zh == self.en:
-            return self.en
-        return f"{self.zh} ({self.en})"
-
-
-def scale_for(unit: str | None, values: list[float]) -> Scale:
-    top = max((abs(v) for v in values), default=0)
-    if unit == "yuan":
-        for factor, zh, en in YUAN_SCALES:
-            if top >= factor:
-                return Scale(factor, zh, en)
-        return Scale(1, "元", "yuan")
-    if unit == "percent":
-        return Scale(1, "%", "percent")
-    en = unit or ""
-    if en and not en.endswith("s") and en not in ("times", "rank"):
-        en += "s"
-    return Scale(1, UNIT_ZH.get(unit or "", ""), en)
-
-
-def number(v: float, scale: Scale) -> str:
-    x = v / scale.factor
-    s = f"{x:,.2f}".rstrip("0").rstrip(".")
-    return s if s not in ("", "-0") else "0"
-
-
-def value_words(p: dict, scale: Scale) -> str:
-    """``over 1,000``, ``target 1,100``, ``1.2–1.5``: the value as plotted, with its qualifier in words."""
-    v = number(p["value"], scale)
-    if p.get("value_max") is not None:
-        v += "–" + number(p["value_max"], scale)
-    q = QUALIFIER_WORDS.get(p.get("qualifier") or "exact", p.get("qualifier") or "")
-    if q == "range":
-        q = ""
-    return f"{q} {v}".strip()
-
-
-def _display_width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
-def wrap_display(s: str, width: int) -> list[str]:
-    """Wrap text to ``width`` columns, counting Chinese characters as two, breaking Chinese anywhere."""
-    out: list[str] = []
-    for para in s.split("\n"):
-        line, w = "", 0
-        for word in _tokens(para):
-            ww = _display_width(word)
-            if w + ww > width and line.strip():
-                out.append(line.rstrip())
-                line, w = "", 0
-                if word == " ":
-                    continue
-            line += word
-            w += ww
-        out.append(line.rstrip())
-    return out
-
-
-def _tokens(s: str) -> list[str]:
-    """Latin words stay whole; every wide character and every space is a token of its own."""
-    toks: list[str] = []
-    cur = ""
-    for ch in s:
-        if ch == " " or unicodedata.east_asian_width(ch) in "WF":
-            if cur:
-                toks.append(cur)
-                cur = ""
-            toks.append(ch)
-        else:
-            cur += ch
-    if cur:
-        toks.append(cur)
-    return toks
-
-
-# ------------------------------------------------------------------ text around the picture
-def owner_line(s: dict) -> str:
-    regions = ", ".join(f"{r['name_zh']} {r['name_en']}" for r in s.get("regions") or [])
-    name = " · ".join(x for x in (s.get("name_zh"), s.get("name_en")) if x)
-    return f"{s['owner']}: {name}" + (f" ({regions})" if regions else "")
-
-
-def point_label(p: dict, s: dict, chart: str) -> str:
-    if chart == "regions":
-        regions = "/".join(r["name_zh"] or r["id"] for r in s.get("regions") or []) or s["owner"]
-        return f"{regions} {p['as_of']}" if p.get("as_of") else regions
-    return p.get("as_of") or ""
-
-
-def source_lines(data: dict) -> list[str]:
-    """``Sources: id 《title》 (what it gives)`` and, for a source that asks not to be cited, the note."""
-    used: dict[str, list[str]] = {}
-    for s in data.get("series", ()):
-        for p in s["points"]:
-            for sid in p["sources"]:
-                used.setdefault(sid, []).append(point_label(p, s, data["chart"]) or s["owner"])
-    parts = []
-    for src in data["sources"]:
-        what = used.get(src["id"])
-        title = f" 《{src['title']}》" if src.get("title") else ""
-        parts.append(f"{src['id']}{title}" + (f" ({', '.join(dict.fromkeys(what))})" if what else ""))
-    lines = ["Sources: " + "; ".join(parts)] if parts else []
-    for src in data["sources"]:
-        if src.get("restricted"):
-            lines.append(f"Do not cite: {src['id']} asks not to be cited ({src['citation_note']}).")
-    return lines
-
-
-def title_lines(data: dict) -> tuple[str, str]:
-    if data["chart"] == "heatmap":
-        return (f"Records by {data['row_dim']} and {data['col_dim']}",
-                "Each cell counts the records tagged with both; a record with several tags counts in each cell.")
-    if data["chart"] == "time":
-        sub = "; ".join(owner_line(s) for s in data["series"])
-    else:
-        sub = "A bar per figure, largest first, labelled with its place and date; a light bar is a total over a period."
-    return f"{data['label_en']} ({data['metric']})", sub
-
-
-def notes(data: dict, scale: Scale | None) -> list[str]:
-    out = []
-    for x in data.get("left_out", ()):
-        out.append(f"Left out: {x['owner']} {x['as_of'] or '(no date)'} {x['original']} — {x['reason']}.")
-    if scale and any(p.get("qualifier") == "target" for s in data.get("series", ()) for p in s["points"]):
-        out.append("A target is a goal set, not a result reached.")
-    return out
-
-
-def bars(data: dict) -> list[tuple[dict, dict]]:
-    """(series, point) of a regions chart, largest value first."""
-    return sorted(((s, p) for s in data["series"] for p in s["points"]), key=lambda sp: -sp[1]["value"])
-
-
-def _series_scale(data: dict) -> Scale:
-    vals = [p["value"] for s in data["series"] for p in s["points"]]
-    vals += [p["value_max"] for s in data["series"] for p in s["points"] if p.get("value_max") is not None]
-    return scale_for(data.get("unit"), vals)
-
-
-# ------------------------------------------------------------------ rows for the data formats
-CHART_COLUMNS = [Column("label"), Column("owner"), Column("as_of"), Column("value", numeric=True),
-                 Column("value_max", numeric=True), Column("unit"), Column("qualifier"),
-                 Column("original"), Column("regions", flatten=lambda v: "; ".join(r["id"] for r in v or [])),
-                 Column("sources", flatten=join_list), Column("restricted")]
-
-
-def chart_rows(data: dict) -> tuple[list[dict], list[Column]]:
-    if data["chart"] == "heatmap":
-        cols = [c["id"] for c in data["cols"]]
-        rows = []
-        for r, vals, total in zip(data["rows"], data["values"], data["totals"]):
-            rows.append({data["row_dim"]: r["id"], "name_zh": r["name_zh"], **dict(zip(cols, vals)), "total": total})
-        columns = [Column(data["row_dim"]), Column("name_zh")] + [Column(c, numeric=True) for c in cols] + \
-                  [Column("total", numeric=True)]
-        return rows, columns
-    rows = []
-    for s in data["series"]:
-        for p in s["points"]:
-            rows.append({"label": point_label(p, s, data["chart"]), "owner": s["owner"], "unit": data["unit"],
-                         "regions": s.get("regions"), **p})
-    return rows, CHART_COLUMNS
-
-
-# ------------------------------------------------------------------ terminal
-def terminal_width(out: TextIO) -> int:
-    try:
-        if out.isatty():
-            return max(os.get_terminal_size(out.fileno()).columns, 30)
-    except (AttributeError, ValueError, OSError):
-        pass
-    try:
-        return max(int(os.environ.get("COLUMNS", "")), 30)
-    except ValueError:
-        return 80
-
-
-def print_terminal(data: dict, out: TextIO | None = None, width: int | None = None, colour: bool | None = None) -> None:
-    """The chart as text: title, the plotext canvas (or the heat-map grid), every value, sources, notes."""
-    out = out or sys.stdout
-    width = width or terminal_width(out)
-    if colour is None:
-        colour = _is_tty(out) and os.environ.get("NO_COLOR") is None
-    title, sub = title_lines(data)
-    lines = [title, sub] if sub else [title]
-    if data["chart"] == "heatmap":
-        body = _heatmap_text(data, width)
-        scale = None
-    elif not data["series"]:
-        body = ["(no figures to draw)"]
-        scale = None
-    else:
-        scale = _series_scale(data)
-        lines.append(f"unit: {scale.words}")
-        body = _plotext_canvas(data, scale, width, colour).rstrip("\n").split("\n")
-        body += ["", "values:"] + [clean(x) for x in _value_lines(data, scale)]
-    text_lines = [clean(x) for x in lines]
-    foot = [clean(x) for x in [*notes(data, scale), *source_lines(data)]]
-    for line in text_lines:
-        out.write(line + "\n")
-    for line in body:
-        out.write(line + "\n")
-    for line in foot:
-        out.write(line + "\n")
-
-
-def _is_tty(out: TextIO) -> bool:
-    try:
-        return out.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def _value_lines(data: dict, scale: Scale) -> list[str]:
-    out = []
-    pairs = bars(data) if data["chart"] == "regions" else [(s, p) for s in data["series"] for p in s["points"]]
-    for s, p in pairs:
-        label = point_label(p, s, data["chart"])
-        who = "" if data["chart"] == "time" and len(data["series"]) == 1 else f"{s['owner']} "
-        out.append(f"  {who}{label}: {value_words(p, scale)} {scale.words}; printed {p['original']}; "
-                   f"{', '.join(p['sources'])}")
-    return out
-
-
-def _x(as_of: str) -> float:
-    parts = as_of.split("-")
-    year = int(parts[0])
-    if len(parts) >= 2:
-        return year + (int(parts[1]) - 0.5) / 12
-    return year + 0.5
-
-
-def _plotext_canvas(data: dict, scale: Scale, width: int, colour: bool) -> str:
-    import plotext as plt
-
-    plt.clear_figure()
-    top = max(max(p["value"], p.get("value_max") or 0) for s in data["series"] for p in s["points"]) / scale.factor
-    if data["chart"] == "time":
-        height = 16 if width >= 60 else 12
-        years: set[int] = set()
-        for s in data["series"]:
-            xs = [_x(p["as_of"]) for p in s["points"]]
-            ys = [p["value"] / scale.factor for p in s["points"]]
-            years |= {int(x) for x in xs}
-            label = clean(s["owner"], keep_newlines=False) if len(data["series"]) > 1 else None
-            plt.plot(xs, ys, marker="braille", label=label)
-            plt.scatter(xs, ys, marker="o")
-        ticks = sorted(years)
-        if len(ticks) > max(2, (width - 8) // 6):  # keep year labels apart on narrow terminals
-            step = -(-len(ticks) // max(2, (width - 8) // 6))
-            ticks = ticks[::step]
-        plt.xticks([t + 0.5 for t in ticks], [str(t) for t in ticks])
-        plt.xlim(min(years), max(years) + 1)
-        plt.ylim(0, top * 1.1 or 1)
-    else:
-        labels, vals = [], []
-        for s, p in bars(data):  # ASCII labels: plotext 5 counts a Chinese character as one column
-            where = "/".join(r["id"] for r in s.get("regions") or []) or s["owner"]
-            labels.append(clean(f"{where} {p['as_of']}" if p.get("as_of") else where, keep_newlines=False))
-            vals.append(p["value"] / scale.factor)
-        height = min(max(2 * len(vals) + 4, 8), 40)
-        # plotext puts the first bar at the bottom: give it the smallest, so the largest stands on top
-        plt.bar(labels[::-1], vals[::-1], orientation="horizontal", width=0.6)
-        plt.xlim(0, top * 1.05 or 1)
-    plt.plotsize(width, height)
-    if not colour:
-        plt.theme("clear")
-    text = plt.build()
-    if not colour:
-        text = plt.uncolorize(text)
-    return text
-
-
-def _heatmap_text(data: dict, width: int) -> list[str]:
-    """The crosstab as a grid that fits ``width``: columns numbered (their key below), split into blocks."""
-    rows, cols, values = data["rows"], data["cols"], data["values"]
-    if not rows or not cols:
-        return ["(no records to count)"]
-    top = max((v for r in values for v in r), default=0)
-    shades = " ░▒▓█"
-    cell = max(len(str(top)), len(str(len(cols)))) + 2
-    label_w = max(_display_width(r["id"]) for r in rows)
-    per_block = max(1, (width - label_w - 1) // cell)
-    out = []
-    for start in range(0, len(cols), per_block):
-        block = range(start, min(start + per_block, len(cols)))
-        out.append(" " * label_w + " " + "".join(str(j + 1).rjust(cell) for j in block))
-        for r, vals in zip(rows, values):
-            cells = []
-            for j in block:
-                v = vals[j]
-                shade = shades[min(len(shades) - 1, -(-v * (len(shades) - 1) // top))] if v and top else " "
-                cells.append((shade + str(v) if v else "·").rjust(cell))
-            out.append(r["id"] + " " * (label_w - _display_width(r["id"])) + " " + "".join(cells))
-        out.append("")
-    out.append(f"{data['col_dim']}s (columns):")
-    out += [f"  {j + 1}. {c['id']}" + (f" {c['name_zh']}" if c.get("name_zh") else "") for j, c in enumerate(cols)]
-    out.append(f"shading: ░ ▒ ▓ █ quarter steps of the largest count ({top})")
-    return out
-
-
-# ------------------------------------------------------------------ files (matplotlib, the plot extra)
 def find_cjk_font() -> tuple[str | None, str | None]:
     """(family, file) of a font with Chinese glyphs: KB_FONT first, then the usual families."""
     from matplotlib import font_manager
@@ -438,7 +122,7 @@ def _draw(figure_cls, data: dict):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     chart = data["chart"]
-    scale = _series_scale(data) if chart != "heatmap" and data.get("series") else None
+    scale = series_scale(data) if chart != "heatmap" and data.get("series") else None
     if chart == "heatmap":
         axes_w, axes_h = 0.36 * max(len(data["cols"]), 1), 0.3 * max(len(data["rows"]), 1)
     elif chart == "regions":
@@ -471,7 +155,7 @@ def _draw(figure_cls, data: dict):
     head = [(line, 13, "bold") for line in wrap_display(clean(title), _wrap_units(width, 13 * 1.1))]
     head += [(line, 10, "normal") for line in (wrap_display(clean(sub), _wrap_units(width, 10)) if sub else [])]
     extra = []
-    if chart == "time" and any(_x(b["as_of"]) - _x(a["as_of"]) > 1.01 for s in data["series"]
+    if chart == "time" and any(year_x(b["as_of"]) - year_x(a["as_of"]) > 1.01 for s in data["series"]
                                for a, b in zip(s["points"], s["points"][1:])):
         extra.append("A dashed line joins figures with years between them for which the sources give none.")
     foot = []
@@ -506,7 +190,7 @@ def _draw_time(ax, data: dict, scale: Scale) -> None:
     top = 0.0
     for k, s in enumerate(data["series"]):
         colour = colours[k % len(colours)]
-        xs = [_x(p["as_of"]) for p in s["points"]]
+        xs = [year_x(p["as_of"]) for p in s["points"]]
         ys = [p["value"] / scale.factor for p in s["points"]]
         years |= {int(x) for x in xs}
         top = max([top, *ys])
@@ -582,16 +266,3 @@ def _draw_heatmap(ax, data: dict):
     bar = ax.figure.colorbar(im, cax=cax)
     bar.set_label("records", fontsize=8)
     return bar
-
-
-def emit_chart_data(data: dict, fmt: str, out: TextIO | None = None) -> None:
-    """The chart's data in a data format: json is the whole chart, the others its rows."""
-    from .output import emit
-
-    out = out or sys.stdout
-    if fmt == "json":
-        out.write(json_dumps(data) + "\n")
-        return
-    rows, columns = chart_rows(data)
-    emit(rows, columns, fmt, out=out)
-

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
 from ..text import clean, fmt_number, json_dumps, json_line_safe
+from .cells import width
 
 
 def join_terms(v: Any) -> str:
@@ -87,10 +87,6 @@ def _cells(rows: Iterable[dict], columns: list[Column], keep_newlines: bool) -> 
     return [[clean(c.text(r), keep_newlines=keep_newlines) for c in columns] for r in rows]
 
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
-
-
 def is_terminal(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -100,15 +96,15 @@ def is_terminal(stream: TextIO) -> bool:
 
 def _plain_table(cells: list[list[str]], columns: list[Column], out: TextIO) -> None:
     headers = [c.title for c in columns]
-    widths = [_width(h) for h in headers]
+    widths = [width(h) for h in headers]
     for row in cells:
         for i, cell in enumerate(row):
-            widths[i] = max(widths[i], _width(cell))
+            widths[i] = max(widths[i], width(cell))
 
     def line(values: list[str]) -> str:
         parts = []
         for i, v in enumerate(values):
-            pad = widths[i] - _width(v)
+            pad = widths[i] - width(v)
             parts.append(" " * pad + v if columns[i].numeric else v + " " * pad)
         return "  ".join(parts).rstrip()
 

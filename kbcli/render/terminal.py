@@ -14,21 +14,14 @@ stdout is one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
+
+from .cells import width
 
 # a token is a run of non-space characters that are not Chinese/wide (a word, number, id or date), one
 # wide character with the closing punctuation after it (，。、）” never start a line), or spaces
 _TOKEN_RE = re.compile(r"\s+|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]+"
                        r"|[（《「『“‘]*.[，。、；：！？）》」』”’,.;:!?)\]]*")
-
-
-def width(s: str) -> int:
-    """Display width in terminal cells."""
-    if s.isascii():
-        return len(s)
-    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-               for ch in s)
 
 
 def tokens(s: str) -> list[str]:
