@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = [sys.executable, "-m", "kbcli"]
-CATEGORIES = ("sql", "seeds", "databases", "signals", "concurrency", "arguments")
+CATEGORIES = ("sql", "seeds", "databases", "signals", "concurrency", "arguments", "files", "outputs")
 
 # (category, case, seconds, peak RSS in MB or None) of every case checked
 LOG: list[tuple[str, str, float, float | None]] = []
@@ -67,6 +67,15 @@ class Process:
                                   start_new_session=new_session)
         self.pid = self.p.pid
 
+    def stderr_so_far(self) -> str:
+        """What kb has written to stderr until now (it is still running)."""
+        return os.pread(self._err.fileno(), 1 << 20, 0).decode("utf-8", "replace")
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Wait until kb has written ``text`` on stderr: a state, not a guess at how long it takes."""
+        wait_until(lambda: text in self.stderr_so_far(), timeout, f"{text!r} on stderr",
+                   lambda: self.p.poll() is not None)
+
     def _peak(self) -> float | None:
         """VmHWM, the process's peak resident memory in MB. (wait4's ru_maxrss is no use here: Linux
         carries the high-water mark across exec, so a child forked from a big pytest looks big.)"""
@@ -105,6 +114,40 @@ class Process:
         self._out.close()
         self._err.close()
         return Run(code, out, err, seconds, peak)
+
+
+def wait_until(ready, timeout: float = 60, what: str = "the state waited for", ended=None) -> None:
+    """Poll ``ready()`` until it is true; fail after ``timeout`` s, or as soon as ``ended()`` is (the
+    process waited on has exited before reaching the state)."""
+    t = time.monotonic()
+    while not ready():
+        if ended is not None and ended():
+            if ready():
+                return
+            raise AssertionError(f"kb ended before {what}")
+        assert time.monotonic() - t < timeout, f"no {what} within {timeout} s"
+        time.sleep(0.01)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user and system), from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_files(pid: int) -> set[str]:
+    """The files a process has open, from /proc."""
+    out = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                out.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
 
 
 def _wait_status(code: int) -> int:
