@@ -5,7 +5,8 @@ prints through ``kbcli.render``. Errors become one line on stderr and an exit
 code here, at one boundary (``KbGroup.main`` and ``KbGroup.invoke``): 1 for
 data errors (a bad seed, a damaged or foreign database, a full disk), 2 for
 usage errors (bad options or arguments, refused or failing SQL), 130 for
-Ctrl-C, 128 + N for signal N (SIGTERM 143, SIGHUP 129). Never a traceback:
+Ctrl-C, 128 + N for signal N (SIGTERM 143, SIGHUP 129; a signal before the
+command runs is reported by ``kbcli.console``). Never a traceback:
 an unexpected exception prints one line too (``KB_DEBUG=1`` shows it whole).
 Every line goes through ``kbcli.text.say``, the sanitiser for stderr.
 A broken pipe ends quietly; a full or closed stdout is one line and exit 1.
@@ -29,7 +30,7 @@ from importlib import import_module
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..errors import KbError, Terminated, UsageError
+from ..errors import KbError, UsageError, catch_stop_signals, ignore_stop_signals, stop_signal
 from ..text import say
 
 # command name -> (module in kbcli.cli, function); the order is the order of `kb --help`
@@ -59,7 +60,6 @@ HELP = "A bilingual knowledge base of China's technology-transfer policy (科技
 
 
 _CONSOLE = False  # run as the `kb` program (main), not inside a test's runner
-_CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
 class _Retry(Exception):
@@ -83,6 +83,9 @@ class KbGroup(TyperGroup):
         return [c for c in COMMANDS if c in self.commands]
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from ..paths import forget_reads
+
+        forget_reads()
         args = list(sys.argv[1:] if args is None else args)
         code = _bad_text(args)
         attempts = 2
@@ -94,11 +97,14 @@ class KbGroup(TyperGroup):
             except _Retry:
                 continue
             except typer.TyperException as exc:  # Click's usage errors: bad options and arguments
+                _quiet_signals()
                 code = _usage_error(exc)
             except typer.Abort:
+                _quiet_signals()
                 say("kb: aborted")
                 code = 1
         code = _flush_stdout(code)
+        _quiet_signals()  # the output is out: a signal now changes nothing
         if standalone_mode:
             sys.exit(code)
         return code
@@ -127,20 +133,21 @@ def _report(exc: BaseException, retry: bool = False) -> int:
 
     if isinstance(exc, SystemExit):
         raise exc
-    if isinstance(exc, (KeyboardInterrupt, Terminated)):
-        _quiet_signals()
-        if isinstance(exc, KeyboardInterrupt):
+    _quiet_signals()  # the outcome is being told: a signal now changes nothing
+    signum = stop_signal(exc)
+    if signum is not None:
+        if signum == signal.SIGINT:
             say("kb: interrupted")
             return 130
-        name = signal.Signals(exc.signum).name
-        say(f"kb: stopped by {name}")
-        return 128 + exc.signum
+        say(f"kb: stopped by {signal.Signals(signum).name}")
+        return 128 + signum
     if isinstance(exc, sqlite3.Error):
         from ..store.db import RebuildNeeded, database_error
 
         err = database_error(exc)
         if isinstance(err, RebuildNeeded) and retry:
             say(f"kb: {err}")
+            _catch_signals()  # the command runs again
             raise _Retry from None
         if not isinstance(err, KbError):  # a signal that stopped a statement
             return _report(err, retry)
@@ -245,16 +252,15 @@ def _silence_stdout() -> None:
 
 
 def _quiet_signals() -> None:
-    """Once kb is stopping, a second Ctrl-C or SIGTERM must not interrupt the clean-up."""
-    if not _CONSOLE:
-        return
-    for name in ("SIGINT", *_CAUGHT_SIGNALS):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    """Once kb is stopping, or its outcome is settled, a Ctrl-C or SIGTERM changes nothing (and never
+    interrupts the clean-up or the message)."""
+    if _CONSOLE:
+        ignore_stop_signals()
 
 
-def _terminate(signum, frame) -> None:
-    raise Terminated(signum)
+def _catch_signals() -> None:
+    if _CONSOLE:
+        catch_stop_signals()
 
 
 class KbCommand(TyperCommand):
@@ -294,6 +300,42 @@ class KbCommand(TyperCommand):
                 if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
                     raise UsageError(f"{(param.opts or [param.name])[0]}: {v} is out of range (at most {2**63 - 1})")
         return super().invoke(ctx)
+
+
+RAW_HELP = ("csv and tsv: every cell exactly as stored, for scripts. By default a cell that begins with = + - @, "
+            "a tab or a carriage return (which a spreadsheet would run as a formula) begins with a ' instead; "
+            "numbers are never changed.")
+
+
+def _with_raw_cells(fn):
+    """``fn`` with a --raw-cells option when its --format can be csv or tsv: every such command takes it
+    (see ``kbcli.render.output.spreadsheet_safe``), declared once here rather than in each command."""
+    import functools
+    import inspect
+    from enum import Enum
+    from typing import Annotated, get_args, get_type_hints
+
+    hints = get_type_hints(fn, include_extras=True)
+    fmt = hints.get("fmt")
+    choices = get_args(fmt)[0] if get_args(fmt) else fmt
+    if not (isinstance(choices, type) and issubclass(choices, Enum)
+            and {"csv", "tsv"} & {str(m.value) for m in choices}):
+        return fn
+    raw_opt = Annotated[bool, typer.Option("--raw-cells", help=RAW_HELP)]
+
+    @functools.wraps(fn)
+    def command(*args, raw_cells: bool = False, **kwargs):
+        from ..render import output
+
+        output.RAW_CELLS = raw_cells
+        return fn(*args, **kwargs)
+
+    sig = inspect.signature(fn)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
+    params.append(inspect.Parameter("raw_cells", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=raw_opt))
+    command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {**hints, "raw_cells": raw_opt}
+    return command
 
 
 class _WhenGiven:
@@ -404,7 +446,7 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
 
     for name in names if names is not None else COMMANDS:
         module, func = COMMANDS[name]
-        fn = getattr(import_module(f"{__name__}.{module}"), func)
+        fn = _with_raw_cells(getattr(import_module(f"{__name__}.{module}"), func))
         examples = "\n".join(f"  {e}" for e in getattr(fn, "kb_examples", ()))
         app.command(name, cls=KbCommand, short_help=getattr(fn, "kb_summary", None),
                     epilog=f"\b\nExamples:\n{examples}" if examples else None)(fn)
@@ -433,17 +475,14 @@ def _standard_descriptors() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The ``kb`` program (``kbcli.console`` calls it, its signal handlers already in place). A signal
+    raises ``Terminated``: inside a command the boundary reports it; before (while the command is
+    built and its arguments parsed) it reaches the caller, ``kbcli.console``, which reports it."""
     global _CONSOLE
     _CONSOLE = True
+    catch_stop_signals()  # end through the boundary, cleaning up, not killed mid-write
     _standard_descriptors()
-    for name in _CAUGHT_SIGNALS:  # end through the boundary, cleaning up, not killed mid-write
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _terminate)
     args = sys.argv[1:] if argv is None else argv
-    try:
-        first = next((a for a in args if not a.startswith("-")), None)
-        app = build_app([first] if first in COMMANDS else None)
-    except KeyboardInterrupt:
-        say("kb: interrupted")
-        sys.exit(130)
+    first = next((a for a in args if not a.startswith("-")), None)
+    app = build_app([first] if first in COMMANDS else None)
     app(args=args, prog_name="kb")

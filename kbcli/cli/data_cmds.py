@@ -91,7 +91,8 @@ def _datapackage(directory: Path, tables: dict[str, tuple[list, list]], fmt: str
                "title": "kbcli knowledge base of China's technology-transfer policy (科技成果转化)",
                "resources": resources}
     path = directory / "datapackage.json"
-    path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with output_to(str(path), "--dir") as fh:  # atomic, and never over a file this command reads
+        fh.write(json.dumps(package, ensure_ascii=False, indent=2) + "\n")
     return path
 
 

@@ -73,12 +73,22 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float
 
 
 def write_publish(db: Path, directory: Path) -> tuple[Path, Path]:
-    """Copy the database to DIRECTORY/kb.db and write DIRECTORY/metadata.json beside it."""
-    directory.mkdir(parents=True, exist_ok=True)
+    """Copy the database to DIRECTORY/kb.db and write DIRECTORY/metadata.json beside it, each through a
+    temporary file that a failure removes; neither may be a file this command reads (the database)."""
+    from ..paths import guard_output
+
     target = directory / f"{DATABASE}.db"
-    tmp = directory / f".{DATABASE}.db.tmp"
-    shutil.copyfile(db, tmp)
-    tmp.replace(target)
     meta = directory / "metadata.json"
-    meta.write_text(json.dumps(_metadata_of(target), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    for path in (target, meta):
+        guard_output(path, "the output file")
+    directory.mkdir(parents=True, exist_ok=True)
+    for path, write in ((target, lambda tmp: shutil.copyfile(db, tmp)),
+                        (meta, lambda tmp: tmp.write_text(json.dumps(_metadata_of(db), ensure_ascii=False, indent=2)
+                                                          + "\n", encoding="utf-8"))):
+        tmp = directory / f".{path.name}.tmp"
+        try:
+            write(tmp)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return target, meta

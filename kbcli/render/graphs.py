@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 from ..errors import KbError, UsageError
+from ..paths import guard_output
 from ..text import clean
 from .output import Column, json_dumps
 
@@ -141,6 +142,7 @@ def _atomic_write(path: str, data: bytes) -> None:
     target = Path(path)
     if not target.parent.is_dir():
         raise UsageError(f"--output {path}: folder {target.parent} does not exist")
+    guard_output(path, "--output")
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:

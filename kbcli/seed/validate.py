@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from pydantic import ValidationError
 
 from ..errors import Issue, SeedError
+from ..paths import Input
 from ..text import fold, fold_quote, loose
 from . import models as m
 from .reader import Item, Unlocated, evidence_in, format_path, read_file
@@ -528,7 +529,7 @@ class Validator:
             done.update(trail)
 
 
-def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None,
+def load_seed(path: str | Path | Input, sink: Sink | None = None, label: str | None = None,
               on_validator: Callable[[Validator], None] | None = None, located: bool = True,
               progress: Callable[[int], None] | None = None) -> Validator:
     """Validate the seed at ``path``, feeding valid items to ``sink``.
@@ -541,8 +542,9 @@ def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = No
     for: validate again, located, to report them. ``progress`` is called with
     the bytes read so far.
     """
-    path = Path(path)
-    label = label or str(path)
+    if not isinstance(path, Input):
+        path = Path(path)
+    label = label or (path.name if isinstance(path, Input) else str(path))
     v = Validator(label, located=located)
     if on_validator is not None:
         on_validator(v)
