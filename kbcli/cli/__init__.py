@@ -87,7 +87,7 @@ class KbGroup(TyperGroup):
 
         forget_reads()
         args = list(sys.argv[1:] if args is None else args)
-        code = _bad_text(args)
+        args, code = _text_args(args)
         attempts = 2
         while code is None:
             attempts -= 1
@@ -158,6 +158,10 @@ def _report(exc: BaseException, retry: bool = False) -> int:
         return exc.exit_code
     if isinstance(exc, OSError):
         return _os_error(exc)
+    if isinstance(exc, UnicodeEncodeError):  # text the locale's encoding cannot carry (a file name, output)
+        say(f"kb: {exc.object[exc.start:exc.end]!r} cannot be written in the {exc.encoding} encoding; use a UTF-8 "
+            "locale (LC_ALL=C.UTF-8, or PYTHONUTF8=1) and PYTHONIOENCODING=utf-8")
+        return 2
     if isinstance(exc, UnicodeError):
         say(f"kb: not valid UTF-8 text: {exc}")
         return 2
@@ -204,22 +208,37 @@ def _usage_error(exc) -> int:
     return exc.exit_code
 
 
-def _bad_text(args: list[str]) -> int | None:
-    """Arguments (and KB_* settings) that are not valid UTF-8 are a usage error, named."""
+def _utf8(value: str) -> str | None:
+    """An argument or setting as text: Python decodes them with the file system's encoding, keeping bytes
+    it could not decode as surrogates; under a C locale without UTF-8 mode (LC_ALL=C PYTHONUTF8=0) that is
+    ASCII, so valid UTF-8 arrives as surrogates. None when the bytes are not UTF-8 at all."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return os.fsencode(value).decode("utf-8")
+    except (UnicodeError, ValueError):
+        return None
+
+
+def _text_args(args: list[str]) -> tuple[list[str], int | None]:
+    """The arguments as text; arguments (and KB_* settings) that are not valid UTF-8 are a usage error,
+    named."""
+    out = []
     for i, arg in enumerate(args, 1):
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
+        text = _utf8(arg)
+        if text is None:
             shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             say(f"kb: argument {i} is not valid UTF-8: {shown}")
-            return 2
-    for var in ("KB_DB", "KB_SEED", "KB_CACHE_DIR"):
-        try:
-            os.environ.get(var, "").encode("utf-8")
-        except UnicodeEncodeError:
+            return args, 2
+        out.append(text)
+    for var in ("KB_DB", "KB_SEED", "KB_CACHE_DIR"):  # file names: kept as Python decoded them, to open them
+        if _utf8(os.environ.get(var, "")) is None:
             say(f"kb: {var} is not valid UTF-8")
-            return 2
-    return None
+            return args, 2
+    return out, None
 
 
 def _flush_stdout(code: int) -> int:
@@ -292,8 +311,12 @@ class KbCommand(TyperCommand):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
-        """Whole numbers beyond SQLite's 64 bits are a usage error, whichever option takes them."""
+        """Whole numbers beyond SQLite's 64 bits are a usage error, whichever option takes them; output
+        that the standard output's encoding cannot carry is refused before anything is printed."""
         collector_on()
+        if _ENCODING["unfit"] and _prints_data(self.name or "", ctx.params):
+            raise UsageError(f"the output encoding {_ENCODING['unfit']} cannot carry kb's text (Chinese names and "
+                             "quotes); set PYTHONIOENCODING=utf-8 (or use a UTF-8 locale) and run it again")
         for param in self.params:
             value = ctx.params.get(param.name or "")
             for v in value if isinstance(value, (list, tuple)) else (value,):
@@ -461,6 +484,46 @@ def __getattr__(attr: str):
     raise AttributeError(attr)
 
 
+# encodings that carry every character; anything else would fail in the middle of the output
+_UNICODE = frozenset(("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+                      "gb18030"))
+_ENCODING: dict[str, str | None] = {"unfit": None}  # stdout's encoding, when it cannot carry kb's text
+# commands that print no data on stdout (messages go to stderr), and the options that send it to files
+_NO_STDOUT = frozenset(("load", "validate", "verify-quotes", "serve"))
+_TO_FILES = ("output", "datasette", "all_tables")
+
+
+def _prints_data(command: str, params: dict) -> bool:
+    return command not in _NO_STDOUT and not any(params.get(p) for p in _TO_FILES)
+
+
+def _check_output_encoding() -> None:
+    """Note whether stdout can carry kb's text. Under the C locale without UTF-8 mode (LC_ALL=C
+    PYTHONUTF8=0) Python's stdout is ASCII only because the locale says nothing: there, unless
+    PYTHONIOENCODING asks otherwise, kb writes UTF-8, as Python's own UTF-8 mode (and Click) do. An
+    encoding asked for (PYTHONIOENCODING=ascii or latin-1) or a locale's (ISO-8859-1) is kept, and a
+    command that prints data refuses to run, before printing anything (``KbCommand.invoke``)."""
+    import codecs
+
+    enc = getattr(sys.stdout, "encoding", None)
+    if not enc:
+        return
+    try:
+        name = codecs.lookup(enc).name
+    except LookupError:
+        name = enc
+    if name in _UNICODE:
+        return
+    if name == "ascii" and not os.environ.get("PYTHONIOENCODING"):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                pass
+        return
+    _ENCODING["unfit"] = enc
+
+
 def _standard_descriptors() -> None:
     """Started with stdin, stdout or stderr closed, kb opens /dev/null in their place, so that
     no file it opens later takes descriptor 1 or 2 (and receives what was meant for them)."""
@@ -482,6 +545,7 @@ def main(argv: list[str] | None = None) -> None:
     _CONSOLE = True
     catch_stop_signals()  # end through the boundary, cleaning up, not killed mid-write
     _standard_descriptors()
+    _check_output_encoding()
     args = sys.argv[1:] if argv is None else argv
     first = next((a for a in args if not a.startswith("-")), None)
     app = build_app([first] if first in COMMANDS else None)

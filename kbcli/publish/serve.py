@@ -81,7 +81,10 @@ def write_publish(db: Path, directory: Path) -> tuple[Path, Path]:
     meta = directory / "metadata.json"
     for path in (target, meta):
         guard_output(path, "the output file")
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {directory}: {exc.strerror or exc}") from None
     for path, write in ((target, lambda tmp: shutil.copyfile(db, tmp)),
                         (meta, lambda tmp: tmp.write_text(json.dumps(_metadata_of(db), ensure_ascii=False, indent=2)
                                                           + "\n", encoding="utf-8"))):

@@ -400,6 +400,8 @@ def save_chart(data: dict, path: str) -> dict:
     from ..paths import guard_output
 
     guard_output(path, "--output")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write --output {path}: it is a directory")
     figure_cls = _load_matplotlib()
     font, font_file = find_cjk_font()
     rc: Any = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,

@@ -57,15 +57,13 @@ def build(seed: Path | Input, target: Path, label: str | None = None, locked: bo
     anything is written. ``locked`` says the caller holds ``build_lock(target)`` (else this takes
     it, waiting for another build); ``progress`` makes a display that is told how the build goes,
     and closed when it ends."""
+    if not locked:
+        target = _target(target)
     if not isinstance(seed, Input):
         with open_data(seed) as source:
             return build(source, target, label, locked, progress)
     guard_output(target, "--db", [("the seed", seed)], noted=False)
     if not locked:
-        if target.is_dir():
-            from ..errors import UsageError
-
-            raise UsageError(f"{target} is a directory, not a database file")
         with build_lock(target):
             return build(seed, target, label, locked=True, progress=progress)
     display = progress(Path(seed.name)) if progress is not None else None
@@ -74,6 +72,29 @@ def build(seed: Path | Input, target: Path, label: str | None = None, locked: bo
     finally:
         if display is not None:
             display.close()
+
+
+def _target(target: Path) -> Path:
+    """The file a build replaces: through a symbolic link, the file it names (the link stays); a directory,
+    a device or a pipe is refused (renaming the database over /dev/zero would replace the device)."""
+    import os
+    import stat
+
+    from ..errors import UsageError
+
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return Path(os.path.realpath(target)) if target.is_symlink() else target
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"file name too long: {target}") from None
+        raise BuildError(f"{exc.strerror or exc}: {target}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{target} is a directory, not a database file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{target} is not a database file (not a regular file): kb load writes a file there")
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 
 def _build(seed: Input, target: Path, label: str | None, progress: Progress | None) -> BuildStats:
