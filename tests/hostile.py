@@ -217,8 +217,12 @@ def report() -> list[str]:
     counts = Counter(c for c, _ in {(c, case) for c, case, *_ in LOG})  # a case run by several processes counts once
     slow = max(LOG, key=lambda r: r[2])
     hungry = max((r for r in LOG if r[3] is not None), key=lambda r: r[3], default=None)
-    lines = [f"hostile-input corpus: {sum(counts.values())} cases: "
+    lines = [f"hostile-input corpus: {sum(counts.values())} cases ({len(LOG)} kb runs): "
              + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES if counts[c])]
+    # the signals sent at random instants (test_hostile_signals): what each met
+    met = Counter(case.rsplit(": ", 1)[1] for c, case, *_ in LOG if c == "signals" and " s, " in case)
+    if met:
+        lines.append("  signals at random instants: " + ", ".join(f"{n} {what}" for what, n in met.most_common()))
     lines.append(f"  slowest: [{slow[0]}] {slow[1]}: {slow[2]:.2f} s"
                  + (f", peak RSS {slow[3]:.0f} MB" if slow[3] else ""))
     if hungry:
