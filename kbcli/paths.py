@@ -73,11 +73,6 @@ def cache_dir() -> Path:
     return Path(base) / "kbcli"
 
 
-def file_sha256(path: Path) -> str:
-    with open_input(path) as seed:
-        return seed.sha256()
-
-
 def default_db(seed: Path, source: Input | None = None) -> Path:
     """The cache database for a seed: one file per seed location; for a seed read from a pipe or a
     device (open as ``source``), whose name says nothing lasting, one per content."""

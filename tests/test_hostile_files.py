@@ -406,3 +406,14 @@ def test_the_kb_script_starts_as_the_command(tmp_path):
     run = kb_process("--version", argv0=[str(exe)])
     expect(run, 0, category=CAT, case="the kb script", lines=0)
     assert run.out.startswith("kb ")
+
+
+def test_the_packaged_seed_is_never_an_output_even_when_only_a_database_is_read(place, monkeypatch):
+    """kb export ... -o data/seed.yaml --db kb.sqlite reads no seed, and still must not write over it."""
+    import kbcli.store.db
+
+    monkeypatch.setattr(kbcli.store.db, "packaged_seed", lambda: place / "seed.yaml")
+    before = snapshot(place)
+    run = kb_inprocess("export", "records", "-o", str(place / "seed.yaml"), "--db", str(place / "kb.sqlite"))
+    expect(run, 2, "is the seed that this command reads", category=CAT, case="export -o the packaged seed, --db only")
+    assert snapshot(place) == before

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..errors import DataError, KbError, UsageError
-from ..paths import Input, default_db, guard_output, note_read, open_data, seed_path
+from ..paths import Input, default_db, guard_output, note_read, open_data, packaged_seed, seed_path
 from ..text import say
 from .schema import FTS_TABLE, SCHEMA_VERSION
 from .schema import TABLES as SCHEMA_TABLES
@@ -176,6 +176,7 @@ def _ensure(db: str | None, seed: str | None, progress=None) -> tuple[Path, sqli
     if db and not explicit_seed:
         path = Path(db)
         CURRENT.update(path=path, rebuildable=False)
+        note_read(packaged_seed(), "the seed")  # not read here, but never to be written over either
         conn, meta = _open_meta(path)
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             conn.close()
