@@ -276,3 +276,18 @@ def test_a_c_locale_still_refuses_bytes_that_are_not_utf8(payload_db):
     expect(run, 2, "argument 2 is not valid UTF-8", category="arguments", case="LC_ALL=C, bad UTF-8 argument",
            out="")
 
+
+
+@pytest.mark.parametrize("args", [("--help",), ("query", "--help")], ids=" ".join)
+def test_help_in_an_encoding_that_cannot_carry_it(args):
+    run = kb_process(*args, env={"PYTHONIOENCODING": "latin-1"})
+    expect(run, 2, "cannot be written in the latin-1 encoding", category="arguments",
+           case=f"PYTHONIOENCODING=latin-1 kb {' '.join(args)}", out="")
+    assert "PYTHONIOENCODING=utf-8" in run.err
+
+
+def test_help_into_a_full_disk():
+    with open("/dev/full", "w") as full:
+        run = kb_process("--help", stdout=full)
+    expect(run, 1, "kb: cannot write the output: No space left on device", category="arguments",
+           case="kb --help > /dev/full")

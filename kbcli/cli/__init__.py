@@ -94,6 +94,8 @@ class KbGroup(TyperGroup):
                 boundary.quiet_signals()
                 say("kb: aborted")
                 code = 1
+            except Exception as exc:  # noqa: BLE001 - before the command ran (help into a full disk, an encoding)
+                code = boundary.report(exc)
         code = boundary.flush_stdout(code)
         boundary.quiet_signals()  # the output is out: a signal now changes nothing
         if standalone_mode:
