@@ -324,7 +324,7 @@ def _input_error(exc: Exception, what: str, name: str) -> Exception:
         return _refuse(what, name, "it is a directory, not a file")
     if isinstance(exc, FileNotFoundError):
         return _refuse(what, name, "no such file", 1)
-    return _refuse(what, name, f"cannot read it: {getattr(exc, 'strerror', None) or exc}", 1)
+    return _refuse(what, name, str(getattr(exc, "strerror", None) or exc), 1)
 
 
 def _read_stream(path: str | Path, what: str, name: str, mode: int, limit: int, text: bool) -> Input:
