@@ -209,12 +209,18 @@ def test_every_file_option_with_every_kind_of_file(place, option, kind):
 
 
 # ---------------------------------------------------------------- outputs that are inputs, more ways
-def test_a_hard_link_to_the_seed_as_the_database(place):
-    (place / "hard.sqlite").hardlink_to(place / "seed.yaml")
+@pytest.mark.parametrize("link", ["hard", "symbolic"])
+@pytest.mark.parametrize("command", ["load", "query"])
+def test_a_link_to_the_seed_as_the_database(place, link, command):
+    """The issue: cp data/seed.yaml s.yaml; kb load s.yaml --db s.yaml made s.yaml an SQLite file."""
+    db = place / "link.sqlite"
+    db.hardlink_to(place / "seed.yaml") if link == "hard" else db.symlink_to(place / "seed.yaml")
     before = snapshot(place)
-    run = kb_inprocess("load", str(place / "seed.yaml"), "--db", str(place / "hard.sqlite"))
-    expect(run, 2, "is the seed (", category=CAT, case="load --db: a hard link to the seed")
-    assert snapshot(place) == before
+    args = ("load", str(place / "seed.yaml"), "--db", str(db)) if command == "load" else \
+        ("query", "--seed", str(place / "seed.yaml"), "--db", str(db))
+    run = kb_inprocess(*args)
+    expect(run, 2, "is the seed (", category=CAT, case=f"kb {command} --db: a {link} link to the seed")
+    assert snapshot(place) == before and db.is_symlink() == (link == "symbolic")
 
 
 @pytest.mark.parametrize("args", [("export", "records", "-o", "H", "--db", "W/kb.sqlite"),

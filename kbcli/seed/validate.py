@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from ..errors import Issue, SeedError
+from ..errors import Issue, SeedError, check_stop
 from ..paths import Input
 from ..text import fold, fold_quote, loose
 from . import models as m
@@ -550,6 +550,7 @@ def load_seed(path: str | Path | Input, sink: Sink | None = None, label: str | N
         on_validator(v)
     try:
         for item in read_file(path, label, on_section=v.unknown_section, located=located, progress=progress):
+            check_stop()  # a stop signal whose exception pydantic-core swallowed stops the reading here
             obj = v.check(item)
             if obj is not None and sink is not None and item.section != "meta":
                 sink.add(item.section, obj)
