@@ -57,13 +57,12 @@ def build(seed: Path | Input, target: Path, label: str | None = None, locked: bo
     anything is written. ``locked`` says the caller holds ``build_lock(target)`` (else this takes
     it, waiting for another build); ``progress`` makes a display that is told how the build goes,
     and closed when it ends."""
-    if not locked:
-        target = _target(target)
     if not isinstance(seed, Input):
         with open_data(seed) as source:
             return build(source, target, label, locked, progress)
-    guard_output(target, "--db", [("the seed", seed)], noted=False)
+    guard_output(target, "--db", [("the seed", seed)], noted=False)  # named as given, though a link
     if not locked:
+        target = _target(target)
         with build_lock(target):
             return build(seed, target, label, locked=True, progress=progress)
     display = progress(Path(seed.name)) if progress is not None else None
