@@ -39,7 +39,7 @@ SOURCE_TEXT = "第九条规定\n\n某法出台\n\n给予最高100万元补贴\n\
 GROUPS: dict[str, list[tuple[str, ...]]] = {
     "queries": [("query", "-f", "csv"), ("search", "概念验证"), ("show", "xian-poc-7"), ("list", "practices"),
                 ("figures",), ("crosstab", "region", "kind"), ("ask", "西安 概念验证 补贴")],
-    "landscape": [("compare", "xian", "shaanxi"), ("timeline",), ("graph", "law-a", "-f", "mermaid"),
+    "landscape": [("compare", "xian", "shaanxi"), ("timeline",), ("graph", "xian-poc-7", "-f", "mermaid"),
                   ("chart", "subsidy-cap", "--by", "region", "-f", "csv")],
     "citations": [("cite", "law-a", "--quote"), ("cite", "law-a", "-o", "W/out.txt")],
     "data": [("export", "records", "-o", "W/out.txt"), ("sql", "SELECT count(*) FROM records"),
