@@ -40,6 +40,16 @@ class UsageError(KbError):
     exit_code = 2
 
 
+class InputError(KbError):
+    """An input file that kb cannot read as the option wants it (a directory, a pipe where a
+    regular file is needed, a device without end): ``reason`` says why without naming the file,
+    for callers that name it their own way. Exit 2 for the kind of file given, 1 for its content."""
+
+    def __init__(self, what: str, name: str, reason: str, exit_code: int = 2):
+        super().__init__(f"{what} {name}: {reason}")
+        self.what, self.name, self.reason, self.exit_code = what, name, reason, exit_code
+
+
 class UnknownTermError(UsageError):
     """A filter value matches no vocabulary term; carries the closest terms."""
 
@@ -60,13 +70,88 @@ class RestrictedSourceError(DataError):
 
 
 class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived: raised in the main thread so that cleanup runs (temporary
-    files removed, the database writer stopped); the CLI exits with 128 + the signal number.
-    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` swallows it."""
+    """SIGINT, SIGTERM or SIGHUP arrived: raised in the main thread so that cleanup runs (temporary
+    files removed, the database writer stopped); the CLI exits with 130 for Ctrl-C, else 128 + the
+    signal number. A BaseException, like KeyboardInterrupt, so that no ``except Exception``
+    swallows it."""
 
     def __init__(self, signum: int):
         super().__init__(signum)
         self.signum = signum
+
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+# the stop signal this process has received, if any: a Terminated raised inside an extension's code (pydantic-core
+# checks for signals while it validates) may be swallowed there, or turned into another error; the signal
+# still decides how kb ends (``stop_signal``) and stops the work at the next item (``check_stop``)
+_STOPPING: list[int] = []
+
+
+def check_stop() -> None:
+    """Raise ``Terminated`` again if a stop signal arrived and its exception was lost on the way (a loop
+    over a seed's items calls this once per item)."""
+    if _STOPPING:
+        raise Terminated(_STOPPING[0])
+
+
+def stop_signal(exc: BaseException | None) -> int | None:
+    """The signal behind ``exc`` (2 for a KeyboardInterrupt), also where Python wrapped it (an exception
+    raised while a class is being made comes back as a RuntimeError caused by it) or an extension lost it
+    (any failure once a stop signal has arrived is that signal's doing)."""
+    if _STOPPING:
+        return _STOPPING[0]
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, Terminated):
+            return exc.signum
+        if isinstance(exc, KeyboardInterrupt):
+            return 2
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _stop(signum, frame) -> None:
+    """The handler of the stop signals in the ``kb`` program: the first one raises ``Terminated``,
+    and those that follow are ignored, so that the clean-up it starts runs once, to its end."""
+    ignore_stop_signals()
+    _STOPPING.append(signum)
+    raise Terminated(signum)
+
+
+def _unraisable(hook):
+    """Python's hook for exceptions it cannot raise (in a destructor, or one an extension swallowed): the
+    Terminated of a stop signal is not an error to print, kb reports the signal itself."""
+
+    def unraisable(info) -> None:
+        if not isinstance(info.exc_value, (Terminated, KeyboardInterrupt)) and not _STOPPING:
+            hook(info)
+
+    unraisable.kb = True  # type: ignore[attr-defined]
+    return unraisable
+
+
+def catch_stop_signals() -> None:
+    """SIGINT, SIGTERM and SIGHUP raise ``Terminated`` (the ``kb`` program installs this first thing)."""
+    import signal
+    import sys
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _stop)
+    if not getattr(sys.unraisablehook, "kb", False):
+        sys.unraisablehook = _unraisable(sys.unraisablehook)
+
+
+def ignore_stop_signals() -> None:
+    """Stop signals change nothing any more: kb is stopping, or its outcome is settled."""
+    import signal
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
 
 
 class Issue:

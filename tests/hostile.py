@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,8 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 KB = [sys.executable, "-m", "kbcli"]
-CATEGORIES = ("sql", "seeds", "databases", "signals", "concurrency", "arguments", "web")
+KB_SCRIPT = [str(Path(sys.executable).with_name("kb"))]  # what users run: the script whose first lines catch signals
+CATEGORIES = ("sql", "seeds", "databases", "signals", "concurrency", "arguments", "files", "outputs", "web")
 
 # (category, case, seconds, peak RSS in MB or None) of every case checked
 LOG: list[tuple[str, str, float, float | None]] = []
@@ -67,6 +69,15 @@ class Process:
                                   start_new_session=new_session)
         self.pid = self.p.pid
 
+    def stderr_so_far(self) -> str:
+        """What kb has written to stderr until now (it is still running)."""
+        return os.pread(self._err.fileno(), 1 << 20, 0).decode("utf-8", "replace")
+
+    def wait_for(self, text: str, timeout: float = 60) -> None:
+        """Wait until kb has written ``text`` on stderr: a state, not a guess at how long it takes."""
+        wait_until(lambda: text in self.stderr_so_far(), timeout, f"{text!r} on stderr",
+                   lambda: self.p.poll() is not None)
+
     def _peak(self) -> float | None:
         """VmHWM, the process's peak resident memory in MB. (wait4's ru_maxrss is no use here: Linux
         carries the high-water mark across exec, so a child forked from a big pytest looks big.)"""
@@ -105,6 +116,40 @@ class Process:
         self._out.close()
         self._err.close()
         return Run(code, out, err, seconds, peak)
+
+
+def wait_until(ready, timeout: float = 60, what: str = "the state waited for", ended=None) -> None:
+    """Poll ``ready()`` until it is true; fail after ``timeout`` s, or as soon as ``ended()`` is (the
+    process waited on has exited before reaching the state)."""
+    t = time.monotonic()
+    while not ready():
+        if ended is not None and ended():
+            if ready():
+                return
+            raise AssertionError(f"kb ended before {what}")
+        assert time.monotonic() - t < timeout, f"no {what} within {timeout} s"
+        time.sleep(0.01)
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user and system), from /proc."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def open_files(pid: int) -> set[str]:
+    """The files a process has open, from /proc."""
+    out = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                out.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
 
 
 def _wait_status(code: int) -> int:
@@ -174,8 +219,12 @@ def report() -> list[str]:
     counts = Counter(c for c, _ in {(c, case) for c, case, *_ in LOG})  # a case run by several processes counts once
     slow = max(LOG, key=lambda r: r[2])
     hungry = max((r for r in LOG if r[3] is not None), key=lambda r: r[3], default=None)
-    lines = [f"hostile-input corpus: {sum(counts.values())} cases: "
+    lines = [f"hostile-input corpus: {sum(counts.values())} cases ({len(LOG)} kb runs): "
              + ", ".join(f"{c} {counts[c]}" for c in CATEGORIES if counts[c])]
+    # the signals sent at random instants (test_hostile_signals): what each met
+    met = Counter(case.rsplit(": ", 1)[1] for c, case, *_ in LOG if c == "signals" and " s, " in case)
+    if met:
+        lines.append("  signals at random instants: " + ", ".join(f"{n} {what}" for what, n in met.most_common()))
     lines.append(f"  slowest: [{slow[0]}] {slow[1]}: {slow[2]:.2f} s"
                  + (f", peak RSS {slow[3]:.0f} MB" if slow[3] else ""))
     if hungry:
@@ -203,3 +252,30 @@ def unprivileged() -> dict:
     if os.geteuid() != 0:
         return {}
     return {"argv0": ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--", *KB]}
+
+
+# ---------------------------------------------------------------- where a process is as a signal is sent
+def _mask(pid: int, field: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1], 16)
+                if line.startswith("State:") and "Z" in line.split()[1]:
+                    return None
+    except OSError:
+        return None
+    return None
+
+
+def signal_state(pid: int) -> str:
+    """Where kb is as the signal is sent: "start" (the interpreter has not reached kb's first line: no handler
+    for SIGTERM yet), "kb" (kb's handlers in place), "settled" (the outcome settled: signals ignored) or
+    "ended". Handlers are only ever added, then ignored, so what is read here still holds when the signal lands."""
+    caught, ignored = _mask(pid, "SigCgt"), _mask(pid, "SigIgn")
+    if caught is None or ignored is None:
+        return "ended"
+    bit = 1 << (signal.SIGTERM - 1)
+    if ignored & bit:
+        return "settled"
+    return "kb" if caught & bit else "start"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import GOOD
-from hostile import Process, big_seed, expect, kb_inprocess, snapshot
+from hostile import Process, big_seed, expect, kb_inprocess, snapshot, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
@@ -63,29 +63,31 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_for_temp(folder: Path, timeout: float = 20) -> None:
-    t = time.monotonic()
-    while not list(folder.glob(".*.tmp")):
-        assert time.monotonic() - t < timeout, "the build never started"
-        time.sleep(0.02)
-    time.sleep(0.3)  # well inside the build
+def _wait_for_temp(folder: Path, p: Process | None = None, timeout: float = 60) -> None:
+    """Wait until the build is under way: its writer has made its temporary file."""
+    wait_until(lambda: bool(list(folder.glob(".*.tmp"))) if folder.exists() else False, timeout,
+               "temporary file (the build never started)", (lambda: p.p.poll() is not None) if p else None)
+
+
+def _wait_gone(pids: list[int], timeout: float = 10) -> None:
+    wait_until(lambda: not any(_alive(w) for w in pids), timeout, "end of the writer processes")
 
 
 def _interrupt(args, folder: Path, sig, env=None, twice: bool = False):
     p = Process(args, env=env, new_session=True)
-    _wait_for_temp(folder)
+    _wait_for_temp(folder, p)
     writers = _children(p.pid)
     t = time.monotonic()
     if sig == signal.SIGINT:
         os.killpg(p.pid, sig)  # a terminal's Ctrl-C goes to the whole process group
         if twice:
-            time.sleep(0.05)
+            time.sleep(0.05)  # a second Ctrl-C while kb cleans up (any moment will do)
             os.killpg(p.pid, sig)
     else:
         os.kill(p.pid, sig)
     run = p.finish(timeout=20)
     ended = time.monotonic() - t
-    time.sleep(0.3)
+    _wait_gone(writers)
     return run, ended, writers
 
 
@@ -111,7 +113,7 @@ def test_ctrl_c_twice_during_kb_load(big, old):
 def test_sigkill_during_kb_load_leaves_nothing_running_and_the_next_build_cleans_up(big, old):
     before = snapshot(old.parent)
     p = Process(["load", str(big), "--db", str(old)], new_session=True)
-    _wait_for_temp(old.parent)
+    _wait_for_temp(old.parent, p)
     writers = _children(p.pid)
     os.kill(p.pid, signal.SIGKILL)
     run = p.finish(timeout=10)
@@ -130,11 +132,7 @@ def test_ctrl_c_during_a_first_use_build(big, tmp_path):
     cache = tmp_path / "cache"
     env = {"KB_SEED": str(big), "KB_CACHE_DIR": str(cache)}
     p = Process(["query"], env=env, new_session=True)
-    t = time.monotonic()
-    while not cache.exists() or not list(cache.glob(".*.tmp")):
-        assert time.monotonic() - t < 20
-        time.sleep(0.02)
-    time.sleep(0.3)
+    _wait_for_temp(cache, p)
     os.killpg(p.pid, signal.SIGINT)
     t = time.monotonic()
     run = p.finish(timeout=20)
@@ -145,9 +143,9 @@ def test_ctrl_c_during_a_first_use_build(big, tmp_path):
 
 def test_ctrl_c_while_waiting_for_another_build(big, old):
     builder = Process(["load", str(big), "--db", str(old)], new_session=True)
-    _wait_for_temp(old.parent)
+    _wait_for_temp(old.parent, builder)
     waiter = Process(["query", "--db", str(old), "--seed", str(big)], new_session=True)
-    time.sleep(0.5)
+    waiter.wait_for("waiting for another kb process")  # the issue: a Ctrl-C sent before it said so
     os.killpg(waiter.pid, signal.SIGINT)
     t = time.monotonic()
     run = waiter.finish(timeout=20)

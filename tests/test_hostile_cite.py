@@ -24,7 +24,7 @@ import pytest
 from conftest import GOOD
 from hostile import expect, kb_inprocess
 
-CAT = "seeds"  # the payloads arrive through the seed
+CAT = "outputs"  # payloads that arrive through the seed, checked in what each citation format writes
 GOOD_TEXT = GOOD.read_text(encoding="utf-8")
 
 PAYLOADS = {

@@ -9,7 +9,7 @@ import subprocess
 import time
 
 import pytest
-from hostile import Process, expect, kb_inprocess, kb_process, snapshot
+from hostile import Process, cpu_seconds, expect, kb_inprocess, kb_process, open_files, snapshot, wait_until
 
 CAT = "sql"
 RECURSIVE = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) "
@@ -187,7 +187,11 @@ def test_memory_cap_is_adjustable(db, statement):
 def test_a_signal_stops_a_running_statement_at_once(db, sig):
     """The issue: Ctrl-C was ignored by an endless recursive CTE. Default time limit."""
     p = Process(["sql", RECURSIVE + "SELECT count(*) FROM c", "--db", str(db)])
-    time.sleep(1.2)
+    # wait for the statement to run: kb has the database open and has worked a second since (its start takes
+    # a fraction of that); CPU time, not wall time, so a loaded machine waits longer instead of guessing
+    wait_until(lambda: str(db) in open_files(p.pid), 60, "database opened", lambda: p.p.poll() is not None)
+    start = cpu_seconds(p.pid)
+    wait_until(lambda: cpu_seconds(p.pid) - start > 0.5, 60, "statement running", lambda: p.p.poll() is not None)
     t = time.monotonic()
     p.p.send_signal(sig)
     run = p.finish(timeout=10)
@@ -203,7 +207,7 @@ def test_a_signal_stops_a_running_statement_at_once(db, sig):
 def test_ctrl_c_while_rows_stream_into_a_pipe(db):
     p = Process(["sql", RECURSIVE + "SELECT x FROM c", "-f", "csv", "--timeout", "0", "--db", str(db)],
                 stdout=subprocess.PIPE)
-    time.sleep(1.0)
+    assert p.p.stdout.read(65536), "rows stream"  # the state needed: rows are coming
     p.p.send_signal(signal.SIGINT)
     t = time.monotonic()
     while p.p.stdout.read(65536):  # keep reading until kb closes its end

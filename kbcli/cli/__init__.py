@@ -2,10 +2,11 @@
 
 Every command parses its options, calls one function of a lower layer and
 prints through ``kbcli.render``. Errors become one line on stderr and an exit
-code here, at one boundary (``KbGroup.main`` and ``KbGroup.invoke``): 1 for
+code here, at one boundary (``KbGroup.main`` and ``KbGroup.invoke``, with ``kbcli.cli.boundary``): 1 for
 data errors (a bad seed, a damaged or foreign database, a full disk), 2 for
 usage errors (bad options or arguments, refused or failing SQL), 130 for
-Ctrl-C, 128 + N for signal N (SIGTERM 143, SIGHUP 129). Never a traceback:
+Ctrl-C, 128 + N for signal N (SIGTERM 143, SIGHUP 129; a signal before the
+command runs is reported by ``kbcli.console``). Never a traceback:
 an unexpected exception prints one line too (``KB_DEBUG=1`` shows it whole).
 Every line goes through ``kbcli.text.say``, the sanitiser for stderr.
 A broken pipe ends quietly; a full or closed stdout is one line and exit 1.
@@ -20,17 +21,15 @@ builds every command.
 
 from __future__ import annotations
 
-import errno
-import os
-import signal
 import sys
 from importlib import import_module
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..errors import KbError, Terminated, UsageError
+from ..errors import UsageError, catch_stop_signals
 from ..text import say
+from . import boundary
 
 # command name -> (module in kbcli.cli, function); the order is the order of `kb --help`
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -58,14 +57,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 HELP = "A bilingual knowledge base of China's technology-transfer policy (科技成果转化)."
 
 
-_CONSOLE = False  # run as the `kb` program (main), not inside a test's runner
-_CAUGHT_SIGNALS = ("SIGTERM", "SIGHUP")
-
-
-class _Retry(Exception):
-    """The cache database was damaged and has been removed: run the command once more."""
-
-
 class KbContext(typer.Context):
     def make_formatter(self):
         """Help wrapped by display width (a Chinese character is two cells), with kbcli.cli.help."""
@@ -83,22 +74,30 @@ class KbGroup(TyperGroup):
         return [c for c in COMMANDS if c in self.commands]
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        from ..paths import forget_reads
+
+        forget_reads()
         args = list(sys.argv[1:] if args is None else args)
-        code = _bad_text(args)
+        args, code = boundary.text_args(args)
         attempts = 2
         while code is None:
             attempts -= 1
             try:
                 rv = super().main(args, prog_name, complete_var, standalone_mode=False, _retry=attempts > 0, **extra)
                 code = rv if isinstance(rv, int) else 0
-            except _Retry:
+            except boundary.Retry:
                 continue
             except typer.TyperException as exc:  # Click's usage errors: bad options and arguments
-                code = _usage_error(exc)
+                boundary.quiet_signals()
+                code = boundary.usage_error(exc)
             except typer.Abort:
+                boundary.quiet_signals()
                 say("kb: aborted")
                 code = 1
-        code = _flush_stdout(code)
+            except Exception as exc:  # noqa: BLE001 - before the command ran (help into a full disk, an encoding)
+                code = boundary.report(exc)
+        code = boundary.flush_stdout(code)
+        boundary.quiet_signals()  # the output is out: a signal now changes nothing
         if standalone_mode:
             sys.exit(code)
         return code
@@ -114,147 +113,11 @@ class KbGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
-        except _Retry:
+        except boundary.Retry:
             raise
         except BaseException as exc:  # noqa: BLE001 - the boundary: everything becomes a line and a code
-            code = _report(exc, retry=ctx.meta.get("kb_retry", False))
+            code = boundary.report(exc, retry=ctx.meta.get("kb_retry", False))
             raise typer.Exit(code) from None
-
-
-def _report(exc: BaseException, retry: bool = False) -> int:
-    """Say what went wrong, in one line (a seed's problems: one line each), and return the exit code."""
-    import sqlite3
-
-    if isinstance(exc, SystemExit):
-        raise exc
-    if isinstance(exc, (KeyboardInterrupt, Terminated)):
-        _quiet_signals()
-        if isinstance(exc, KeyboardInterrupt):
-            say("kb: interrupted")
-            return 130
-        name = signal.Signals(exc.signum).name
-        say(f"kb: stopped by {name}")
-        return 128 + exc.signum
-    if isinstance(exc, sqlite3.Error):
-        from ..store.db import RebuildNeeded, database_error
-
-        err = database_error(exc)
-        if isinstance(err, RebuildNeeded) and retry:
-            say(f"kb: {err}")
-            raise _Retry from None
-        if not isinstance(err, KbError):  # a signal that stopped a statement
-            return _report(err, retry)
-        exc = err
-    if isinstance(exc, KbError):
-        for line in exc.lines():
-            say(line if _located(line) else f"kb: {line}")
-        return exc.exit_code
-    if isinstance(exc, OSError):
-        return _os_error(exc)
-    if isinstance(exc, UnicodeError):
-        say(f"kb: not valid UTF-8 text: {exc}")
-        return 2
-    if isinstance(exc, OverflowError):
-        say(f"kb: a number is out of range ({exc}); the largest is {2**63 - 1}")
-        return 2
-    if isinstance(exc, MemoryError):
-        say("kb: out of memory")
-        return 1
-    if os.environ.get("KB_DEBUG"):
-        raise exc
-    say(f"kb: internal error: {type(exc).__name__}: {exc} (KB_DEBUG=1 shows where; please report it)")
-    return 1
-
-
-def _os_error(exc: OSError) -> int:
-    """An OSError that reached the boundary: the output broke, or a file named by the user."""
-    if exc.errno == errno.EPIPE:  # `kb query ... | head`: the reader has what it wanted
-        _silence_stdout()
-        return 0
-    if exc.filename is None:  # writing stdout: a full disk, /dev/full, a closed descriptor
-        _silence_stdout()
-        say(f"kb: cannot write the output: {exc.strerror or exc}")
-        return 1
-    name = exc.filename
-    if exc.errno == errno.ENAMETOOLONG:
-        say(f"kb: file name too long: {name}")
-        return 2
-    say(f"kb: {exc.strerror or exc}: {name}")
-    return 1
-
-
-def _usage_error(exc) -> int:
-    """Click's usage errors as one line naming the command's help; `kb` alone prints the help."""
-    if type(exc).__name__ == "NoArgsIsHelpError":
-        say_lines = exc.format_message().splitlines()
-        for line in say_lines:
-            say(line)
-        return exc.exit_code
-    ctx = getattr(exc, "ctx", None)
-    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-    message = exc.format_message().replace(": Value error, ", ": ")  # Typer's coercion names its validator
-    say(f"kb: {message}{hint}")
-    return exc.exit_code
-
-
-def _bad_text(args: list[str]) -> int | None:
-    """Arguments (and KB_* settings) that are not valid UTF-8 are a usage error, named."""
-    for i, arg in enumerate(args, 1):
-        try:
-            arg.encode("utf-8")
-        except UnicodeEncodeError:
-            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-            say(f"kb: argument {i} is not valid UTF-8: {shown}")
-            return 2
-    for var in ("KB_DB", "KB_SEED", "KB_CACHE_DIR"):
-        try:
-            os.environ.get(var, "").encode("utf-8")
-        except UnicodeEncodeError:
-            say(f"kb: {var} is not valid UTF-8")
-            return 2
-    return None
-
-
-def _flush_stdout(code: int) -> int:
-    """Write what is left of stdout now, where a failure can still be told (at exit, Python
-    would print a traceback-like 'Exception ignored' instead)."""
-    out = sys.stdout
-    if out is None:
-        return code
-    try:
-        out.flush()
-    except OSError as exc:
-        _silence_stdout()
-        if exc.errno == errno.EPIPE:
-            return code
-        say(f"kb: cannot write the output: {exc.strerror or exc}")
-        return code or 1
-    except ValueError:  # closed
-        pass
-    return code
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that the exit's flush of what is still buffered succeeds."""
-    try:
-        fd = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(fd, sys.stdout.fileno())
-        os.close(fd)
-    except (OSError, ValueError, AttributeError):  # no real descriptor (a test's runner)
-        pass
-
-
-def _quiet_signals() -> None:
-    """Once kb is stopping, a second Ctrl-C or SIGTERM must not interrupt the clean-up."""
-    if not _CONSOLE:
-        return
-    for name in ("SIGINT", *_CAUGHT_SIGNALS):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-
-
-def _terminate(signum, frame) -> None:
-    raise Terminated(signum)
 
 
 class KbCommand(TyperCommand):
@@ -286,14 +149,54 @@ class KbCommand(TyperCommand):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx):
-        """Whole numbers beyond SQLite's 64 bits are a usage error, whichever option takes them."""
+        """Whole numbers beyond SQLite's 64 bits are a usage error, whichever option takes them; output
+        that the standard output's encoding cannot carry is refused before anything is printed."""
         collector_on()
+        if boundary.ENCODING["unfit"] and boundary.prints_data(self.name or "", ctx.params):
+            raise UsageError(f"the output encoding {boundary.ENCODING['unfit']} cannot carry kb's text (Chinese names "
+                             "and quotes); set PYTHONIOENCODING=utf-8 (or use a UTF-8 locale) and run it again")
         for param in self.params:
             value = ctx.params.get(param.name or "")
             for v in value if isinstance(value, (list, tuple)) else (value,):
                 if isinstance(v, int) and not isinstance(v, bool) and not -(2**63) <= v < 2**63:
                     raise UsageError(f"{(param.opts or [param.name])[0]}: {v} is out of range (at most {2**63 - 1})")
         return super().invoke(ctx)
+
+
+RAW_HELP = ("csv and tsv: every cell exactly as stored, for scripts. By default a cell that begins with = + - @, "
+            "a tab or a carriage return (which a spreadsheet would run as a formula) begins with a ' instead; "
+            "numbers are never changed.")
+
+
+def _with_raw_cells(fn):
+    """``fn`` with a --raw-cells option when its --format can be csv or tsv: every such command takes it
+    (see ``kbcli.render.output.spreadsheet_safe``), declared once here rather than in each command."""
+    import functools
+    import inspect
+    from enum import Enum
+    from typing import Annotated, get_args, get_type_hints
+
+    hints = get_type_hints(fn, include_extras=True)
+    fmt = hints.get("fmt")
+    choices = get_args(fmt)[0] if get_args(fmt) else fmt
+    if not (isinstance(choices, type) and issubclass(choices, Enum)
+            and {"csv", "tsv"} & {str(m.value) for m in choices}):
+        return fn
+    raw_opt = Annotated[bool, typer.Option("--raw-cells", help=RAW_HELP)]
+
+    @functools.wraps(fn)
+    def command(*args, raw_cells: bool = False, **kwargs):
+        from ..render import output
+
+        output.RAW_CELLS = raw_cells
+        return fn(*args, **kwargs)
+
+    sig = inspect.signature(fn)
+    params = [p.replace(annotation=hints.get(p.name, p.annotation)) for p in sig.parameters.values()]
+    params.append(inspect.Parameter("raw_cells", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=raw_opt))
+    command.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    command.__annotations__ = {**hints, "raw_cells": raw_opt}
+    return command
 
 
 class _WhenGiven:
@@ -374,13 +277,6 @@ def _all_commands() -> dict:
     return dict(group.commands)  # type: ignore[attr-defined]
 
 
-def _located(line: str) -> bool:
-    """A FILE:LINE:COL: line prints as is, so editors can jump to it."""
-    head = line.split(": ", 1)[0]
-    parts = head.rsplit(":", 2)
-    return len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit()
-
-
 def _version(value: bool) -> None:
     if value:
         from .. import __version__
@@ -404,7 +300,7 @@ def build_app(names: list[str] | None = None) -> typer.Typer:
 
     for name in names if names is not None else COMMANDS:
         module, func = COMMANDS[name]
-        fn = getattr(import_module(f"{__name__}.{module}"), func)
+        fn = _with_raw_cells(getattr(import_module(f"{__name__}.{module}"), func))
         examples = "\n".join(f"  {e}" for e in getattr(fn, "kb_examples", ()))
         app.command(name, cls=KbCommand, short_help=getattr(fn, "kb_summary", None),
                     epilog=f"\b\nExamples:\n{examples}" if examples else None)(fn)
@@ -419,31 +315,15 @@ def __getattr__(attr: str):
     raise AttributeError(attr)
 
 
-def _standard_descriptors() -> None:
-    """Started with stdin, stdout or stderr closed, kb opens /dev/null in their place, so that
-    no file it opens later takes descriptor 1 or 2 (and receives what was meant for them)."""
-    for fd in (0, 1, 2):
-        try:
-            os.fstat(fd)
-        except OSError:
-            try:
-                os.open(os.devnull, os.O_RDWR)  # takes the lowest free descriptor: this one
-            except OSError:  # pragma: no cover
-                pass
-
-
 def main(argv: list[str] | None = None) -> None:
-    global _CONSOLE
-    _CONSOLE = True
-    _standard_descriptors()
-    for name in _CAUGHT_SIGNALS:  # end through the boundary, cleaning up, not killed mid-write
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), _terminate)
+    """The ``kb`` program (``kbcli.console`` calls it, its signal handlers already in place). A signal
+    raises ``Terminated``: inside a command the boundary reports it; before (while the command is
+    built and its arguments parsed) it reaches the caller, ``kbcli.console``, which reports it."""
+    boundary.CONSOLE["on"] = True
+    catch_stop_signals()  # end through the boundary, cleaning up, not killed mid-write
+    boundary.standard_descriptors()
+    boundary.check_output_encoding()
     args = sys.argv[1:] if argv is None else argv
-    try:
-        first = next((a for a in args if not a.startswith("-")), None)
-        app = build_app([first] if first in COMMANDS else None)
-    except KeyboardInterrupt:
-        say("kb: interrupted")
-        sys.exit(130)
+    first = next((a for a in args if not a.startswith("-")), None)
+    app = build_app([first] if first in COMMANDS else None)
     app(args=args, prog_name="kb")

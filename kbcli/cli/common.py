@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -208,18 +209,25 @@ def output_to(path: str | None, option: str = "--output") -> Iterator[TextIO]:
         raise UsageError(f"{option} needs a file name, got {path!r}")
     import stat
 
+    from ..paths import guard_output, open_output_pipe
+
     try:
         st = os.stat(path)
     except FileNotFoundError:
         st = None
-    except OSError as exc:
-        raise UsageError(f"cannot write {option} {path}: {exc.strerror or exc}") from None
+    except (OSError, ValueError) as exc:
+        if getattr(exc, "errno", None) == errno.ENAMETOOLONG:
+            raise UsageError(f"file name too long: {path}") from None
+        raise UsageError(f"cannot write {option} {path}: {getattr(exc, 'strerror', None) or exc}") from None
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise UsageError(f"cannot write {option} {path}: it is a directory")
+    guard_output(path, option)  # never over the seed, a source or the database this command read
     target = Path(os.path.realpath(path))  # through a symbolic link to the file it names
     if st is not None and not (stat.S_ISREG(st.st_mode) and _same_file(target, st)):
-        # /dev/null, /dev/stdout, a named pipe: written as they are, nothing to rename over
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+        # /dev/null, /dev/stdout, a named pipe: written as they are, nothing to rename over; a named pipe
+        # that no process reads is an error after a while (KB_PIPE_WAIT), not a wait for ever
+        fd = open_output_pipe(path, option) if stat.S_ISFIFO(st.st_mode) else os.open(path, os.O_WRONLY)
+        with open(fd, "w", encoding="utf-8", newline="") as fh:
             yield fh
         return
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")

@@ -76,7 +76,8 @@ def _datapackage(directory: Path, kb, tables: dict[str, tuple[list, list]], fmt:
              for name, (rows, columns) in tables.items()}
     package = datapackage(kb, files, fmt, bom, (LIST_SEPARATOR, EVIDENCE_SEPARATOR))
     path = directory / "datapackage.json"
-    path.write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    with output_to(str(path), "--dir") as fh:  # atomic, and never over a file this command reads
+        fh.write(json.dumps(package, ensure_ascii=False, indent=2) + "\n")
     return path
 
 
@@ -111,7 +112,7 @@ def export_cmd(
         from ..publish.serve import write_publish
         from ..store.db import ensure_db
 
-        target, meta = write_publish(ensure_db(db, seed, build_progress), Path(datasette))
+        target, meta = write_publish(ensure_db(db, seed, build_progress), Path(datasette), option="--datasette")
         note(f"wrote {target} and {meta}; serve them with: datasette {target} -m {meta}")
         return
     if all_tables == (table is not None):

@@ -72,16 +72,17 @@ def load_cmd(seed: SeedArg = None, db: DbOpt = None, quiet: QuietOpt = False) ->
     from pathlib import Path
 
     from ..errors import UsageError
-    from ..paths import default_db, seed_path
+    from ..paths import default_db, open_data, seed_path
     from ..store.build import build
 
     path = seed_path(seed)
     if db is not None and not db.strip():
         raise UsageError(f"--db needs a file name, got {db!r}")
-    target = default_db(path) if db is None else Path(db)
     from .common import build_progress
 
-    stats = build(path, target, progress=build_progress)
+    with open_data(path) as source:  # read once: a pipe's seed is hashed and parsed from one reading
+        target = default_db(path, source) if db is None else Path(db)
+        stats = build(source, target, progress=build_progress)
     plural = {"law": "laws", "pilot": "pilots", "model": "models", "practice": "practices"}
     counts = ", ".join(f"{n} {plural.get(k, k)}" for k, n in stats.counts.items())
     if not quiet:

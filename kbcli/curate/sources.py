@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..paths import read_text_input
 from ..text import fold_quote
 
 FOOTNOTE_RE = re.compile(r"^\s*[¹²³⁴⁵⁶⁷⁸⁹⁰]+")
@@ -55,8 +56,13 @@ class SourceText:
         return inside[0] if inside else None
 
 
+MAX_SOURCE_BYTES = 64 * 1024 * 1024  # a source text is a document, not a device: larger is refused
+
+
 def read_source(path: Path) -> SourceText:
-    text = path.read_text(encoding="utf-8")
+    """A source text: a regular UTF-8 file of at most MAX_SOURCE_BYTES (a pipe, a device or a link to one is
+    refused with one line, never read until memory runs out or waited on for ever)."""
+    text = read_text_input(path, "the source text", MAX_SOURCE_BYTES)
     lines = text.splitlines()
     folded: list[str] = []
     line_of: list[int] = []

@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import hashlib
 import json
-import os
 import signal
 import socket
 import sqlite3
@@ -133,51 +132,59 @@ def serve(db: Path, host: str = "127.0.0.1", port: int = 8001, stop_after: float
 
 
 # ---------------------------------------------------------------- a configuration directory for any Datasette
-def same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name one file (through links); a missing file is no other."""
+def _replace(path: Path, write: Any) -> None:
+    """Write ``path`` through a temporary file beside it, which a failure removes."""
+    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
+        write(tmp)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def write_publish(db: Path, directory: Path, guard: tuple[Path, ...] = ()) -> tuple[Path, Path]:
+def _json(path: Path, value: Any) -> None:
+    _replace(path, lambda tmp: tmp.write_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n",
+                                              encoding="utf-8"))
+
+
+def write_publish(db: Path, directory: Path, guard: tuple[Path, ...] = (),
+                  option: str = "--metadata") -> tuple[Path, Path]:
     """A Datasette configuration directory of the database (``datasette DIR`` serves it as kb serve does):
     DIR/kb.db, DIR/metadata.json, DIR/settings.json (kb serve's settings) and DIR/inspect-data.json (which
-    tells Datasette to open kb.db immutable, with its table counts). Refuses, before writing anything, a
-    directory whose files are the database read or any path of ``guard`` (the seed)."""
+    tells Datasette to open kb.db immutable, with its table counts), each through a temporary file that a
+    failure removes. Refuses, before writing anything, a file that is the database read, any path of
+    ``guard`` (the seed) or anything else this command read (``paths.guard_output``)."""
+    from ..paths import guard_output
+
     if directory.exists() and not directory.is_dir():
-        raise UsageError(f"--metadata {directory}: not a directory")
+        raise UsageError(f"{option} {directory}: not a directory")
     target = directory / f"{DATABASE}.db"
     names = (target, directory / "metadata.json", directory / "settings.json", directory / "inspect-data.json")
+    inputs = [("the database", db), *(("the seed", g) for g in guard)]
     for path in names:
-        for other in (db, *guard):
-            if same_file(path, other):
-                raise UsageError(f"{path} is {other} itself: write the site to another directory")
+        guard_output(path, option, inputs)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(f"cannot make the directory {directory}: {exc.strerror or exc}") from None
-    tmp = directory / f".{DATABASE}.db.tmp"
-    try:
-        digest = hashlib.sha256()
+        raise UsageError(f"cannot write into {directory}: {exc.strerror or exc}") from None
+    digest = hashlib.sha256()
+
+    def copy(tmp: Path) -> None:
         with open(db, "rb") as src, open(tmp, "wb") as out:
             for chunk in iter(lambda: src.read(1 << 20), b""):
                 digest.update(chunk)
                 out.write(chunk)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    _replace(target, copy)
     meta = directory / "metadata.json"
-    meta.write_text(json.dumps(_metadata_of(target), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    (directory / "settings.json").write_text(json.dumps(SETTINGS, indent=2) + "\n", encoding="utf-8")
+    _json(meta, _metadata_of(target))
+    _json(directory / "settings.json", SETTINGS)
     conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         counts = {t: {"count": conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0]} for t in tables}
     finally:
         conn.close()
-    inspect = {DATABASE: {"hash": digest.hexdigest(), "size": target.stat().st_size, "file": target.name,
-                          "tables": counts}}
-    (directory / "inspect-data.json").write_text(json.dumps(inspect, indent=2) + "\n", encoding="utf-8")
+    _json(directory / "inspect-data.json", {DATABASE: {"hash": digest.hexdigest(), "size": target.stat().st_size,
+                                                       "file": target.name, "tables": counts}})
     return target, meta

@@ -222,6 +222,49 @@ class SqlResult:
         self.close()
 
 
+def _skip(sql: str, i: int) -> int:
+    """The end of the quoted name, string literal or comment that starts at ``i`` (``i`` itself if none)."""
+    ch = sql[i]
+    if ch in "'\"`[":
+        end = sql.find("]" if ch == "[" else ch, i + 1)
+        while end != -1 and ch != "[" and sql.startswith(ch * 2, end):  # a doubled quote stays inside
+            end = sql.find(ch, end + 2)
+        return len(sql) if end == -1 else end + 1
+    if sql.startswith("--", i):
+        end = sql.find("\n", i)
+        return len(sql) if end == -1 else end + 1
+    if sql.startswith("/*", i):
+        end = sql.find("*/", i + 2)
+        return len(sql) if end == -1 else end + 2
+    return i
+
+
+def one_statement(sql: str) -> str:
+    """``sql`` without what follows its first statement when that is only empty statements, spaces and
+    comments (``SELECT 1;;`` is one statement); else ``sql`` as it is (SQLite refuses several)."""
+    i, n = 0, len(sql)
+    while i < n:
+        j = _skip(sql, i)
+        if j != i:
+            i = j
+        elif sql[i] == ";":
+            break
+        else:
+            i += 1
+    if i >= n:
+        return sql
+    end = i + 1
+    while end < n:
+        j = _skip(sql, end)
+        if j != end and sql[end] not in "'\"`[":
+            end = j
+        elif sql[end] == ";" or sql[end].isspace():
+            end += 1
+        else:
+            return sql  # a second statement: SQLite says so
+    return sql[:i + 1]
+
+
 def run_sql(conn: sqlite3.Connection, sql: str, params: list | tuple = (),
             timeout: float = DEFAULT_TIMEOUT, max_memory: int = MAX_HEAP) -> SqlResult:
     """Run one read-only statement on ``conn`` (a read-only connection, which the result owns
@@ -248,4 +291,4 @@ def run_sql(conn: sqlite3.Connection, sql: str, params: list | tuple = (),
     except BaseException:
         conn.close()
         raise
-    return SqlResult(conn, sql, params, timeout, max_memory)
+    return SqlResult(conn, one_statement(sql), params, timeout, max_memory)

@@ -81,6 +81,11 @@ def save_chart(data: dict, path: str) -> dict:
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise UsageError(f"--output {path}: folder {parent} does not exist")
+    from ..paths import guard_output
+
+    guard_output(path, "--output")
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write --output {path}: it is a directory")
     figure_cls = _load_matplotlib()
     font, font_file = find_cjk_font()
     rc: Any = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False,

@@ -16,6 +16,7 @@ import textwrap
 from pathlib import Path
 
 from ..errors import KbError, UsageError
+from ..paths import guard_output, open_output_pipe
 from ..text import clean
 from .output import Column, json_dumps
 
@@ -138,9 +139,23 @@ def write_graph(g: dict, path: str) -> str:
 
 
 def _atomic_write(path: str, data: bytes) -> None:
+    import stat
+
     target = Path(path)
     if not target.parent.is_dir():
         raise UsageError(f"--output {path}: folder {target.parent} does not exist")
+    guard_output(path, "--output")
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"cannot write --output {path}: it is a directory")
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):  # a pipe or a device: written, not replaced
+        fd = open_output_pipe(path, "--output") if stat.S_ISFIFO(mode) else os.open(path, os.O_WRONLY)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        return
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:

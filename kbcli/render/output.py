@@ -8,6 +8,12 @@ jsonl print the rows whole. ``views.emit_detail`` prints one nested object
 Data prints literally in every format: cells are plain text (never Rich
 markup), and control characters are escaped (``\\x1b``) so they cannot reach
 the terminal. Rich is imported only when stdout is a terminal.
+
+Every format is safe in the program it is made for: a csv or tsv cell that a
+spreadsheet would run as a formula (it begins with = + - @, a tab or a carriage
+return) begins with a ' (``spreadsheet_safe``; numbers are left as they are;
+``--raw-cells`` turns it off for scripts); Markdown cells escape HTML and link
+syntax (``md_text``), so no tag, entity or link comes from the data.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from ..paths import guard_stdout
 from ..text import clean, fmt_number, json_dumps, json_line_safe
 from .cells import width
 
@@ -148,8 +155,44 @@ def _rich_table(cells: list[list[str]], columns: list[Column], out: TextIO) -> N
     console.print(table)
 
 
+# What a spreadsheet (Excel, LibreOffice, Google Sheets) runs as a formula when a cell begins with it:
+# = + - @, a tab or a carriage return (OWASP, "CSV Injection"), and the full-width forms a Chinese input
+# method types. Such a cell is written with a ' before it, so that the spreadsheet shows it as text.
+FORMULA_START = tuple("=+-@\t\r＝＋－＠")
+RAW_CELLS = False  # csv and tsv cells exactly as stored (--raw-cells: for scripts)
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A csv or tsv cell that no spreadsheet will run: one that begins like a formula (after any spaces,
+    which an import may trim) gets a leading '."""
+    if RAW_CELLS or not cell:
+        return cell
+    return "'" + cell if cell.startswith(FORMULA_START) or cell.lstrip().startswith(FORMULA_START) else cell
+
+
+def _safe_row(r: dict, columns: list[Column], cells: list[str]) -> list[str]:
+    """``cells`` of row ``r`` made spreadsheet-safe; a number stays a number (-5 is written -5: a
+    spreadsheet reads it as the number it is, and a script gets it as it was)."""
+    if RAW_CELLS:
+        return cells
+    out = []
+    for c, cell in zip(columns, cells):
+        v = r.get(c.key) if c.flatten is None else None
+        numeric = isinstance(v, (int, float)) and not isinstance(v, bool)
+        out.append(cell if numeric else spreadsheet_safe(cell))
+    return out
+
+
+def md_text(s: str) -> str:
+    """Text as Markdown shows it and nothing more: no HTML (< > & escaped, so no tag, autolink or entity is
+    read) and no link or image (a ] that would close a link's text, before ( [ or :, is escaped, so
+    ``[x](javascript:...)`` stays text, while [N] and [EB/OL] print as they are); backslashes kept."""
+    s = s.replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("](", "\\](").replace("][", "\\][").replace("]:", "\\]:")
+
+
 def _md_cell(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    return md_text(s).replace("|", "\\|").replace("\n", "<br>")
 
 
 def emit(rows: list[dict], columns: list[Column], fmt: str = "table", out: TextIO | None = None) -> None:
@@ -175,14 +218,14 @@ def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: Text
         import csv
 
         w = csv.writer(out, lineterminator="\n")
-        w.writerow([c.title for c in columns])
+        w.writerow([spreadsheet_safe(c.title) for c in columns])
         for r in rows:
-            w.writerow(_cells((r,), columns, keep_newlines=True)[0])
+            w.writerow(_safe_row(r, columns, _cells((r,), columns, keep_newlines=True)[0]))
     elif fmt == "tsv":
-        out.write("\t".join(c.title for c in columns) + "\n")
+        out.write("\t".join(spreadsheet_safe(_tsv(c.title)) for c in columns) + "\n")
         for r in rows:
-            row = _cells((r,), columns, keep_newlines=True)[0]
-            out.write("\t".join(v.replace("\t", " ").replace("\r", " ").replace("\n", " ") for v in row) + "\n")
+            row = [_tsv(v) for v in _cells((r,), columns, keep_newlines=True)[0]]
+            out.write("\t".join(_safe_row(r, columns, row)) + "\n")
     elif fmt == "md":
         out.write("| " + " | ".join(_md_cell(c.title) for c in columns) + " |\n")
         out.write("|" + "|".join(" ---: " if c.numeric else " --- " for c in columns) + "|\n")
@@ -190,6 +233,11 @@ def emit_stream(rows: Iterable[dict], columns: list[Column], fmt: str, out: Text
             out.write("| " + " | ".join(_md_cell(v) for v in _cells((r,), columns, keep_newlines=True)[0]) + " |\n")
     else:  # pragma: no cover - the CLI restricts the choice
         raise ValueError(f"unknown format {fmt!r}")
+
+
+def _tsv(v: str) -> str:
+    """A tsv cell: tabs and line breaks become spaces (tsv has no quoting)."""
+    return v.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
 def emit_json_lines(lines: Iterable[str], fmt: str, out: TextIO | None = None) -> None:
@@ -214,9 +262,11 @@ def _write_json(texts: Iterable[str], fmt: str, out: TextIO) -> None:
 
 
 def stdout() -> TextIO:
-    """The standard output, or an OSError when kb was started with it closed."""
+    """The standard output, or an OSError when kb was started with it closed; a usage error when it is
+    a file this command reads (``kb export --db kb.sqlite >> kb.sqlite``)."""
     if sys.stdout is None:
         import errno
 
         raise OSError(errno.EBADF, "standard output is closed")
+    guard_stdout()
     return sys.stdout

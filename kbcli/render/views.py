@@ -21,6 +21,7 @@ from .output import (
     join_list,
     join_terms,
     json_dumps,
+    md_text,
     stdout,
 )
 
@@ -307,11 +308,11 @@ def emit_detail(obj: dict, fmt: str, out: TextIO | None = None) -> None:
         out.write(json_dumps(obj) + "\n")
     elif fmt == "jsonl":
         out.write(json_dumps(obj, indent=None) + "\n")
-    elif fmt == "md":
+    elif fmt == "md":  # the data's text as text: no HTML, no link (md_text)
         lines = detail_lines(obj)
-        out.write(f"## {clean(lines[0])}\n\n")
+        out.write(f"## {md_text(clean(lines[0]))}\n\n")
         for line in lines[1:]:
-            line = clean(line)
+            line = md_text(clean(line))
             if line.startswith("  "):
                 out.write(f"    {line}\n" if line.strip().startswith(("“", "—")) else f"- {line.strip()}\n")
             else:

@@ -61,6 +61,27 @@ def _datetime(v: str) -> str:
     return check_date(v)
 
 
+def _url(v: str) -> str:
+    """An http or https URL with a host: a source's link is printed in citations, on the web pages and in
+    metadata.json, where a javascript: or data: URL would run when clicked."""
+    scheme, sep, rest = v.partition(":")
+    if not sep or scheme.lower() not in ("http", "https"):
+        shown = f"a {scheme + ':'!r} URL" if sep and len(scheme) <= 20 else "without a scheme"
+        raise ValueError(f"must be an http:// or https:// URL, not {shown}")
+    if not rest.startswith("//") or not rest[2:].split("/", 1)[0].strip() or any(c.isspace() for c in v):
+        raise ValueError("must be an http:// or https:// URL with a host and no spaces, e.g. https://www.most.gov.cn/")
+    return v
+
+
+SEED_SCHEMA_VERSION = 1  # the meta.schema_version of the seeds this kb reads
+
+
+def _schema_version(v: int) -> int:
+    if v != SEED_SCHEMA_VERSION:
+        raise ValueError(f"schema_version {v} is not one this kb reads: it reads schema_version {SEED_SCHEMA_VERSION}")
+    return v
+
+
 def _number(v):
     """Numbers arrive as strings from the reader; keep ints exact."""
     if isinstance(v, bool):
@@ -130,6 +151,7 @@ DateOrInterval = Annotated[str, AfterValidator(_date_or_interval)]
 DateTime = Annotated[str, AfterValidator(_datetime)]
 Number = Annotated[int | float, BeforeValidator(_number)]
 Flag = Annotated[bool, BeforeValidator(_bool)]
+Url = Annotated[str, StringConstraints(pattern=TEXT_PATTERN), AfterValidator(_url)]
 
 
 class Model(BaseModel):
@@ -199,7 +221,7 @@ class Source(Model):
     publisher_place: Text | None = None
     issued: DateTime | None = None
     issue: Text | None = None  # issue or number as printed
-    url: Text | None = None
+    url: Url | None = None
     site: Text | None = None  # a site name or domain as printed, when no URL is given
     medium: Literal["OL"] | None = None  # online, even when no URL is printed
     language: Literal["zh-CN", "zh-Hant", "en"] = "zh-CN"
@@ -366,7 +388,7 @@ class Meta(Model):
     title_zh: Text | None = None
     description: Text | None = None
     description_zh: Text | None = None
-    schema_version: Annotated[int, BeforeValidator(_number)] = 1
+    schema_version: Annotated[int, BeforeValidator(_number), AfterValidator(_schema_version)] = SEED_SCHEMA_VERSION
     license: Text | None = None  # the licence of the base as published (kb serve, kb export --datasette)
     out_of_scope: list[OutOfScope] = Field(default_factory=list)
     shared_names: list[SharedName] = Field(default_factory=list)  # names shared across vocabularies on purpose

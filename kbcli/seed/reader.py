@@ -14,11 +14,16 @@ become ``None``. This keeps partial dates and ids from turning into integers
 
 Hostile input is bounded. Anchors and aliases (``&a`` / ``*a``) work, but all
 the aliases of a seed together may stand for at most ``ALIAS_BUDGET`` values
-(10,000: scalars, lists and mappings, counted inside what an alias repeats),
-so a "billion laughs" file of nested aliases is refused at the alias that
-crosses the budget, in milliseconds. An alias inside the value its anchor
-names (``junk: &c [*c]``) is a cycle, refused. Values nest at most
-``MAX_DEPTH`` (64) levels. Each refusal is located at FILE:LINE:COL.
+(10,000: scalars, lists and mappings, counted inside what an alias repeats)
+and ``ALIAS_CHARS`` characters (1,000,000: the text of every key and scalar
+they repeat), so a "billion laughs" file of nested aliases, or a long text
+aliased thousands of times, is refused at the alias that crosses the budget,
+in milliseconds. An alias inside the value its anchor names (``junk: &c
+[*c]``) is a cycle, refused. Values nest at most ``MAX_DEPTH`` (64) levels.
+Each refusal is located at FILE:LINE:COL.
+
+The file is opened once (``kbcli.paths.open_input``): each read of it (the
+build's passes) starts again from that open file, and hashes what it parses.
 
 Positions cost: recording one for every value and key of a large seed took
 half as long again as libyaml's own parse. The build therefore reads without
@@ -30,7 +35,6 @@ problem, located.
 
 from __future__ import annotations
 
-import errno
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +45,8 @@ from yaml.parser import Parser as _PurePythonParser
 from yaml.reader import Reader as _Reader
 from yaml.scanner import Scanner as _Scanner
 
-from ..errors import Issue, SeedError, UsageError
+from ..errors import Issue, SeedError
+from ..paths import Input, open_data
 
 
 class PyParser(_Reader, _Scanner, _PurePythonParser):
@@ -63,6 +68,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 Path = tuple  # a path inside an item: ("articles", 0, "number")
 ALIAS_BUDGET = 10_000  # values that all the aliases of a seed may stand for, together
+ALIAS_CHARS = 1_000_000  # characters that all the aliases of a seed may stand for, together
 MAX_DEPTH = 64  # nesting of lists and mappings inside one item
 MAX_PROBLEMS = 1000  # problems kept per item (a million repeated keys are counted, not kept)
 NULLS = frozenset(("", "~", "null", "Null", "NULL"))
@@ -154,16 +160,17 @@ def format_path(prefix: str, path: Path) -> str:
 
 def read_file(path, label: str, what: str = "the seed", on_section=None, located: bool = True,
               progress=None) -> Iterator[Item]:
-    """The items of the YAML file at ``path``, as ``read_items``. A file that cannot be read
-    or parsed raises ``SeedError`` with one issue located at ``label``. ``progress``, when
-    given, is called with the number of bytes read so far, every few hundred items."""
+    """The items of the YAML file at ``path`` (a path, or an ``Input`` already open), as
+    ``read_items``. A file that cannot be read or parsed raises ``SeedError`` with one issue
+    located at ``label`` (one that cannot be opened, one line: ``kbcli.paths.open_data``). ``progress``, when given, is called with the number of bytes read so
+    far, every few hundred items. Once every item is read, the input's ``sha256`` is that of the
+    bytes parsed."""
+    if isinstance(path, Input):
+        source = path
+    else:
+        source = open_data(path, what)
     try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            raise UsageError(f"file name too long: {path}") from None
-        raise SeedError([Issue(label, 1, 1, f"cannot read {what}: {exc.strerror or exc}")]) from None
-    with fh:
+        fh = source.reader()
         try:
             if progress is None:
                 yield from read_items(fh, on_section=on_section, located=located)
@@ -176,6 +183,12 @@ def read_file(path, label: str, what: str = "the seed", on_section=None, located
                 progress(tell())
         except ReadError as exc:
             raise SeedError([Issue(label, exc.line, exc.col, exc.message, exc.path)]) from None
+        except OSError as exc:
+            raise SeedError([Issue(label, 1, 1, f"cannot read {what}: {exc.strerror or exc}")]) from None
+        fh.digest()
+    finally:
+        if source is not path:
+            source.close()
 
 
 def read_items(stream, on_section=None, parser_class=None, located: bool = True) -> Iterator[Item]:
@@ -224,7 +237,7 @@ def read_items(stream, on_section=None, parser_class=None, located: bool = True)
             if isinstance(e, ev.SequenceStartEvent):
                 anchor = e.anchor
                 if anchor:  # a whole section is never held in memory: an alias may not repeat it
-                    anchors[anchor] = (_SECTION, None)
+                    anchors[anchor] = (_SECTION, None, 0)
                 index = 0
                 while True:
                     e = parser.get_event()
@@ -233,7 +246,7 @@ def read_items(stream, on_section=None, parser_class=None, located: bool = True)
                     yield read_value(parser, e, anchors, section, index)
                     index += 1
                 if anchor:
-                    anchors[anchor] = (_SECTION, 0)
+                    anchors[anchor] = (_SECTION, 0, 0)
             else:
                 yield read_value(parser, e, anchors, section, None)
         e = parser.get_event()  # DocumentEnd
@@ -260,10 +273,22 @@ _SECTION = _NoKey()  # an anchor on a whole section
 
 
 class _Anchors(dict):
-    """Anchor name -> (value, size), size being the number of values it holds (None while the
-    anchored list or mapping is still open); ``expanded`` counts the values aliases stood for."""
+    """Anchor name -> (value, size, chars), size being the number of values it holds (None while the
+    anchored list or mapping is still open) and chars the characters of its keys and scalars;
+    ``expanded`` and ``chars`` count the values and characters aliases stood for."""
 
     expanded = 0
+    chars = 0
+
+    def repeat(self, size: int, chars: int) -> str | None:
+        """Count an alias that repeats ``size`` values of ``chars`` characters; what it exceeds, if anything."""
+        self.expanded += size
+        self.chars += chars
+        if self.expanded > ALIAS_BUDGET:
+            return f"{ALIAS_BUDGET} values"
+        if self.chars > ALIAS_CHARS:
+            return f"{ALIAS_CHARS} characters"
+        return None
 
 
 def _read_value(parser, first, anchors, section, index) -> Item:
@@ -291,7 +316,7 @@ def _read_value(parser, first, anchors, section, index) -> Item:
             value = None if (e.implicit[0] and not e.style and e.value in nulls and e.tag != STR_TAG) else e.value
             size = 1
             if e.anchor:
-                anchors[e.anchor] = (value, 1)
+                anchors[e.anchor] = (value, 1, len(value) if value else 0)
         elif t is MapStart or t is SeqStart:
             m = e.start_mark
             if len(stack) >= MAX_DEPTH:
@@ -310,7 +335,7 @@ def _read_value(parser, first, anchors, section, index) -> Item:
             pos[path] = (m.line + 1, m.column + 1)
             container: Any = {} if t is MapStart else []
             if e.anchor:
-                anchors[e.anchor] = (container, None)
+                anchors[e.anchor] = (container, None, 0)
             stack.append([container, path, nokey, t is MapStart, m, 0, e.anchor])
             e = get_event()
             continue
@@ -318,22 +343,22 @@ def _read_value(parser, first, anchors, section, index) -> Item:
             entry = stack.pop()
             value, m, size = entry[0], entry[4], entry[5] + 1
             if entry[6]:
-                anchors[entry[6]] = (value, size)
+                anchors[entry[6]] = (value, *_measure(value))
         elif t is Alias:
             m = e.start_mark
             if e.anchor not in anchors:
                 raise ReadError(f"unknown alias *{e.anchor}", m.line + 1, m.column + 1)
-            value, size = anchors[e.anchor]
+            value, size, chars = anchors[e.anchor]
             if value is _SECTION and size is not None:
                 raise ReadError(f"alias *{e.anchor} names a whole section; aliases may only repeat values "
                                 "inside a section", m.line + 1, m.column + 1)
             if size is None:
                 raise ReadError(f"alias *{e.anchor} is inside the value its anchor names (a cycle)",
                                 m.line + 1, m.column + 1)
-            anchors.expanded += size
-            if anchors.expanded > ALIAS_BUDGET:
-                raise ReadError(f"aliases stand for more than {ALIAS_BUDGET} values in all (*{e.anchor} repeats "
-                                f"{size}); write the values out instead", m.line + 1, m.column + 1)
+            over = anchors.repeat(size, chars)
+            if over:
+                raise ReadError(f"aliases stand for more than {over} in all (*{e.anchor} repeats {size} "
+                                f"values, {chars} characters); write the values out instead", m.line + 1, m.column + 1)
         else:  # pragma: no cover - the parser yields nothing else inside a value
             raise ReadError(f"unexpected {t.__name__}", e.start_mark.line + 1, e.start_mark.column + 1)
         # place a finished value in its parent
@@ -376,14 +401,24 @@ def _read_value(parser, first, anchors, section, index) -> Item:
     return Item(section, index, result, start.line + 1, start.column + 1, pos, keypos, problems, more)
 
 
-def _size(v: Any) -> int:
-    """How many values ``v`` stands for, as ``_read_value`` counts them for the alias budget:
-    itself and every key and value inside."""
+def _measure(v: Any) -> tuple[int, int]:
+    """How many values ``v`` stands for, and how many characters, as the alias budget counts them:
+    itself and every key and value inside; the characters of every key and scalar."""
     if type(v) is dict:
-        return 1 + len(v) + sum(map(_size, v.values()))
+        size, chars = 1 + len(v), sum(map(len, v))
+        for x in v.values():
+            s, c = _measure(x)
+            size += s
+            chars += c
+        return size, chars
     if type(v) is list:
-        return 1 + sum(map(_size, v))
-    return 1
+        size, chars = 1, 0
+        for x in v:
+            s, c = _measure(x)
+            size += s
+            chars += c
+        return size, chars
+    return 1, len(v) if type(v) is str else 0
 
 
 def _read_value_unlocated(parser, first, anchors, section, index) -> Item:
@@ -408,7 +443,7 @@ def _read_value_unlocated(parser, first, anchors, section, index) -> Item:
             if not e.style and len(value) < 5 and value in nulls and e.implicit[0] and e.tag != STR_TAG:
                 value = None
             if e.anchor:
-                anchors[e.anchor] = (value, 1)
+                anchors[e.anchor] = (value, 1, len(value) if value else 0)
         elif t is MapStart or t is SeqStart:
             if len(stack) >= MAX_DEPTH or (is_map and key is nokey):
                 raise Unlocated  # too deep, or a list or mapping as a key
@@ -418,20 +453,19 @@ def _read_value_unlocated(parser, first, anchors, section, index) -> Item:
             key = nokey
             anchor = e.anchor
             if anchor:
-                anchors[anchor] = (cont, None)
+                anchors[anchor] = (cont, None, 0)
             e = get_event()
             continue
         elif t is MapEnd or t is SeqEnd:
             value = cont
             if anchor:
-                anchors[anchor] = (value, _size(value))
+                anchors[anchor] = (value, *_measure(value))
             cont, is_map, key, anchor = stack.pop()
         elif t is Alias:
-            value, size = anchors.get(e.anchor, (None, None))
+            value, size, chars = anchors.get(e.anchor, (None, None, 0))
             if size is None or value is _SECTION:  # unknown, a cycle, or a whole section
                 raise Unlocated
-            anchors.expanded += size
-            if anchors.expanded > ALIAS_BUDGET or (is_map and key is nokey and type(value) in (dict, list)):
+            if anchors.repeat(size, chars) or (is_map and key is nokey and type(value) in (dict, list)):
                 raise Unlocated
         else:  # pragma: no cover - the parser yields nothing else inside a value
             raise Unlocated

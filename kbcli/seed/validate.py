@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from ..errors import Issue, SeedError
+from ..errors import Issue, SeedError, check_stop
+from ..paths import Input
 from ..text import fold_quote
 from . import models as m
 from .reader import Item, Unlocated, evidence_in, format_path, read_file
@@ -350,7 +351,7 @@ class Validator(WholeSeedChecks, TermChecks):
         return self.issues
 
 
-def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = None,
+def load_seed(path: str | Path | Input, sink: Sink | None = None, label: str | None = None,
               on_validator: Callable[[Validator], None] | None = None, located: bool = True,
               progress: Callable[[int], None] | None = None) -> Validator:
     """Validate the seed at ``path``, feeding valid items to ``sink``.
@@ -363,13 +364,15 @@ def load_seed(path: str | Path, sink: Sink | None = None, label: str | None = No
     for: validate again, located, to report them. ``progress`` is called with
     the bytes read so far.
     """
-    path = Path(path)
-    label = label or str(path)
+    if not isinstance(path, Input):
+        path = Path(path)
+    label = label or (path.name if isinstance(path, Input) else str(path))
     v = Validator(label, located=located)
     if on_validator is not None:
         on_validator(v)
     try:
         for item in read_file(path, label, on_section=v.unknown_section, located=located, progress=progress):
+            check_stop()  # a stop signal whose exception pydantic-core swallowed stops the reading here
             obj = v.check(item)
             if obj is not None and sink is not None and item.section != "meta":
                 sink.add(item.section, obj)

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import errno
 import gc
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuildError, SeedError
-from ..paths import file_sha256
+from ..paths import Input, guard_output, open_data
 from .builder import Builder, Progress
 from .lock import build_lock, remove_stale_temps
 from .writer import SLOT_BYTES, SLOTS, _Channel
@@ -50,54 +49,70 @@ class BuildStats:
 
 
 
-def build(seed: Path, target: Path, label: str | None = None, seed_hash: str | None = None,
-          locked: bool = False, progress: ProgressFactory | None = None) -> BuildStats:
-    """Validate ``seed`` and build ``target`` from it; raises SeedError, leaving ``target`` untouched.
-    ``seed_hash`` is the seed's SHA-256 when the caller has just computed it; ``locked`` says the
-    caller holds ``build_lock(target)`` (else this takes it, waiting for another build);
-    ``progress`` makes a display that is told how the build goes, and closed when it ends."""
+def build(seed: Path | Input, target: Path, label: str | None = None, locked: bool = False,
+          progress: ProgressFactory | None = None) -> BuildStats:
+    """Validate ``seed`` (a path, or an ``Input`` already open) and build ``target`` from it; raises
+    SeedError, leaving ``target`` untouched. The seed is read from one open file, hashed and parsed
+    from the same bytes; a target that is the seed itself (through any link) is refused before
+    anything is written. ``locked`` says the caller holds ``build_lock(target)`` (else this takes
+    it, waiting for another build); ``progress`` makes a display that is told how the build goes,
+    and closed when it ends."""
+    if not isinstance(seed, Input):
+        with open_data(seed) as source:
+            return build(source, target, label, locked, progress)
+    guard_output(target, "--db", [("the seed", seed)], noted=False)  # named as given, though a link
     if not locked:
-        if target.is_dir():
-            from ..errors import UsageError
-
-            raise UsageError(f"{target} is a directory, not a database file")
+        target = _target(target)
         with build_lock(target):
-            return build(seed, target, label, seed_hash, locked=True, progress=progress)
-    display = progress(seed) if progress is not None else None
+            return build(seed, target, label, locked=True, progress=progress)
+    display = progress(Path(seed.name)) if progress is not None else None
     try:
-        return _build(seed, target, label, seed_hash, display)
+        return _build(seed, target, label, display)
     finally:
         if display is not None:
             display.close()
 
 
-def _build(seed: Path, target: Path, label: str | None, seed_hash: str | None,
-           progress: Progress | None) -> BuildStats:
+def _target(target: Path) -> Path:
+    """The file a build replaces: through a symbolic link, the file it names (the link stays); a directory,
+    a device or a pipe is refused (renaming the database over /dev/zero would replace the device)."""
+    import os
+    import stat
+
+    from ..errors import UsageError
+
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return Path(os.path.realpath(target)) if target.is_symlink() else target
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise UsageError(f"file name too long: {target}") from None
+        raise BuildError(f"{exc.strerror or exc}: {target}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise UsageError(f"{target} is a directory, not a database file")
+    if not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{target} is not a database file (not a regular file): kb load writes a file there")
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+def _build(seed: Input, target: Path, label: str | None, progress: Progress | None) -> BuildStats:
     from ..seed.reader import Unlocated
     from ..seed.validate import load_seed
 
     t0 = time.perf_counter()
-    try:
-        seed_hash = seed_hash or file_sha256(seed)
-        size = os.stat(seed).st_size
-    except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            from ..errors import UsageError
-
-            raise UsageError(f"file name too long: {exc.filename or target}") from None
-        raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
     gc_was = gc.isenabled()
     gc.disable()  # the build makes few cycles; YAML and pydantic otherwise spend long in the collector
     try:
         try:
             # valid seeds, the usual case, are read once and without positions
-            counts = _build_once(seed, target, seed_hash, size, label, progress, located=False)
+            counts = _build_once(seed, target, label, progress, located=False)
         except (Unlocated, SeedError):
             # a problem: read the seed again, locating every problem (and build if, after all, there is none)
             if progress is not None:
-                progress.update("checking", 0, size, 0, 0)
-            load_seed(seed, label=label, progress=_reader_progress(progress, "checking", size))
-            counts = _build_once(seed, target, seed_hash, size, label, progress, located=True)
+                progress.update("checking", 0, seed.size, 0, 0)
+            load_seed(seed, label=label, progress=_reader_progress(progress, "checking", seed.size))
+            counts = _build_once(seed, target, label, progress, located=True)
     finally:
         if gc_was:
             gc.enable()
@@ -117,8 +132,8 @@ def _reader_progress(progress: Progress | None, phase: str, size: int) -> Callab
     return update
 
 
-def _build_once(seed: Path, target: Path, seed_hash: str, size: int, label: str | None,
-                progress: Progress | None, located: bool) -> dict[str, int]:
+def _build_once(seed: Input, target: Path, label: str | None, progress: Progress | None,
+                located: bool) -> dict[str, int]:
     from ..seed.validate import load_seed
 
     try:
@@ -129,11 +144,11 @@ def _build_once(seed: Path, target: Path, seed_hash: str, size: int, label: str 
 
             raise UsageError(f"file name too long: {exc.filename or target}") from None
         raise BuildError(f"{exc.strerror or exc}: {exc.filename or target}") from None
-    builder.total = size
+    builder.total = seed.size
     try:
         checked = load_seed(seed, sink=builder, label=label, located=located,
                             progress=builder.read if progress is not None else None)
-        counts = builder.finish(seed, seed_hash, checked.meta)
+        counts = builder.finish(seed, checked.meta)
     except BaseException:
         builder.abort()
         raise

@@ -17,11 +17,12 @@ from typing import Any, Protocol
 from .. import __version__, shape
 from ..dates import date_range
 from ..errors import BuildError
+from ..paths import Input
 from ..seed import models as m
 from ..text import has_han, loose
 from .lines import _Lines
 from .schema import SCHEMA_VERSION
-from .writer import _SIGNALS, PHASES, _Channel, _writer
+from .writer import _SIGNALS, PHASES, MemoryCeiling, _Channel, _writer, check_memory, how_it_ended
 
 BATCH = 256  # records (or terms) per message to the writer
 PARENT_EVERY = 2  # kb makes the JSON lines of every PARENT_EVERY-th batch, the writer the others' (0: none)
@@ -121,14 +122,19 @@ class Builder:
         try:
             self.channel.send(message, self._alive, self.show)
         except BrokenPipeError:
-            raise BuildError(self._writer_error() or "the database writer stopped") from None
+            raise BuildError(self._writer_error()) from None
 
-    def _writer_error(self) -> str | None:
-        if self.pipe.poll(1):
-            kind, msg = self.pipe.recv()
-            if kind == "error":
-                return f"database writer: {msg}"
-        return None
+    def _writer_error(self) -> str:
+        """Why the writer stopped: its own last word, else how it ended (SIGKILL: the out-of-memory killer)."""
+        try:
+            if self.pipe.poll(1):
+                kind, msg = self.pipe.recv()
+                if kind == "error":
+                    return msg
+        except (EOFError, OSError):  # it died without a word
+            pass
+        self.proc.join(timeout=5)
+        return f"the database writer stopped ({how_it_ended(self.proc.exitcode)})"
 
     def _flush(self) -> None:
         if self.buf:
@@ -142,6 +148,10 @@ class Builder:
                         buf["later"], self.lines.later = self.lines.later, []
             self._send(("batch", dict(buf)))
             self.buf = defaultdict(list)
+            try:
+                check_memory("kb")
+            except MemoryCeiling as exc:
+                raise BuildError(str(exc)) from None
         self.batched = 0
 
     def read(self, done: int) -> None:
@@ -320,7 +330,10 @@ class Builder:
         self._count()
 
     # ------------------------------------------------------------------
-    def finish(self, seed: Path, seed_hash: str, seed_meta: Any = None) -> dict[str, int]:
+    def finish(self, seed: Input, seed_meta: Any = None) -> dict[str, int]:
+        """Send what is left and have the writer index and rename the database. The meta records the
+        seed as it was read: the hash of the bytes parsed, the size and mtime of the file they came from
+        (taken when it was opened: a file renamed over it meanwhile, or written to, differs in them)."""
         for section, obj, ord_, sources in self.pending:
             self._record(section, obj, ord_, sources)
         buf = self.buf
@@ -345,11 +358,10 @@ class Builder:
                 names.add((vocab, loose(n_), tid))
         buf["term_closure"].extend(closure)
         buf["term_names"].extend(sorted(names))
-        st = seed.stat()
         counts = {m.KIND_OF_SECTION.get(k, k): v for k, v in self.counts.items()}
         # no path of the builder's machine: the database is published as it is
-        meta = {"schema_version": str(SCHEMA_VERSION), "seed_sha256": seed_hash, "seed_file": seed.name,
-                "seed_size": str(st.st_size), "seed_mtime_ns": str(st.st_mtime_ns),
+        meta = {"schema_version": str(SCHEMA_VERSION), "seed_sha256": seed.sha256(), "seed_file": Path(seed.name).name,
+                "seed_size": str(seed.size), "seed_mtime_ns": str(seed.mtime_ns),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "generator": "kbcli", "kbcli_version": __version__,
                 "counts": json.dumps(counts), "shape_version": shape.SHAPE_VERSION}
         if seed_meta is not None:
@@ -368,11 +380,11 @@ class Builder:
             reply = self.pipe.recv()
         except (EOFError, OSError):  # the writer died without a word (killed, out of memory)
             self.proc.join(timeout=5)
-            reply = ("error", f"the database writer stopped (exit code {self.proc.exitcode})")
+            reply = ("error", f"the database writer stopped ({how_it_ended(self.proc.exitcode)})")
         self.proc.join()
         self.channel.close()
         if reply[0] != "done":
-            raise BuildError(f"database writer: {reply[1]}")
+            raise BuildError(reply[1])
         return counts
 
     def abort(self) -> None:

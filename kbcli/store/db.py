@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..errors import DataError, KbError, UsageError
-from ..paths import default_db, file_sha256, seed_path
+from ..paths import Input, default_db, guard_output, note_read, open_data, packaged_seed, seed_path
 from ..text import say
 from .schema import FTS_TABLE, SCHEMA_VERSION
 from .schema import TABLES as SCHEMA_TABLES
@@ -139,46 +139,31 @@ def _open_meta(path: Path) -> tuple[sqlite3.Connection, dict[str, str]]:
         raise
     st = os.stat(path)
     CURRENT["file"] = (st.st_dev, st.st_ino)
+    note_read(path, "the database", st)
     return conn, meta
 
 
-def _fresh(path: Path, seed: Path, seed_hash: str | None = None) -> tuple[sqlite3.Connection | None, str | None]:
-    """Check ``path`` against ``seed``. Up to date: (its open connection, None), kept for the
-    caller's queries. Stale, missing, damaged or not a kb database: (None, the seed's SHA-256
-    when it was computed, for the build)."""
+def _fresh(path: Path, seed: Input) -> sqlite3.Connection | None:
+    """Check ``path`` against the seed (open: ``kbcli.paths.open_input``). Up to date: its open
+    connection, kept for the caller's queries. Stale, missing, damaged or not a kb database: None.
+    The seed is hashed only when its size or mtime differ from those recorded (and always when it is
+    a pipe or a device, which have none worth comparing)."""
     if not os.path.lexists(path):
-        return None, seed_hash
+        return None
     try:
         conn, meta = _open_meta(path)
     except NotKbDatabase:
-        return None, seed_hash
+        return None
     # another kbcli built it: its index may differ
     if meta.get("schema_version") != str(SCHEMA_VERSION) or meta.get("kbcli_version") != __version__:
         conn.close()
-        return None, seed_hash
-    try:
-        st = seed.stat()
-    except OSError:
-        return conn, None  # the seed is gone: the database is the best we have
-    if meta.get("seed_size") == str(st.st_size) and meta.get("seed_mtime_ns") == str(st.st_mtime_ns):
-        return conn, None
-    seed_hash = seed_hash or file_sha256(seed)
-    if meta.get("seed_sha256") == seed_hash:
-        return conn, None
+        return None
+    if seed.regular and meta.get("seed_size") == str(seed.size) and meta.get("seed_mtime_ns") == str(seed.mtime_ns):
+        return conn
+    if meta.get("seed_sha256") == seed.sha256():
+        return conn
     conn.close()
-    return None, seed_hash
-
-
-def _check_seed(seed_file: Path) -> None:
-    try:
-        with open(seed_file, "rb"):
-            pass
-    except FileNotFoundError:
-        raise DataError(f"no seed at {seed_file}") from None
-    except OSError as exc:
-        if exc.errno == errno.ENAMETOOLONG:
-            raise UsageError(f"file name too long: {seed_file}") from None
-        raise DataError(f"cannot read the seed {seed_file}: {exc.strerror or exc}") from None
+    return None
 
 
 def _ensure(db: str | None, seed: str | None, progress=None) -> tuple[Path, sqlite3.Connection]:
@@ -191,32 +176,29 @@ def _ensure(db: str | None, seed: str | None, progress=None) -> tuple[Path, sqli
     if db and not explicit_seed:
         path = Path(db)
         CURRENT.update(path=path, rebuildable=False)
+        note_read(packaged_seed(), "the seed")  # not read here, but never to be written over either
         conn, meta = _open_meta(path)
         if meta.get("schema_version") != str(SCHEMA_VERSION):
             conn.close()
             raise DataError(f"{path} was built by another version of kb; rebuild it with: kb load --db {path}")
         return path, conn
     seed_file = seed_path(seed)
-    _check_seed(seed_file)
-    path = Path(db) if db else default_db(seed_file)
-    CURRENT.update(path=path, rebuildable=True)
-    fresh, seed_hash = _fresh(path, seed_file)
-    if fresh is not None:
-        return path, fresh
-    from .build import build, build_lock
-
-    with build_lock(path):  # another process may be building it: wait, then look again
-        fresh, seed_hash = _fresh(path, seed_file, seed_hash)
+    with open_data(seed_file) as source:  # read once: checked, hashed and built from the same open file
+        path = Path(db) if db else default_db(seed_file, source)
+        guard_output(path, "--db", [("the seed", source)], noted=False)
+        CURRENT.update(path=path, rebuildable=True)
+        fresh = _fresh(path, source)
         if fresh is not None:
-            conn = fresh
-        else:
+            return path, fresh
+        from .build import build, build_lock
+
+        with build_lock(path):  # another process may be building it: wait, then look again
+            fresh = _fresh(path, source)
+            if fresh is not None:
+                return path, fresh
             say(f"kb: building the database from {seed_file} ...")
-            seed_hash = seed_hash or file_sha256(seed_file)
-            build(seed_file, path, seed_hash=seed_hash, locked=True, progress=progress)
-            conn, meta = _open_meta(path)
-            if meta.get("seed_sha256") != seed_hash:  # pragma: no cover - the lock makes this impossible
-                conn.close()
-                raise DataError(f"{path} changed while it was being built; run the command again")
+            build(source, path, locked=True, progress=progress)
+            conn, _ = _open_meta(path)
     return path, conn
 
 

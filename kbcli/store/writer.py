@@ -28,12 +28,55 @@ from .lines import _Lines
 from .schema import FINISH, FTS, FTS_COLUMNS, FTS_TABLE, INDEXES, TABLE, TABLES, VIEWS
 
 FTS_HASHSIZE = 64 * 1024 * 1024
+MEMORY_MB = 4096  # the memory each build process may use (KB_BUILD_MEMORY_MB): beyond it the build stops, saying so
 # Rows go in through executemany: sqlite-utils' insert_all, which builds each statement from dicts and
 # checks column types, took (measured at 100k records) several times as long as the plain statements.
 INSERT = {t.name: t.insert_sql() for t in TABLES}
 INSERT["records"] = TABLE["records"].insert_sql(with_rowid=True)
 INSERT["term_names"] = INSERT["term_names"].replace("INSERT", "INSERT OR IGNORE", 1)
 INSERT["search"] = f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?,?,?,?,?,?,?)"
+
+
+class MemoryCeiling(Exception):
+    """A build process grew past ``memory_ceiling()`` MB."""
+
+
+def memory_ceiling() -> int:
+    try:
+        return max(64, int(os.environ.get("KB_BUILD_MEMORY_MB") or MEMORY_MB))
+    except ValueError:
+        return MEMORY_MB
+
+
+def _resident_mb() -> float:
+    """This process's resident memory in MB (0 where /proc is missing: no ceiling there)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0.0
+
+
+def check_memory(who: str) -> None:
+    """Stop the build, early and with a message, when this process has grown past the ceiling (the
+    kernel's out-of-memory killer would otherwise end it, or the machine, later)."""
+    ceiling = memory_ceiling()
+    if _resident_mb() > ceiling:
+        raise MemoryCeiling(f"{who} needs more than {ceiling} MB of memory (KB_BUILD_MEMORY_MB sets the ceiling)")
+
+
+def how_it_ended(exitcode: int | None) -> str:
+    """A process's end in words: killed by which signal, or its exit code."""
+    if exitcode is None:
+        return "still running"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = ": the system may have run out of memory" if name == "SIGKILL" else ""
+        return f"killed by {name}{hint}"
+    return f"exit code {exitcode}"
 
 
 def _zh(texts: list[str]) -> str:
@@ -216,6 +259,7 @@ def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None
                     conn.executemany(INSERT["record_docs"], docs)
                     written += len(batch)
                     channel.report(written, 0)
+                    check_memory("the database writer")
             elif kind == "finish":
                 conn.executemany("UPDATE record_docs SET json = ? WHERE rowid = ?", lines.rest(conn))
                 channel.report(written, 1)
@@ -235,8 +279,14 @@ def _writer(tmp: str, target: str, channel: _Channel, pipe, parent: int) -> None
             else:  # pragma: no cover - kb sends nothing else
                 raise ValueError(f"unknown message {kind!r}")
     except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        if isinstance(exc, MemoryCeiling):
+            message = str(exc)
+        elif isinstance(exc, MemoryError):
+            message = "the database writer ran out of memory"
+        else:
+            message = f"database writer: {type(exc).__name__}: {exc}"
         try:
-            pipe.send(("error", f"{type(exc).__name__}: {exc}"))
+            pipe.send(("error", message))
         except OSError:
             pass
     finally:
