@@ -63,6 +63,23 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _unlocked(lock: Path) -> bool:
+    """Whether nobody holds the build lock file ``lock`` (a missing file is free)."""
+    import fcntl
+
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the test's own lock at once
+    return True
+
+
 def _wait_for_temp(folder: Path, p: Process | None = None, timeout: float = 60) -> None:
     """Wait until the build is under way: its writer has made its temporary file."""
     wait_until(lambda: bool(list(folder.glob(".*.tmp"))) if folder.exists() else False, timeout,
@@ -123,6 +140,9 @@ def test_sigkill_during_kb_load_leaves_nothing_running_and_the_next_build_cleans
         time.sleep(0.02)
     assert run.code == -9
     assert old.read_bytes() and snapshot(old) == {str(old): before[str(old)]}, "the old database unchanged"
+    # the kernel frees a killed process's files (and so its lock) a moment after it is reaped: wait for that,
+    # so the next kb finds the target free rather than printing that it waits for another kb process
+    wait_until(lambda: _unlocked(old.with_name(f".{old.name}.lock")), 10, "the killed build's lock released")
     run = kb_inprocess("load", str(GOOD), "--db", str(old))
     expect(run, 0, "loaded", category="signals", case="SIGKILL during kb load, then kb load again")
     assert sorted(p.name for p in old.parent.iterdir()) == ["kb.sqlite"], "the dead build's temporary file removed"
